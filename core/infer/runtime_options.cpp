@@ -1,0 +1,91 @@
+#include "core/infer/runtime_options.h"
+
+#include <ATen/Context.h>
+#include <ATen/ATen.h>
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace ll::infer {
+namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+}  // namespace
+
+DeviceChoice parseDeviceChoice(const std::string& name) {
+  const auto n = lower(name);
+  if (n == "auto") return DeviceChoice::Auto;
+  if (n == "cuda" || n == "gpu") return DeviceChoice::Cuda;
+  if (n == "cpu") return DeviceChoice::Cpu;
+  throw std::invalid_argument("unknown device '" + name + "': use auto, cuda or cpu");
+}
+
+c10::ScalarType parseDType(const std::string& name) {
+  const auto n = lower(name);
+  if (n == "bfloat16" || n == "bf16") return c10::ScalarType::BFloat16;
+  if (n == "float16" || n == "fp16" || n == "half") return c10::ScalarType::Half;
+  if (n == "float32" || n == "fp32" || n == "float") return c10::ScalarType::Float;
+  throw std::invalid_argument("unknown dtype '" + name + "': use bfloat16, float16 or float32");
+}
+
+AttentionImpl parseAttentionImpl(const std::string& name) {
+  const auto n = lower(name);
+  if (n == "flash_attention_2" || n == "flash") return AttentionImpl::FlashAttention2;
+  if (n == "sdpa") return AttentionImpl::Sdpa;
+  if (n == "eager") return AttentionImpl::Eager;
+  throw std::invalid_argument("unknown attention implementation '" + name + "': use flash_attention_2, sdpa or eager");
+}
+
+std::string toString(DeviceChoice d) {
+  switch (d) {
+    case DeviceChoice::Auto: return "auto";
+    case DeviceChoice::Cuda: return "cuda";
+    case DeviceChoice::Cpu: return "cpu";
+  }
+  return "auto";
+}
+
+std::string toString(AttentionImpl a) {
+  switch (a) {
+    case AttentionImpl::FlashAttention2: return "flash_attention_2";
+    case AttentionImpl::Sdpa: return "sdpa";
+    case AttentionImpl::Eager: return "eager";
+  }
+  return "sdpa";
+}
+
+std::string dtypeName(c10::ScalarType t) {
+  switch (t) {
+    case c10::ScalarType::BFloat16: return "bfloat16";
+    case c10::ScalarType::Half: return "float16";
+    case c10::ScalarType::Float: return "float32";
+    default: return c10::toString(t);
+  }
+}
+
+c10::Device resolveDevice(DeviceChoice choice) {
+  const bool haveCuda = at::hasCUDA();
+  switch (choice) {
+    case DeviceChoice::Cpu: return c10::Device(c10::kCPU);
+    case DeviceChoice::Cuda:
+      if (!haveCuda)
+        throw std::runtime_error(
+            "device 'cuda' was asked for, but this libtorch sees no CUDA GPU (Debian's libtorch is CPU-only; "
+            "see README 'Running on a GPU'); use device auto or cpu");
+      return c10::Device(c10::kCUDA, 0);
+    case DeviceChoice::Auto: break;
+  }
+  return haveCuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+}
+
+c10::ScalarType effectiveDType(c10::ScalarType requested, const c10::Device& device, std::string* why) {
+  if (device.is_cpu() && requested == c10::ScalarType::Half) {
+    if (why) *why = "float16 is not supported well on the CPU; using float32";
+    return c10::ScalarType::Float;
+  }
+  return requested;
+}
+
+}  // namespace ll::infer

@@ -1,0 +1,29 @@
+#pragma once
+// Device and dtype choices as the reference pipeline names them (`device_map`, `torch_dtype`,
+// `attn_impl`), parsed once here so every layer agrees on spelling and defaults.
+#include <string>
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+namespace ll::infer {
+
+enum class DeviceChoice { Auto, Cuda, Cpu };
+enum class AttentionImpl { FlashAttention2, Sdpa, Eager };
+
+// Throws std::invalid_argument naming the accepted values.
+DeviceChoice parseDeviceChoice(const std::string& name);       // "auto" | "cuda" | "cpu"
+c10::ScalarType parseDType(const std::string& name);          // "bfloat16" | "float16" | "float32" (and bf16/fp16/fp32)
+AttentionImpl parseAttentionImpl(const std::string& name);    // "flash_attention_2" | "sdpa" | "eager"
+std::string toString(DeviceChoice d);
+std::string toString(AttentionImpl a);
+std::string dtypeName(c10::ScalarType t);                      // "bfloat16" ...
+
+// auto -> CUDA device 0 when libtorch sees a GPU, else CPU. cuda without a GPU throws with a hint.
+c10::Device resolveDevice(DeviceChoice choice);
+
+// Half precision on a CPU is slow or unsupported for some ops; the reference falls back to float32
+// there. Returns the dtype to use on `device` and, when it differs from `requested`, why.
+c10::ScalarType effectiveDType(c10::ScalarType requested, const c10::Device& device, std::string* why = nullptr);
+
+}  // namespace ll::infer

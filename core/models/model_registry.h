@@ -1,0 +1,18 @@
+#pragma once
+// Maps a checkpoint's config.json `model_type` to the architecture that implements it. An unknown
+// model_type is a clear error that lists the supported ones.
+#include <string>
+#include <vector>
+
+namespace ll::models {
+
+struct ArchitectureInfo {
+  std::string model_type;   // config.json "model_type"
+  std::string description;  // for messages and `layoutlens-cli models list`
+};
+
+const std::vector<ArchitectureInfo>& supportedArchitectures();
+// Throws std::runtime_error("model type 'x' (in <config path>) is not supported; supported: ...").
+const ArchitectureInfo& architectureFor(const std::string& modelType, const std::string& configPath);
+
+}  // namespace ll::models

