@@ -24,7 +24,7 @@ struct LayoutCellRecord {
 };
 
 struct PictureRegionRecord {
-  QString id;          // "p0003-r02": page and region index, stable across runs
+  QString id;          // "page-0003-picture-02" (core/layout pictureRegionId): stable across runs
   QRectF paddedBboxPx; // the crop rectangle in page pixels (padding applied, clamped to the page)
   QString cropFile;    // relative to the job folder
   QString ocrText;     // Gemma 3n transcription (the JSON answer, or raw text when it was not JSON)

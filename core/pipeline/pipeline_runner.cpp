@@ -1,0 +1,410 @@
+#include "core/pipeline/pipeline_runner.h"
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QFuture>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QtConcurrent/QtConcurrentRun>
+#include <stdexcept>
+
+#include "core/layout/bbox_mapping.h"
+#include "core/layout/layout_parser.h"
+#include "core/layout/picture_regions.h"
+#include "core/pipeline/pdf_document.h"
+#include "core/pipeline/picture_cropper.h"
+#include "layoutlens_version.h"
+
+namespace ll::pipeline {
+namespace {
+
+struct RenderedPageWork {
+  int pageIndex = 0;
+  RenderedPage rendered;
+  QSizeF sizePt;
+  QString error;
+  double seconds = 0;
+};
+
+QList<RenderedPageWork> renderPages(std::shared_ptr<PdfDocument> doc, QList<int> pages, RenderOptions options,
+                                    CancelFlag cancel) {
+  QList<RenderedPageWork> out;
+  for (int p : pages) {
+    if (isCancelled(cancel)) break;
+    QElapsedTimer t;
+    t.start();
+    RenderedPageWork w;
+    w.pageIndex = p;
+    w.sizePt = doc->pageSizePoints(p);
+    PdfError e;
+    w.rendered = doc->render(p, options, &e);
+    if (w.rendered.image.isNull()) w.error = e.message.isEmpty() ? QStringLiteral("page %1 could not be rendered").arg(p + 1) : e.message;
+    w.seconds = t.elapsed() / 1000.0;
+    out.append(std::move(w));
+  }
+  return out;
+}
+
+// One page on its way through the stages of a chunk.
+struct PageWork {
+  RenderedPageWork* render = nullptr;
+  PageResult result;
+  layout::PageGeometry geometry;
+  std::vector<layout::PictureRegion> regions;
+  QString failure;  // set at the first stage that fails; the page is then recorded as failed
+};
+
+QRect toRect(const layout::PixelBox& b) {
+  return QRect(QPoint(static_cast<int>(b.x1), static_cast<int>(b.y1)),
+               QPoint(static_cast<int>(b.x2) - 1, static_cast<int>(b.y2) - 1));
+}
+
+QRectF toRectF(const layout::PixelBox& b) { return QRectF(QPointF(b.x1, b.y1), QPointF(b.x2, b.y2)); }
+
+bool savePng(const QImage& image, const QString& path, QString* error) {
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  if (!image.save(&buffer, "PNG")) {
+    if (error) *error = QStringLiteral("cannot encode %1 as PNG").arg(path);
+    return false;
+  }
+  return writeFileAtomically(path, bytes, error);
+}
+
+QString summaryContext(const layout::LayoutParseResult& parsed, const QList<PictureRegionRecord>& pictures) {
+  QString context = QStringLiteral("Layout text of the page (dots.ocr):\n");
+  context += QString::fromStdString(layout::joinCellTexts(parsed.cells));
+  if (!pictures.isEmpty()) {
+    context += QStringLiteral("\n\nText read inside the picture regions:\n");
+    for (const auto& p : pictures) context += QStringLiteral("[%1] %2\n").arg(p.id, p.ocrText);
+  }
+  return context;
+}
+
+}  // namespace
+
+VisionAnswerStatus classifyVisionAnswer(const VisionAnswer& answer) {
+  VisionAnswerStatus s{answer.text, "ok", {}};
+  if (!answer.error.isEmpty()) return {answer.text, "failed", answer.error};
+  QString body = answer.text.trimmed();
+  if (body.startsWith("```")) {  // models like to wrap JSON in a Markdown fence
+    body = body.mid(body.indexOf('\n') + 1);
+    if (body.endsWith("```")) body.chop(3);
+    body = body.trimmed();
+  }
+  QJsonParseError pe;
+  QJsonDocument::fromJson(body.toUtf8(), &pe);
+  if (pe.error != QJsonParseError::NoError) {
+    s.status = "raw";
+    s.reason = QStringLiteral("the answer is not valid JSON (%1 at byte %2); kept as text").arg(pe.errorString()).arg(pe.offset);
+  } else if (body != answer.text.trimmed()) {
+    s.status = "repaired";
+    s.reason = "removed a Markdown code fence around the JSON";
+    s.text = body;
+  }
+  return s;
+}
+
+PipelineRunner::PipelineRunner(AnalysisEngine& engine, PipelineConfig config, JobStore& store, RunnerCallbacks callbacks)
+    : engine_(engine), config_(std::move(config)), store_(store), callbacks_(std::move(callbacks)) {}
+
+DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteArray& password, const CancelFlag& cancel) {
+  QElapsedTimer clock;
+  clock.start();
+  DocumentOutcome out;
+  out.sourcePath = pdfPath;
+  auto log = [&](const QString& m) {
+    if (callbacks_.log) callbacks_.log(m);
+  };
+
+  PdfError pdfError;
+  const auto doc = PdfDocument::open(pdfPath, password, &pdfError);
+  if (!doc) {
+    out.error = pdfError.message;
+    return out;
+  }
+  QList<int> selected;
+  QString error;
+  if (!parsePageRange(config_.page_range, doc->pageCount(), &selected, &error)) {
+    out.error = QStringLiteral("%1: page range %2").arg(pdfPath, error);
+    return out;
+  }
+  out.pagesSelected = selected.size();
+  out.docId = store_.addDocument(pdfPath, doc->pageCount(), &error);
+  if (out.docId.isEmpty()) {
+    out.error = error;
+    return out;
+  }
+  const QList<int> todo = store_.pagesToProcess(out.docId, selected, kMaxPageAttempts);
+  for (int p : selected) {
+    if (todo.contains(p)) continue;
+    if (store_.isPageDone(out.docId, p)) ++out.pagesSkipped;
+    else ++out.pagesFailed;  // failed kMaxPageAttempts times in earlier runs
+  }
+  if (out.pagesSkipped > 0) log(QStringLiteral("%1: %2 page(s) already done, skipped").arg(pdfPath).arg(out.pagesSkipped));
+
+  RunProgress progress{pdfPath, out.pagesSkipped, out.pagesFailed, static_cast<int>(selected.size()), 0, "render"};
+  auto report = [&](const QString& stage) {
+    progress.stage = stage;
+    progress.pagesDone = out.pagesSkipped + out.pagesDone;
+    progress.pagesFailed = out.pagesFailed;
+    progress.elapsedSeconds = clock.elapsed() / 1000.0;
+    if (callbacks_.progress) callbacks_.progress(progress);
+  };
+  report("render");
+
+  const RenderOptions renderOptions{static_cast<double>(config_.pdf_dpi), config_.max_long_edge_px};
+  const int chunkSize = std::max(1, config_.batch_size);
+  QList<QList<int>> chunks;
+  for (int i = 0; i < todo.size(); i += chunkSize) chunks.append(todo.mid(i, chunkSize));
+
+  auto recordFailure = [&](int pageIndex, const QString& reason) {
+    QString e;
+    const int attempts = store_.recordFailure(out.docId, pageIndex, reason, &e);
+    log(QStringLiteral("page %1 failed (attempt %2 of %3): %4").arg(pageIndex + 1).arg(attempts).arg(kMaxPageAttempts).arg(reason));
+    if (attempts >= kMaxPageAttempts || attempts < 0) ++out.pagesFailed;
+  };
+
+  QFuture<QList<RenderedPageWork>> next;
+  if (!chunks.isEmpty()) next = QtConcurrent::run(renderPages, doc, chunks[0], renderOptions, cancel);
+  for (int c = 0; c < chunks.size(); ++c) {
+    QList<RenderedPageWork> rendered = next.result();
+    if (c + 1 < chunks.size()) next = QtConcurrent::run(renderPages, doc, chunks[c + 1], renderOptions, cancel);
+    if (isCancelled(cancel)) break;
+
+    // Layout, batched over the chunk.
+    QList<PageWork> work;
+    for (auto& r : rendered) {
+      if (!r.error.isEmpty()) {
+        recordFailure(r.pageIndex, r.error);
+        continue;
+      }
+      PageWork w;
+      w.render = &r;
+      w.result.pageIndex = r.pageIndex;
+      w.result.renderWidth = r.rendered.image.width();
+      w.result.renderHeight = r.rendered.image.height();
+      w.result.dpi = r.rendered.effectiveDpi;
+      w.result.timingsSeconds.insert("render", r.seconds);
+      work.append(std::move(w));
+    }
+    report("layout");
+    auto runLayout = [&](const QList<int>& which, int maxNewTokens) {
+      QList<LayoutJob> jobs;
+      for (int i : which) jobs.append({i, work[i].render->rendered.image, maxNewTokens});
+      QElapsedTimer t;
+      t.start();
+      const auto answers = engine_.layout(jobs, cancel);
+      const double share = which.isEmpty() ? 0 : t.elapsed() / 1000.0 / which.size();
+      QHash<int, LayoutAnswer> byKey;
+      for (const auto& a : answers) byKey.insert(a.key, a);
+      for (int i : which) work[i].result.timingsSeconds["layout"] += byKey.value(i).seconds > 0 ? byKey.value(i).seconds : share;
+      return byKey;
+    };
+    QList<int> all;
+    for (int i = 0; i < work.size(); ++i) all.append(i);
+    const auto firstAnswers = runLayout(all, config_.base_max_new_tokens);
+    if (isCancelled(cancel)) break;
+    std::vector<layout::LayoutParseResult> parsed(work.size());
+    QHash<int, QSize> modelSizes;
+    QList<int> retry;
+    for (int i : all) {
+      const LayoutAnswer a = firstAnswers.value(i, LayoutAnswer{i, {}, {}, "the engine returned no answer for this page"});
+      if (!a.error.isEmpty()) {
+        work[i].failure = a.error;
+        continue;
+      }
+      parsed[i] = layout::parseLayoutOutput(a.raw.toStdString());
+      modelSizes.insert(i, a.modelInputSize);
+      if (parsed[i].shouldRetryWithLargerBudget && config_.extra_max_new_tokens > 0) retry.append(i);
+    }
+    if (!retry.isEmpty()) {
+      log(QStringLiteral("%1 page(s) gave unreadable layout output; retrying with %2 more tokens").arg(retry.size()).arg(config_.extra_max_new_tokens));
+      const auto retried = runLayout(retry, config_.base_max_new_tokens + config_.extra_max_new_tokens);
+      if (isCancelled(cancel)) break;
+      for (int i : retry) {
+        const LayoutAnswer a = retried.value(i);
+        if (!a.error.isEmpty() || a.raw.isEmpty()) continue;  // keep the first answer
+        parsed[i] = layout::parseLayoutOutput(a.raw.toStdString());
+        parsed[i].reason = (parsed[i].reason.empty() ? std::string() : parsed[i].reason + "; ") + "retried with a larger token budget";
+        modelSizes.insert(i, a.modelInputSize);
+      }
+    }
+
+    // Geometry, cells and crops.
+    report("crops");
+    QList<VisionJob> ocrJobs;
+    QHash<int, QPair<int, int>> ocrTarget;  // job key -> (work index, picture index)
+    for (int i : all) {
+      PageWork& w = work[i];
+      if (!w.failure.isEmpty()) continue;
+      QElapsedTimer t;
+      t.start();
+      const QImage& image = w.render->rendered.image;
+      try {
+        w.geometry = layout::PageGeometry::forRenderedPage(image.width(), image.height(), w.render->sizePt.width(),
+                                                           w.render->sizePt.height(), w.render->rendered.effectiveDpi);
+        const QSize model = modelSizes.value(i);
+        if (model.isValid() && !model.isEmpty()) {  // the engine's own processor is authoritative
+          w.geometry.modelWidth = model.width();
+          w.geometry.modelHeight = model.height();
+        }
+        const auto& p = parsed[i];
+        w.result.layoutRaw = QString::fromStdString(p.raw);
+        w.result.layoutParseStatus = QString::fromLatin1(layout::parseStatusName(p.status)).toLower();
+        w.result.layoutParseReason = QString::fromStdString(p.reason);
+        for (const auto& cell : p.cells) {
+          LayoutCellRecord r;
+          r.category = QString::fromLatin1(layout::categoryName(cell.category));
+          r.bboxPx = toRectF(layout::modelToImage(cell.bbox, w.geometry));
+          r.bboxPt = toRectF(layout::modelToPoints(cell.bbox, w.geometry));
+          r.text = QString::fromStdString(cell.text);
+          w.result.cells.append(r);
+        }
+        w.regions = layout::pictureRegions(p.cells, w.geometry, w.result.pageIndex,
+                                           {config_.padding, config_.crop_upscale});
+      } catch (const std::exception& e) {
+        w.failure = QStringLiteral("layout geometry: %1").arg(e.what());
+        continue;
+      }
+      for (const auto& region : w.regions) {
+        PictureRegionRecord rec;
+        rec.id = QString::fromStdString(region.id);
+        rec.paddedBboxPx = toRectF(region.paddedBox);
+        const CropResult crop = cropPicture(image, toRect(region.paddedBox), config_.crop_upscale);
+        QString saveError;
+        if (!crop.error.isEmpty()) {
+          rec.ocrStatus = "failed";
+          rec.ocrReason = crop.error;
+        } else if (!savePng(crop.image, store_.cropsDir(out.docId) + "/" + rec.id + ".png", &saveError)) {
+          w.failure = saveError;  // a full disk: retry the page later rather than report a missing crop
+          break;
+        } else {
+          rec.cropFile = "crops/" + rec.id + ".png";
+          rec.ocrStatus = "pending";
+          const int key = ocrJobs.size();
+          ocrJobs.append({key, VisionTask::CropOcr, crop.image, {}, 1024});
+          ocrTarget.insert(key, {i, static_cast<int>(w.result.pictures.size())});
+        }
+        w.result.pictures.append(rec);
+      }
+      w.result.timingsSeconds.insert("crops", t.elapsed() / 1000.0);
+    }
+
+    // Crop OCR, batched over every picture of the chunk.
+    if (!ocrJobs.isEmpty()) {
+      report("crop OCR");
+      QElapsedTimer t;
+      t.start();
+      const auto answers = engine_.vision(ocrJobs, cancel);
+      if (isCancelled(cancel)) break;
+      const double share = t.elapsed() / 1000.0 / ocrJobs.size();
+      QHash<int, VisionAnswer> byKey;
+      for (const auto& a : answers) byKey.insert(a.key, a);
+      for (auto it = ocrTarget.begin(); it != ocrTarget.end(); ++it) {
+        PageWork& w = work[it.value().first];
+        const VisionAnswer a = byKey.value(it.key(), VisionAnswer{it.key(), {}, "the engine returned no answer for this crop"});
+        if (!a.error.isEmpty()) {
+          w.failure = QStringLiteral("crop OCR: %1").arg(a.error);
+          continue;
+        }
+        const auto status = classifyVisionAnswer(a);
+        PictureRegionRecord& rec = w.result.pictures[it.value().second];
+        rec.ocrText = status.text;
+        rec.ocrStatus = status.status;
+        rec.ocrReason = status.reason;
+        w.result.timingsSeconds["crop_ocr"] += a.seconds > 0 ? a.seconds : share;
+      }
+    }
+
+    // Page summaries, batched over the chunk.
+    if (config_.page_summaries) {
+      report("summaries");
+      QList<VisionJob> jobs;
+      for (int i : all) {
+        if (!work[i].failure.isEmpty()) continue;
+        jobs.append({i, VisionTask::PageSummary, work[i].render->rendered.image, summaryContext(parsed[i], work[i].result.pictures), 1024});
+      }
+      if (!jobs.isEmpty()) {
+        QElapsedTimer t;
+        t.start();
+        const auto answers = engine_.vision(jobs, cancel);
+        if (isCancelled(cancel)) break;
+        const double share = t.elapsed() / 1000.0 / jobs.size();
+        QHash<int, VisionAnswer> byKey;
+        for (const auto& a : answers) byKey.insert(a.key, a);
+        for (const auto& job : jobs) {
+          PageWork& w = work[job.key];
+          const VisionAnswer a = byKey.value(job.key, VisionAnswer{job.key, {}, "the engine returned no summary for this page"});
+          if (!a.error.isEmpty()) {
+            w.failure = QStringLiteral("page summary: %1").arg(a.error);
+            continue;
+          }
+          const auto status = classifyVisionAnswer(a);
+          w.result.summary = status.text;
+          w.result.summaryStatus = status.status;
+          w.result.timingsSeconds.insert("summary", a.seconds > 0 ? a.seconds : share);
+        }
+      }
+    } else {
+      for (auto& w : work) w.result.summaryStatus = "skipped";
+    }
+
+    // Write each finished page at once; failed pages are retried by a later run (bounded).
+    for (auto& w : work) {
+      if (!w.failure.isEmpty()) {
+        recordFailure(w.result.pageIndex, w.failure);
+        continue;
+      }
+      if (const auto previous = store_.loadPage(out.docId, w.result.pageIndex)) w.result.attempts = previous->attempts + 1;
+      w.result.status = PageResult::Status::Done;
+      QString e;
+      if (!store_.writePage(out.docId, w.result, &e)) {
+        recordFailure(w.result.pageIndex, e);
+        continue;
+      }
+      ++out.pagesDone;
+      if (callbacks_.pageFinished) callbacks_.pageFinished(out.docId, w.result);
+    }
+    report("layout");
+  }
+  if (next.isRunning()) next.waitForFinished();  // the look-ahead render stops early once cancelled
+  out.cancelled = isCancelled(cancel);
+
+  // The report always reflects every page on disk, also after a cancel: finished work is never lost.
+  report("report");
+  DocumentReport rep;
+  rep.sourcePath = QFileInfo(pdfPath).absoluteFilePath();
+  rep.sourceSha256 = store_.sourceSha256(out.docId);
+  rep.pageCount = doc->pageCount();
+  rep.models = engine_.models();
+  rep.config = config_.toJson();
+  QStringList problems;
+  rep.pages = store_.loadAllPages(out.docId, &problems);
+  for (const auto& p : problems) log(p);
+  rep.createdUtc = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+  rep.generator = QStringLiteral(LAYOUTLENS_NAME " " LAYOUTLENS_VERSION);
+  if (store_.writeReport(out.docId, rep, &error)) out.reportPath = store_.reportFile(out.docId);
+  else log(error);
+
+  if (config_.save_manifest) {
+    QJsonArray regions;
+    for (const auto& page : rep.pages)
+      for (const auto& pic : page.pictures) {
+        QJsonObject o = pic.toJson();
+        o.insert("page_index", page.pageIndex);
+        regions.append(o);
+      }
+    const QJsonObject manifest{{"source_path", rep.sourcePath}, {"regions", regions}};
+    if (!writeFileAtomically(store_.documentDir(out.docId) + "/" + config_.manifest_filename,
+                             QJsonDocument(manifest).toJson(QJsonDocument::Indented), &error))
+      log(error);
+  }
+  return out;
+}
+
+}  // namespace ll::pipeline

@@ -1,0 +1,294 @@
+// The pipeline's orchestration with an injected engine that answers from what it is shown: crops must
+// (No raw string literals here: moc in Qt 6.4 mis-parses them and silently drops the test class.)
+// come from the padded boxes at the right scale, OCR and summaries must reach the right page and region,
+// and an interrupted run must resume without losing or repeating finished pages.
+#include <QDir>
+#include <QFile>
+#include <QGuiApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/pipeline/pipeline_runner.h"
+
+using namespace ll::pipeline;
+
+namespace {
+
+constexpr int kPages = 3;
+
+// Page i (0-based) is 200x150 pt, white, with a filled rectangle of red value 40*(i+1) at
+// (100,50)-(160,110) pt: at 72 DPI that is the same rectangle in pixels.
+QString makePdf(const QString& path) {
+  QPdfWriter writer(path);
+  writer.setResolution(72);
+  writer.setPageSize(QPageSize(QSizeF(200, 150), QPageSize::Point));
+  writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+  QPainter painter(&writer);
+  for (int i = 0; i < kPages; ++i) {
+    if (i > 0) writer.newPage();
+    painter.fillRect(QRect(0, 0, 200, 150), Qt::white);
+    painter.fillRect(QRect(100, 50, 60, 60), QColor(40 * (i + 1), 0, 0));
+  }
+  painter.end();
+  return path;
+}
+
+class FakeEngine : public AnalysisEngine {
+ public:
+  int layoutCalls = 0;
+  QList<int> layoutBudgets;
+  int layoutPagesSeen = 0;
+  int visionCalls = 0;
+  bool truncateFirstAnswer = false;   // the first layout answer is cut off (needs the larger budget)
+  int failLayoutForRed = -1;          // pages whose picture has this red value fail in layout
+  CancelFlag cancelOnSummary;         // set this flag when summaries are asked for (a "crash" mid-run)
+  int summariesBeforeCancel = 0;
+
+  QString describe() const override { return "fake engine"; }
+  QList<ModelRecord> models() const override { return {{"layout", "/models/dots", "dots_ocr", "abc123"}}; }
+
+  QList<LayoutAnswer> layout(const QList<LayoutJob>& jobs, const CancelFlag&) override {
+    ++layoutCalls;
+    QList<LayoutAnswer> out;
+    for (const auto& job : jobs) {
+      layoutBudgets.append(job.maxNewTokens);
+      ++layoutPagesSeen;
+      LayoutAnswer a;
+      a.key = job.key;
+      a.modelInputSize = job.page.size();  // identity mapping: model pixels are page pixels
+      const int red = job.page.pixelColor(130, 80).red();
+      if (red == failLayoutForRed) {
+        a.error = "CUDA out of memory (injected)";
+      } else {
+        a.raw = QStringLiteral("[{\"bbox\":[10,10,90,30],\"category\":\"Title\",\"text\":\"# Page with red %1\"},"
+                               "{\"bbox\":[100,50,160,110],\"category\":\"Picture\"}]").arg(red);
+        if (truncateFirstAnswer && job.maxNewTokens < 100) a.raw = a.raw.left(60);
+      }
+      a.seconds = 0.5;
+      out.append(a);
+    }
+    return out;
+  }
+
+  QList<VisionAnswer> vision(const QList<VisionJob>& jobs, const CancelFlag&) override {
+    ++visionCalls;
+    QList<VisionAnswer> out;
+    for (const auto& job : jobs) {
+      VisionAnswer a;
+      a.key = job.key;
+      if (job.task == VisionTask::CropOcr) {
+        const QColor c = job.image.pixelColor(job.image.width() / 2, job.image.height() / 2);
+        a.text = QStringLiteral("{\"text\":\"red %1\",\"size\":\"%2x%3\"}").arg(c.red()).arg(job.image.width()).arg(job.image.height());
+      } else {
+        if (cancelOnSummary && summariesBeforeCancel-- <= 0) cancelOnSummary->store(true);
+        const auto m = QRegularExpression("\\[(page-\\d+-picture-\\d+)\\] \\{\"text\":\"(red \\d+)").match(job.context);
+        a.text = QStringLiteral("Summary of %1 (%2) with %3").arg(m.captured(1), m.captured(2)).arg(job.context.contains("# Page with red") ? "title" : "no title");
+      }
+      out.append(a);
+    }
+    return out;
+  }
+};
+
+PipelineConfig smallConfig() {
+  PipelineConfig c;
+  c.pdf_dpi = 72;
+  c.batch_size = 2;
+  c.padding = 12;
+  c.crop_upscale = 2.0;
+  c.base_max_new_tokens = 50;
+  c.extra_max_new_tokens = 1000;
+  return c;
+}
+
+QJsonObject readJson(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+}  // namespace
+
+class PipelineRunnerTest : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void runsEveryStageAndWiresResultsToTheirPages() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("drawing.pdf"));
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    QVERIFY2(store, qPrintable(error));
+    FakeEngine engine;
+    PipelineConfig config = smallConfig();
+    config.save_manifest = true;
+    QList<int> finished;
+    RunnerCallbacks cb;
+    cb.pageFinished = [&](const QString&, const PageResult& p) { finished.append(p.pageIndex); };
+    PipelineRunner runner(engine, config, *store, cb);
+    const DocumentOutcome out = runner.runDocument(pdf, {}, makeCancelFlag());
+    QVERIFY2(out.error.isEmpty(), qPrintable(out.error));
+    QCOMPARE(out.pagesDone, kPages);
+    QCOMPARE(out.pagesFailed, 0);
+    QCOMPARE(finished, (QList<int>{0, 1, 2}));
+    QCOMPARE(engine.layoutCalls, 2);  // batch_size 2: chunks {0,1} and {2}
+
+    for (int i = 0; i < kPages; ++i) {
+      const auto page = store->loadPage(out.docId, i);
+      QVERIFY(page.has_value());
+      const int red = 40 * (i + 1);
+      QCOMPARE(page->renderWidth, 200);
+      QCOMPARE(page->cells.size(), 2);
+      QCOMPARE(page->cells[0].text, QStringLiteral("# Page with red %1").arg(red));
+      QCOMPARE(page->cells[1].bboxPx, QRectF(QPointF(100, 50), QPointF(160, 110)));
+      QCOMPARE(page->cells[1].bboxPt, QRectF(QPointF(100, 50), QPointF(160, 110)));  // 72 DPI: px == pt
+      QCOMPARE(page->pictures.size(), 1);
+      const auto& pic = page->pictures[0];
+      const QString id = QStringLiteral("page-%1-picture-01").arg(i + 1, 4, 10, QChar('0'));
+      QCOMPARE(pic.id, id);
+      QCOMPARE(pic.paddedBboxPx, QRectF(QPointF(88, 38), QPointF(172, 122)));  // padding 12, clamped
+      // The crop is the padded box, doubled: 84x84 -> 168x168, and OCR saw this page's colour.
+      QCOMPARE(pic.ocrText, QStringLiteral("{\"text\":\"red %1\",\"size\":\"168x168\"}").arg(red));
+      QCOMPARE(pic.ocrStatus, QString("ok"));
+      const QImage crop(store->documentDir(out.docId) + "/" + pic.cropFile);
+      QCOMPARE(crop.size(), QSize(168, 168));
+      QCOMPARE(crop.pixelColor(84, 84).red(), red);
+      QCOMPARE(crop.pixelColor(2, 2), QColor(Qt::white));  // the padding is page background
+      // The summary got this page's layout text and crop text.
+      QCOMPARE(page->summary, QStringLiteral("Summary of %1 (red %2) with title").arg(id).arg(red));
+      QCOMPARE(page->summaryStatus, QString("raw"));  // not JSON: kept, with the reason
+      QVERIFY(page->timingsSeconds.contains("render"));
+      QCOMPARE(page->timingsSeconds.value("layout"), 0.5);
+    }
+    const QJsonObject report = readJson(out.reportPath);
+    QCOMPARE(report.value("schema_version").toInt(), 1);
+    QCOMPARE(report.value("pages").toArray().size(), kPages);
+    QCOMPARE(report.value("models").toArray()[0].toObject().value("model_type").toString(), QString("dots_ocr"));
+    QCOMPARE(report.value("config").toObject().value("batch_size").toInt(), 2);
+    QCOMPARE(report.value("document").toObject().value("sha256").toString(), JobStore::sha256OfFile(pdf, &error));
+    const QJsonObject manifest = readJson(store->documentDir(out.docId) + "/" + config.manifest_filename);
+    QCOMPARE(manifest.value("regions").toArray().size(), kPages);
+  }
+
+  void unreadableLayoutIsRetriedWithTheLargerBudget() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("d.pdf"));
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine engine;
+    engine.truncateFirstAnswer = true;
+    PipelineConfig config = smallConfig();
+    config.page_range = "1";
+    config.page_summaries = false;
+    PipelineRunner runner(engine, config, *store);
+    const auto out = runner.runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(out.pagesDone, 1);
+    QCOMPARE(engine.layoutBudgets, (QList<int>{50, 1050}));
+    const auto page = store->loadPage(out.docId, 0);
+    QCOMPARE(page->cells.size(), 2);
+    QVERIFY(page->layoutParseReason.contains("retried"));
+    QCOMPARE(page->summaryStatus, QString("skipped"));
+  }
+
+  void cancelledRunResumesWithoutRepeatingFinishedPages() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("d.pdf"));
+    QString error;
+    QString docId;
+    QByteArray firstPageBytes;
+    {
+      auto store = JobStore::open(tmp.filePath("job"), &error);
+      FakeEngine engine;
+      PipelineConfig config = smallConfig();
+      config.batch_size = 1;
+      engine.cancelOnSummary = makeCancelFlag();
+      engine.summariesBeforeCancel = 1;  // page 1 finishes, the "crash" hits during page 2's summary
+      PipelineRunner runner(engine, config, *store);
+      const auto out = runner.runDocument(pdf, {}, engine.cancelOnSummary);
+      QVERIFY(out.cancelled);
+      QCOMPARE(out.pagesDone, 1);
+      docId = out.docId;
+      QFile f(store->pageFile(docId, 0));
+      QVERIFY(f.open(QIODevice::ReadOnly));
+      firstPageBytes = f.readAll();
+      QVERIFY(!store->loadPage(docId, 1).has_value());  // the page in flight left nothing half-written
+      QCOMPARE(readJson(out.reportPath).value("pages").toArray().size(), 1);  // finished work is reported
+    }
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine engine;
+    PipelineRunner runner(engine, smallConfig(), *store);
+    const auto out = runner.runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(out.pagesSkipped, 1);
+    QCOMPARE(out.pagesDone, 2);
+    QCOMPARE(engine.layoutPagesSeen, 2);  // page 1 was not recomputed
+    QFile f(store->pageFile(docId, 0));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), firstPageBytes);
+    QCOMPARE(readJson(out.reportPath).value("pages").toArray().size(), kPages);
+  }
+
+  void failingPageIsRetriedThenRecordedAsFailed() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("d.pdf"));
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    PipelineConfig config = smallConfig();
+    config.page_summaries = false;
+    DocumentOutcome out;
+    for (int run = 0; run < PipelineRunner::kMaxPageAttempts; ++run) {
+      FakeEngine engine;
+      engine.failLayoutForRed = 80;  // page 2
+      PipelineRunner runner(engine, config, *store);
+      out = runner.runDocument(pdf, {}, makeCancelFlag());
+      QCOMPARE(out.pagesDone, run == 0 ? 2 : 0);
+    }
+    QCOMPARE(out.pagesFailed, 1);
+    const auto failed = store->loadPage(out.docId, 1);
+    QCOMPARE(failed->status, PageResult::Status::Failed);
+    QCOMPARE(failed->attempts, PipelineRunner::kMaxPageAttempts);
+    QVERIFY(failed->error.contains("out of memory"));
+    FakeEngine engine;  // a further run leaves the permanently failed page alone
+    PipelineRunner runner(engine, config, *store);
+    out = runner.runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(engine.layoutPagesSeen, 0);
+    QCOMPARE(out.pagesFailed, 1);
+    const auto pages = readJson(out.reportPath).value("pages").toArray();
+    QCOMPARE(pages[1].toObject().value("status").toString(), QString("failed"));
+  }
+
+  void unopenableDocumentsReportAClearError() {
+    QTemporaryDir tmp;
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine engine;
+    PipelineRunner runner(engine, smallConfig(), *store);
+    const auto missing = runner.runDocument(tmp.filePath("nope.pdf"), {}, makeCancelFlag());
+    QVERIFY(!missing.error.isEmpty());
+    QVERIFY(missing.error.contains("nope.pdf"));
+    PipelineConfig config = smallConfig();
+    config.page_range = "7";
+    PipelineRunner ranged(engine, config, *store);
+    const auto out = ranged.runDocument(makePdf(tmp.filePath("d.pdf")), {}, makeCancelFlag());
+    QVERIFY(out.error.contains("does not exist"));
+    QCOMPARE(engine.layoutCalls, 0);
+  }
+
+  void classifiesVisionAnswers() {
+    QCOMPARE(classifyVisionAnswer({0, "{\"a\":1}", {}}).status, QString("ok"));
+    const auto fenced = classifyVisionAnswer({0, "```json\n{\"a\":1}\n```", {}});
+    QCOMPARE(fenced.status, QString("repaired"));
+    QCOMPARE(fenced.text, QString("{\"a\":1}"));
+    const auto raw = classifyVisionAnswer({0, "Dimensions: 40 ±0.1", {}});
+    QCOMPARE(raw.status, QString("raw"));
+    QCOMPARE(raw.text, QString("Dimensions: 40 ±0.1"));
+    QVERIFY(!raw.reason.isEmpty());
+    QCOMPARE(classifyVisionAnswer({0, {}, "timeout"}).status, QString("failed"));
+  }
+};
+
+QTEST_MAIN(PipelineRunnerTest)
+#include "pipeline_runner_test.moc"
