@@ -1,3 +1,4 @@
+// The registry of architectures LayoutLens implements, keyed by config.json model_type.
 #include "core/models/model_registry.h"
 
 #include <stdexcept>
@@ -13,9 +14,14 @@ const std::vector<ArchitectureInfo>& supportedArchitectures() {
   return list;
 }
 
-const ArchitectureInfo& architectureFor(const std::string& modelType, const std::string& configPath) {
+const ArchitectureInfo* findArchitecture(const std::string& modelType) {
   for (const auto& a : supportedArchitectures())
-    if (a.model_type == modelType) return a;
+    if (a.model_type == modelType) return &a;
+  return nullptr;
+}
+
+const ArchitectureInfo& architectureFor(const std::string& modelType, const std::string& configPath) {
+  if (const ArchitectureInfo* a = findArchitecture(modelType)) return *a;
   std::string names;
   for (const auto& a : supportedArchitectures()) names += (names.empty() ? "" : ", ") + a.model_type;
   throw std::runtime_error("model type '" + modelType + "' (in " + configPath + ") is not supported; supported: " + names);

@@ -12,6 +12,8 @@ struct ArchitectureInfo {
 };
 
 const std::vector<ArchitectureInfo>& supportedArchitectures();
+// nullptr when no architecture implements `modelType` (for listings that show unsupported models too).
+const ArchitectureInfo* findArchitecture(const std::string& modelType);
 // Throws std::runtime_error("model type 'x' (in <config path>) is not supported; supported: ...").
 const ArchitectureInfo& architectureFor(const std::string& modelType, const std::string& configPath);
 
