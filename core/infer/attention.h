@@ -1,0 +1,46 @@
+#pragma once
+// One attention entry point for every model, so the choice between fused kernels (SDPA / flash) and
+// the plain-math reference is made in one place, together with the libtorch 1.13 vs 2.x switch, GQA,
+// bottom-right causal alignment for cached decoding, and query chunking that keeps long sequences from
+// materialising a full score matrix.
+#include <cstdint>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "core/infer/runtime_options.h"
+
+namespace ll::infer {
+
+struct AttentionOptions {
+  AttentionImpl impl = AttentionImpl::Sdpa;
+  // Softmax scale; <= 0 means 1/sqrt(head_dim) (Qwen2). Gemma 3n passes 1.0.
+  double scale = 0.0;
+  // Causal with the queries aligned to the END of the keys: query i sits at key position
+  // Lk - Lq + i. That is what a prefill continuing a cache and a decode step need.
+  bool causal = false;
+  // > 0: a query at position p sees keys in (p - slidingWindow, p] only (Gemma 3n local layers).
+  int64_t slidingWindow = 0;
+  // Upper bound for one materialised score block (bytes) where the backend would build one
+  // (eager, and libtorch 1.13 whose SDPA is plain math); queries are processed in chunks below it.
+  int64_t maxScoreBytes = int64_t(256) << 20;
+};
+
+// q [B, Hq, Lq, D]; k, v [B, Hkv, Lk, D] with Hq a multiple of Hkv (grouped-query attention).
+// keyLengths: empty, or one entry per batch row: keys at index >= keyLengths[b] are padding (a
+// batch of cached sequences of different lengths). With keyLengths the causal alignment is per row:
+// query i of row b sits at position keyLengths[b] - Lq + i. Returns [B, Hq, Lq, D] in q's dtype.
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionOptions& options,
+                     const std::vector<int64_t>& keyLengths = {});
+
+// Several sequences packed along the first dimension, attention only within each (vision towers:
+// one image per segment). q [T, Hq, D]; k, v [T, Hkv, D]; cuSeqlens = {0, end0, end1, ..., T}.
+// Returns [T, Hq, D]. Each segment is one dense attention call, so no block-diagonal mask over all
+// T tokens is ever built.
+at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const std::vector<int64_t>& cuSeqlens, const AttentionOptions& options);
+
+// "sdpa 2.x (flash/mem-efficient kernels)" or "libtorch 1.13 math SDPA" — for logs and benchmarks.
+const char* attentionBackendDescription();
+
+}  // namespace ll::infer

@@ -1,0 +1,107 @@
+#pragma once
+// Continuous batching over one CausalLM: requests join the running batch whenever a slot is free,
+// a finished sequence frees its slot at once, prefill of newcomers is interleaved with the decode
+// steps of the running batch, and a CUDA out-of-memory error halves the decode batch (or defers a
+// prefill) instead of failing requests. One thread drives step(); submit/cancel are thread-safe.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "core/infer/causal_lm.h"
+#include "core/infer/generation/generation_request.h"
+
+namespace ll::infer {
+
+enum class ModelCall { Prefill, Decode };
+
+struct SchedulerOptions {
+  // Most sequences decoded together; 0 = the model's slot count.
+  int maxBatch = 0;
+  // Prompt tokens prefilled per step before the running batch decodes again (at least one newcomer
+  // is always admitted), so a burst of long prompts does not stall the sequences already running.
+  int64_t maxPrefillTokensPerStep = 8192;
+  // Called before every model call with its kind and batch size. May throw (tests inject
+  // out-of-memory failures here); the scheduler treats the throw as the model call's failure.
+  std::function<void(ModelCall call, int batchSize)> beforeModelCall;
+};
+
+struct SchedulerStats {
+  int64_t prefills = 0;
+  int64_t decodeSteps = 0;      // model decode calls
+  int64_t decodedTokens = 0;    // sequences advanced by those calls, summed
+  int64_t outOfMemorySplits = 0;
+  double prefillMs = 0;
+  double decodeMs = 0;
+};
+
+struct RequestHandle {
+  uint64_t id = 0;
+  std::shared_future<GenerationResult> result;
+};
+
+class GenerationScheduler {
+ public:
+  // The model must have its slots reserved (CausalLM::reserveSlots) before.
+  explicit GenerationScheduler(CausalLM& model, SchedulerOptions options = {});
+  ~GenerationScheduler();
+  GenerationScheduler(const GenerationScheduler&) = delete;
+  GenerationScheduler& operator=(const GenerationScheduler&) = delete;
+
+  // Thread-safe. Invalid requests are answered at the next step with FinishReason::Error.
+  RequestHandle submit(GenerationRequest request);
+  void cancel(uint64_t id);
+  void cancelAll();
+
+  // One iteration on the engine thread: drop cancelled requests, admit and prefill newcomers,
+  // decode one token for the running batch. Returns whether work remains.
+  bool step();
+  void runUntilIdle();
+  // Blocks until a request is queued or the timeout passes; true when there is work.
+  bool waitForWork(std::chrono::milliseconds timeout);
+
+  // Submits all, runs until they are done, returns the results in request order.
+  std::vector<GenerationResult> generate(std::vector<GenerationRequest> requests);
+
+  int runningCount() const;
+  int queuedCount() const;
+  int decodeBatchLimit() const { return decodeLimit_; }
+  SchedulerStats stats() const { return stats_; }
+
+ private:
+  struct Sequence;
+  using Clock = std::chrono::steady_clock;
+
+  void dropCancelled();
+  void admit();
+  void decodeRunning();
+  bool decodeChunk(const std::vector<Sequence*>& chunk);
+  void acceptToken(Sequence& s, int64_t token);
+  void finish(Sequence& s, FinishReason reason, std::string error = {});
+  void finishQueued(std::unique_ptr<Sequence> s, FinishReason reason, std::string error);
+  void removeFinished();
+  std::string validateRequest(const GenerationRequest& r) const;
+
+  CausalLM& model_;
+  SchedulerOptions options_;
+  int decodeLimit_;
+  int runningLimit_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Sequence>> queue_;  // guarded by mutex_
+  std::set<uint64_t> cancelRequests_;            // guarded by mutex_
+  bool cancelAll_ = false;                       // guarded by mutex_
+  uint64_t nextId_ = 1;                          // guarded by mutex_
+
+  std::vector<std::unique_ptr<Sequence>> running_;  // engine thread only
+  SchedulerStats stats_;
+};
+
+}  // namespace ll::infer

@@ -1,0 +1,251 @@
+// Qwen2 decoder forward passes: a prompt pass (prefill, also the cache-free reference) and a batched
+// one-token decode step over cache slots of different lengths. Numerics follow transformers:
+// RMSNorm in float32 then cast, RoPE tables in float32 then cast, softmax in float32.
+#include "core/models/qwen2/qwen2_causal_lm.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "core/infer/checkpoint.h"
+
+namespace ll::models::qwen2 {
+namespace {
+
+std::string shapeText(at::IntArrayRef s) {
+  std::string t = "[";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+  return t + "]";
+}
+
+class WeightTaker {
+ public:
+  WeightTaker(std::map<std::string, at::Tensor>& w, const DecoderOptions& o) : weights_(w), options_(o) {}
+  at::Tensor take(const std::string& name, std::vector<int64_t> shape) {
+    auto it = weights_.find(name);
+    if (it == weights_.end())
+      throw std::runtime_error("Qwen2 weights: tensor '" + name + "' is missing; is this a Qwen2 checkpoint?");
+    if (it->second.sizes() != at::IntArrayRef(shape))
+      throw std::runtime_error("Qwen2 weights: tensor '" + name + "' has shape " + shapeText(it->second.sizes()) +
+                               " but config.json implies " + shapeText(shape));
+    at::Tensor t = it->second.to(options_.device, options_.dtype).contiguous();
+    weights_.erase(it);
+    return t;
+  }
+  bool has(const std::string& name) const { return weights_.count(name) != 0; }
+
+ private:
+  std::map<std::string, at::Tensor>& weights_;
+  const DecoderOptions& options_;
+};
+
+at::Tensor rotateHalf(const at::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+}  // namespace
+
+Qwen2CausalLM::Qwen2CausalLM(const Qwen2Config& config, const DecoderOptions& options)
+    : config_(config), options_(options) {}
+
+std::unique_ptr<Qwen2CausalLM> Qwen2CausalLM::fromWeights(const Qwen2Config& c, std::map<std::string, at::Tensor> weights,
+                                                          const DecoderOptions& options) {
+  std::unique_ptr<Qwen2CausalLM> m(new Qwen2CausalLM(c, options));
+  WeightTaker w(weights, options);
+  const int64_t h = c.hiddenSize, d = c.headDim, qDim = c.numHeads * d, kvDim = c.numKvHeads * d;
+  m->embed_ = w.take("model.embed_tokens.weight", {c.vocabSize, h});
+  m->finalNorm_ = w.take("model.norm.weight", {h});
+  if (c.tieWordEmbeddings && !w.has("lm_head.weight")) {
+    m->lmHead_ = m->embed_;
+  } else {
+    m->lmHead_ = w.take("lm_head.weight", {c.vocabSize, h});
+  }
+  m->layers_.reserve(c.numLayers);
+  for (int64_t i = 0; i < c.numLayers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    Layer L;
+    L.inputNorm = w.take(p + "input_layernorm.weight", {h});
+    L.postNorm = w.take(p + "post_attention_layernorm.weight", {h});
+    const at::Tensor q = w.take(p + "self_attn.q_proj.weight", {qDim, h});
+    const at::Tensor k = w.take(p + "self_attn.k_proj.weight", {kvDim, h});
+    const at::Tensor v = w.take(p + "self_attn.v_proj.weight", {kvDim, h});
+    L.qkvWeight = at::cat({q, k, v}, 0);
+    if (c.attentionBias) {
+      const at::Tensor qb = w.take(p + "self_attn.q_proj.bias", {qDim});
+      const at::Tensor kb = w.take(p + "self_attn.k_proj.bias", {kvDim});
+      const at::Tensor vb = w.take(p + "self_attn.v_proj.bias", {kvDim});
+      L.qkvBias = at::cat({qb, kb, vb}, 0);
+    }
+    L.oWeight = w.take(p + "self_attn.o_proj.weight", {h, qDim});
+    const at::Tensor gate = w.take(p + "mlp.gate_proj.weight", {c.intermediateSize, h});
+    const at::Tensor up = w.take(p + "mlp.up_proj.weight", {c.intermediateSize, h});
+    L.gateUpWeight = at::cat({gate, up}, 0);
+    L.downWeight = w.take(p + "mlp.down_proj.weight", {h, c.intermediateSize});
+    m->layers_.push_back(std::move(L));
+  }
+  // transformers: inv_freq = 1 / base^(arange(0, d, 2) / d), in float32.
+  const auto f32 = at::TensorOptions().dtype(at::kFloat).device(options.device);
+  m->invFreq_ = 1.0 / at::pow(c.ropeTheta, at::arange(0, d, 2, f32.dtype(at::kLong)).to(at::kFloat) / static_cast<double>(d));
+  return m;
+}
+
+std::unique_ptr<Qwen2CausalLM> Qwen2CausalLM::load(const std::string& modelDir, const DecoderOptions& options,
+                                                   const std::vector<std::string>& skipPrefixes) {
+  const Qwen2Config config = Qwen2Config::fromFile(modelDir + "/config.json");
+  const auto checkpoint = infer::Checkpoint::open(modelDir);
+  return fromWeights(config, checkpoint.loadAll(options.device, options.dtype, skipPrefixes), options);
+}
+
+at::Tensor Qwen2CausalLM::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
+  const at::Tensor xf = x.to(at::kFloat);
+  const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean({-1}, true) + config_.rmsNormEps);
+  return weight * normed.to(x.scalar_type());
+}
+
+std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::rope(const at::Tensor& positions) const {
+  const at::Tensor freqs = positions.to(at::kFloat).unsqueeze(1) * invFreq_.unsqueeze(0);
+  const at::Tensor emb = at::cat({freqs, freqs}, -1);
+  return {emb.cos().to(options_.dtype), emb.sin().to(options_.dtype)};
+}
+
+at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
+  const at::Tensor gu = at::linear(x, layer.gateUpWeight);
+  const int64_t n = config_.intermediateSize;
+  return at::linear(at::silu(gu.narrow(-1, 0, n)) * gu.narrow(-1, n, n), layer.downWeight);
+}
+
+at::Tensor Qwen2CausalLM::logits(const at::Tensor& hidden) const {
+  return at::linear(rmsNorm(hidden, finalNorm_), lmHead_).to(at::kFloat);
+}
+
+at::Tensor Qwen2CausalLM::embedTokens(const std::vector<int64_t>& ids) const {
+  const at::Tensor idx = at::tensor(ids, at::TensorOptions().dtype(at::kLong)).to(options_.device);
+  return at::embedding(embed_, idx);
+}
+
+at::Tensor Qwen2CausalLM::promptHidden(const infer::PrefillInput& input, infer::KvCache* cache, int slot) const {
+  const auto L = static_cast<int64_t>(input.tokenIds.size());
+  if (L == 0) throw std::invalid_argument("Qwen2: the prompt is empty");
+  for (auto t : input.tokenIds)
+    if (t < 0 || t >= config_.vocabSize)
+      throw std::invalid_argument("Qwen2: token id " + std::to_string(t) + " is outside the vocabulary");
+  at::Tensor h = embedTokens(input.tokenIds);
+  const auto& ov = input.embeddings;
+  if (!ov.empty()) {
+    if (!ov.rows.defined() || ov.rows.dim() != 2 || ov.rows.size(0) != static_cast<int64_t>(ov.positions.size()) ||
+        ov.rows.size(1) != config_.hiddenSize)
+      throw std::invalid_argument("Qwen2: embedding override needs rows [" + std::to_string(ov.positions.size()) + ", " +
+                                  std::to_string(config_.hiddenSize) + "], one per position");
+    for (auto p : ov.positions)
+      if (p < 0 || p >= L) throw std::invalid_argument("Qwen2: embedding override position outside the prompt");
+    const at::Tensor pos = at::tensor(ov.positions, at::TensorOptions().dtype(at::kLong)).to(options_.device);
+    h.index_copy_(0, pos, ov.rows.to(options_.device, options_.dtype));
+  }
+  const auto [cos, sin] = rope(at::arange(L, at::TensorOptions().dtype(at::kLong).device(options_.device)));
+  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [L, 1, D] over heads
+  const int64_t d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
+  infer::AttentionOptions ao;
+  ao.impl = options_.attention;
+  ao.causal = true;
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    const Layer& layer = layers_[li];
+    const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
+    at::Tensor q = qkv.narrow(1, 0, hq * d).view({L, hq, d});
+    at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({L, hkv, d});
+    const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({L, hkv, d});
+    q = q * c + rotateHalf(q) * s;
+    k = k * c + rotateHalf(k) * s;
+    if (cache) cache->write(static_cast<int>(li), slot, 0, k, v);
+    const at::Tensor attn = infer::attention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
+                                             v.transpose(0, 1).unsqueeze(0), ao);
+    h = h + at::linear(attn.squeeze(0).transpose(0, 1).reshape({L, hq * d}), layer.oWeight);
+    h = h + mlp(layer, rmsNorm(h, layer.postNorm));
+  }
+  return h;
+}
+
+at::Tensor Qwen2CausalLM::forwardAll(const infer::PrefillInput& input) const {
+  return logits(promptHidden(input, nullptr, -1));
+}
+
+void Qwen2CausalLM::reserveSlots(int slots, int64_t maxLength) {
+  cache_.reset();  // free the old pool before allocating the new one
+  infer::KvCacheGeometry g;
+  g.layers = config_.numLayers;
+  g.slots = slots;
+  g.maxLength = maxLength;
+  g.kvHeads = config_.numKvHeads;
+  g.headDim = config_.headDim;
+  cache_ = std::make_unique<infer::KvCache>(g, options_.dtype, options_.device);
+}
+
+int Qwen2CausalLM::slotCount() const { return cache_ ? static_cast<int>(cache_->geometry().slots) : 0; }
+int64_t Qwen2CausalLM::maxSequenceLength() const { return cache_ ? cache_->geometry().maxLength : 0; }
+
+std::optional<int> Qwen2CausalLM::acquireSlot() {
+  if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before acquiring a slot");
+  return cache_->acquire();
+}
+
+void Qwen2CausalLM::releaseSlot(int slot) {
+  if (cache_) cache_->release(slot);
+}
+
+int64_t Qwen2CausalLM::cachedLength(int slot) const { return cache_ ? cache_->length(slot) : 0; }
+
+at::Tensor Qwen2CausalLM::prefill(int slot, const infer::PrefillInput& input) {
+  if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before prefill");
+  if (static_cast<int64_t>(input.tokenIds.size()) > cache_->geometry().maxLength)
+    throw std::invalid_argument("Qwen2: the prompt is longer than a cache slot");
+  cache_->setLength(slot, 0);
+  const at::Tensor h = promptHidden(input, cache_.get(), slot);
+  cache_->setLength(slot, static_cast<int64_t>(input.tokenIds.size()));
+  return logits(h[-1]);
+}
+
+at::Tensor Qwen2CausalLM::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
+  if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before decode");
+  if (slots.empty() || slots.size() != tokens.size())
+    throw std::invalid_argument("Qwen2: decode needs one token per slot");
+  const auto B = static_cast<int64_t>(slots.size());
+  std::vector<int64_t> lengths;
+  lengths.reserve(slots.size());
+  for (int s : slots) lengths.push_back(cache_->length(s));
+  const int64_t maxLen = *std::max_element(lengths.begin(), lengths.end()) + 1;
+  std::vector<int64_t> keyLengths;
+  const bool ragged = std::any_of(lengths.begin(), lengths.end(), [&](int64_t l) { return l + 1 != maxLen; });
+  if (ragged)
+    for (auto l : lengths) keyLengths.push_back(l + 1);
+
+  const at::Tensor stepIndex = cache_->stepIndex(slots);
+  const auto longOpts = at::TensorOptions().dtype(at::kLong);
+  const auto [cos, sin] = rope(at::tensor(lengths, longOpts).to(options_.device));
+  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [B, 1, D]
+  at::Tensor h = embedTokens(tokens);  // [B, hidden]
+  const int64_t d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
+  infer::AttentionOptions ao;
+  ao.impl = options_.attention;
+  ao.causal = true;
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    const Layer& layer = layers_[li];
+    const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
+    at::Tensor q = qkv.narrow(1, 0, hq * d).view({B, hq, d});
+    at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({B, hkv, d});
+    const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({B, hkv, d});
+    q = q * c + rotateHalf(q) * s;
+    k = k * c + rotateHalf(k) * s;
+    cache_->writeStep(static_cast<int>(li), stepIndex, k, v);
+    const auto [keys, values] = cache_->read(static_cast<int>(li), slots, maxLen);
+    const at::Tensor attn = infer::attention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [B, hq, 1, d]
+    h = h + at::linear(attn.reshape({B, hq * d}), layer.oWeight);
+    h = h + mlp(layer, rmsNorm(h, layer.postNorm));
+  }
+  const at::Tensor out = logits(h);
+  for (size_t i = 0; i < slots.size(); ++i) cache_->setLength(slots[i], lengths[i] + 1);
+  return out;
+}
+
+}  // namespace ll::models::qwen2

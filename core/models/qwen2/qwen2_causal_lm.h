@@ -1,0 +1,89 @@
+#pragma once
+// Qwen2ForCausalLM as a CausalLM for the generation scheduler: RMSNorm, RoPE (rotate-half), GQA
+// attention with q/k/v biases, SwiGLU MLP. Differs from transformers' code only in layout: q/k/v
+// and gate/up weights are fused at load time (one matmul each) and K/V live in a slot-pool cache.
+// Checked against transformers 5.17 Qwen2ForCausalLM on random weights (tools/gpu/check_infer.sh,
+// fixture tests/fixtures/qwen2_tiny). dots.ocr reuses it as its text decoder.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "core/infer/attention.h"
+#include "core/infer/causal_lm.h"
+#include "core/infer/kv_cache.h"
+#include "core/models/qwen2/qwen2_config.h"
+
+namespace ll::models::qwen2 {
+
+struct DecoderOptions {
+  c10::Device device = c10::Device(c10::kCPU);
+  c10::ScalarType dtype = c10::ScalarType::Float;
+  infer::AttentionImpl attention = infer::AttentionImpl::Sdpa;
+};
+
+class Qwen2CausalLM : public infer::CausalLM {
+ public:
+  // Weights by their Hugging Face names (model.embed_tokens.weight, model.layers.N.self_attn.q_proj.weight,
+  // ..., lm_head.weight); other names are ignored. Throws std::runtime_error naming a missing tensor or
+  // a tensor whose shape disagrees with the config.
+  static std::unique_ptr<Qwen2CausalLM> fromWeights(const Qwen2Config& config, std::map<std::string, at::Tensor> weights,
+                                                    const DecoderOptions& options);
+  // A checkpoint folder (config.json + *.safetensors); `skipPrefixes` leaves other towers unread
+  // (dots.ocr: "vision_tower.").
+  static std::unique_ptr<Qwen2CausalLM> load(const std::string& modelDir, const DecoderOptions& options,
+                                             const std::vector<std::string>& skipPrefixes = {});
+
+  const Qwen2Config& config() const { return config_; }
+  const DecoderOptions& options() const { return options_; }
+  void setAttentionImpl(infer::AttentionImpl impl) { options_.attention = impl; }
+
+  // Token embeddings [ids.size(), hidden] (dots.ocr splices image features into these).
+  at::Tensor embedTokens(const std::vector<int64_t>& ids) const;
+  // Full forward without any cache: float32 logits [ids.size(), vocab] for every position. The
+  // reference that cached decoding is tested against.
+  at::Tensor forwardAll(const infer::PrefillInput& input) const;
+
+  // CausalLM
+  std::string name() const override { return "qwen2"; }
+  int64_t vocabSize() const override { return config_.vocabSize; }
+  int64_t hiddenSize() const override { return config_.hiddenSize; }
+  c10::Device device() const override { return options_.device; }
+  c10::ScalarType dtype() const override { return options_.dtype; }
+  void reserveSlots(int slots, int64_t maxLength) override;
+  int slotCount() const override;
+  int64_t maxSequenceLength() const override;
+  std::optional<int> acquireSlot() override;
+  void releaseSlot(int slot) override;
+  int64_t cachedLength(int slot) const override;
+  at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
+  at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
+
+ private:
+  struct Layer {
+    at::Tensor inputNorm, postNorm;
+    at::Tensor qkvWeight, qkvBias;  // fused [q; k; v]
+    at::Tensor oWeight;
+    at::Tensor gateUpWeight;  // fused [gate; up]
+    at::Tensor downWeight;
+  };
+
+  Qwen2CausalLM(const Qwen2Config& config, const DecoderOptions& options);
+  // Hidden states [L, hidden] before the final norm; writes K/V into `cache` at `slot` when given.
+  at::Tensor promptHidden(const infer::PrefillInput& input, infer::KvCache* cache, int slot) const;
+  at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
+  std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions) const;  // cos, sin [N, headDim]
+  at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
+  at::Tensor logits(const at::Tensor& hidden) const;
+
+  Qwen2Config config_;
+  DecoderOptions options_;
+  at::Tensor embed_, finalNorm_, lmHead_, invFreq_;
+  std::vector<Layer> layers_;
+  std::unique_ptr<infer::KvCache> cache_;
+};
+
+}  // namespace ll::models::qwen2

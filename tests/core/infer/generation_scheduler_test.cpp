@@ -1,0 +1,302 @@
+// Scheduler behaviour on a scripted model whose next token is a fixed function of the last one:
+// continuous batching, guards, cancellation, errors and out-of-memory recovery can be checked
+// exactly, independent of any real network.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/infer/generation/generation_scheduler.h"
+
+using namespace ll::infer;
+
+namespace {
+
+// next(t) = successor[t]; logits are a one-hot peak. Keeps per-slot lengths like a real cache and
+// records every call so tests can check batching.
+class ScriptedLM : public CausalLM {
+ public:
+  explicit ScriptedLM(int64_t vocab = 32) : vocab_(vocab) {
+    for (int64_t t = 0; t < vocab; ++t) successor[t] = (t + 1) % vocab;
+  }
+  std::string name() const override { return "scripted"; }
+  int64_t vocabSize() const override { return vocab_; }
+  int64_t hiddenSize() const override { return 4; }
+  c10::Device device() const override { return c10::Device(c10::kCPU); }
+  c10::ScalarType dtype() const override { return c10::ScalarType::Float; }
+  void reserveSlots(int slots, int64_t maxLength) override {
+    used_.assign(slots, false);
+    lengths_.assign(slots, 0);
+    maxLength_ = maxLength;
+  }
+  int slotCount() const override { return static_cast<int>(used_.size()); }
+  int64_t maxSequenceLength() const override { return maxLength_; }
+  std::optional<int> acquireSlot() override {
+    for (size_t i = 0; i < used_.size(); ++i)
+      if (!used_[i]) {
+        used_[i] = true;
+        lengths_[i] = 0;
+        return static_cast<int>(i);
+      }
+    return std::nullopt;
+  }
+  void releaseSlot(int slot) override {
+    used_.at(slot) = false;
+    ++releases;
+  }
+  int64_t cachedLength(int slot) const override { return lengths_.at(slot); }
+  at::Tensor prefill(int slot, const PrefillInput& input) override {
+    calls.push_back("prefill:" + std::to_string(input.tokenIds.size()));
+    lengths_.at(slot) = static_cast<int64_t>(input.tokenIds.size());
+    return oneHot(successor[input.tokenIds.back()]);
+  }
+  at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override {
+    calls.push_back("decode:" + std::to_string(slots.size()));
+    maxDecodeBatch = std::max(maxDecodeBatch, static_cast<int>(slots.size()));
+    std::vector<at::Tensor> rows;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      EXPECT_TRUE(used_.at(slots[i])) << "decode on a released slot";
+      ++lengths_.at(slots[i]);
+      rows.push_back(oneHot(successor[tokens[i]]));
+    }
+    return at::stack(rows);
+  }
+
+  std::map<int64_t, int64_t> successor;
+  std::vector<std::string> calls;
+  int maxDecodeBatch = 0;
+  int releases = 0;
+
+ private:
+  at::Tensor oneHot(int64_t t) const {
+    at::Tensor l = at::zeros({vocab_});
+    l[t] = 10.0;
+    return l;
+  }
+  int64_t vocab_;
+  int64_t maxLength_ = 0;
+  std::vector<bool> used_;
+  std::vector<int64_t> lengths_;
+};
+
+GenerationRequest request(std::vector<int64_t> prompt, int maxNew, std::vector<int64_t> stops = {}) {
+  GenerationRequest r;
+  r.promptIds = std::move(prompt);
+  r.maxNewTokens = maxNew;
+  r.stopTokenIds = std::move(stops);
+  return r;
+}
+
+std::vector<int64_t> counting(int64_t from, int n) {
+  std::vector<int64_t> v;
+  for (int i = 0; i < n; ++i) v.push_back((from + i) % 32);
+  return v;
+}
+
+TEST(GenerationScheduler, StopTokenEndsTheSequenceAndIsNotReturned) {
+  ScriptedLM lm;
+  lm.reserveSlots(2, 64);
+  GenerationScheduler s(lm);
+  const auto r = s.generate({request({3, 4}, 50, {9})})[0];
+  EXPECT_EQ(r.reason, FinishReason::Stop);
+  EXPECT_EQ(r.stopToken, 9);
+  EXPECT_EQ(r.tokens, (std::vector<int64_t>{5, 6, 7, 8}));
+  EXPECT_EQ(r.timing.promptTokens, 2);
+  EXPECT_EQ(r.timing.generatedTokens, 4);
+}
+
+TEST(GenerationScheduler, MaxNewTokensAndSlotCapacityGiveLength) {
+  ScriptedLM lm;
+  lm.reserveSlots(2, 8);
+  GenerationScheduler s(lm);
+  const auto rs = s.generate({request({0}, 3), request({0, 1, 2}, 100)});
+  EXPECT_EQ(rs[0].reason, FinishReason::Length);
+  EXPECT_EQ(rs[0].tokens, counting(1, 3));
+  // 3 prompt tokens + 5 fed-back tokens fill the 8-token slot; the 6th token is never fed back.
+  EXPECT_EQ(rs[1].reason, FinishReason::Length);
+  EXPECT_EQ(rs[1].tokens, counting(3, 6));
+}
+
+TEST(GenerationScheduler, ContinuousBatchingRefillsFreedSlotsAtOnce) {
+  ScriptedLM lm;
+  lm.reserveSlots(2, 128);
+  GenerationScheduler s(lm);
+  std::vector<GenerationRequest> reqs;
+  const std::vector<int> lengths{20, 2, 3, 4, 5};
+  for (int i = 0; i < 5; ++i) reqs.push_back(request({int64_t(i)}, lengths[i]));
+  const auto rs = s.generate(std::move(reqs));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(rs[i].reason, FinishReason::Length);
+    EXPECT_EQ(rs[i].tokens, counting(i + 1, lengths[i])) << "request " << i;
+  }
+  EXPECT_EQ(lm.maxDecodeBatch, 2);
+  // All four short requests are prefilled while the long one is still decoding: the last prefill
+  // comes before the last decode of a batch of two.
+  const auto lastPrefill = std::find(lm.calls.rbegin(), lm.calls.rend(), "prefill:1");
+  const auto lastPair = std::find(lm.calls.rbegin(), lm.calls.rend(), "decode:2");
+  EXPECT_GT(std::distance(lastPrefill, lm.calls.rend()), 0);
+  EXPECT_LT(std::distance(lm.calls.rbegin(), lastPair), std::distance(lm.calls.rbegin(), lastPrefill));
+  EXPECT_EQ(lm.releases, 5);
+}
+
+TEST(GenerationScheduler, StreamingCallbackSeesEveryTokenInOrder) {
+  ScriptedLM lm;
+  lm.reserveSlots(1, 64);
+  GenerationScheduler s(lm);
+  std::vector<int64_t> streamed;
+  auto r = request({10}, 5);
+  r.onToken = [&](int64_t t) { streamed.push_back(t); };
+  const auto res = s.generate({std::move(r)})[0];
+  EXPECT_EQ(streamed, res.tokens);
+}
+
+TEST(GenerationScheduler, RepetitionGuardTripsUnlessTheUnitIsExempt) {
+  ScriptedLM lm;
+  lm.successor[12] = 10;  // 10 -> 11 -> 12 -> 10 ...
+  lm.reserveSlots(2, 256);
+  GenerationScheduler s(lm);
+  auto looping = request({9}, 100);
+  looping.repetition.maxNgram = 4;
+  looping.repetition.minRepeats = 5;
+  auto exempt = looping;
+  exempt.repetition.exemptUnits = {{11, 12, 10}};
+  const auto rs = s.generate({looping, exempt});
+  EXPECT_EQ(rs[0].reason, FinishReason::Repetition);
+  EXPECT_EQ(rs[0].tokens.size(), 15u);
+  EXPECT_EQ(rs[1].reason, FinishReason::Length);
+  EXPECT_EQ(rs[1].tokens.size(), 100u);
+}
+
+TEST(GenerationScheduler, CancelQueuedRunningAndAll) {
+  ScriptedLM lm;
+  lm.reserveSlots(1, 1024);
+  GenerationScheduler s(lm);
+  auto token = std::make_shared<CancellationToken>();
+  auto running = request({1}, 500);
+  running.cancellation = token;
+  int seen = 0;
+  running.onToken = [&](int64_t) {
+    if (++seen == 5) token->cancel();
+  };
+  const auto a = s.submit(std::move(running));
+  const auto b = s.submit(request({2}, 500));
+  s.cancel(b.id);
+  s.runUntilIdle();
+  const auto ra = a.result.get(), rb = b.result.get();
+  EXPECT_EQ(ra.reason, FinishReason::Cancelled);
+  EXPECT_EQ(ra.tokens.size(), 5u);
+  EXPECT_EQ(rb.reason, FinishReason::Cancelled);
+  EXPECT_TRUE(rb.tokens.empty());
+
+  const auto c = s.submit(request({3}, 500));
+  const auto d = s.submit(request({4}, 500));
+  s.step();
+  s.step();
+  s.cancelAll();
+  s.runUntilIdle();
+  EXPECT_EQ(c.result.get().reason, FinishReason::Cancelled);
+  EXPECT_GT(c.result.get().tokens.size(), 0u);
+  EXPECT_EQ(d.result.get().reason, FinishReason::Cancelled);
+  EXPECT_EQ(s.runningCount(), 0);
+}
+
+TEST(GenerationScheduler, InvalidRequestsFailWithAReasonAndOthersGoOn) {
+  ScriptedLM lm;
+  lm.reserveSlots(2, 8);
+  GenerationScheduler s(lm);
+  auto badTopP = request({1}, 3);
+  badTopP.sampling.greedy = false;
+  badTopP.sampling.topP = 2.0;
+  const auto rs = s.generate({request({}, 3), request(std::vector<int64_t>(9, 1), 3), request({40}, 3), badTopP, request({1}, 3)});
+  EXPECT_EQ(rs[0].reason, FinishReason::Error);
+  EXPECT_NE(rs[0].error.find("prompt is empty"), std::string::npos);
+  EXPECT_EQ(rs[1].reason, FinishReason::Error);
+  EXPECT_NE(rs[1].error.find("slot holds 8"), std::string::npos);
+  EXPECT_EQ(rs[2].reason, FinishReason::Error);
+  EXPECT_NE(rs[2].error.find("outside the vocabulary"), std::string::npos);
+  EXPECT_EQ(rs[3].reason, FinishReason::Error);
+  EXPECT_NE(rs[3].error.find("top_p"), std::string::npos);
+  EXPECT_EQ(rs[4].reason, FinishReason::Length);
+}
+
+TEST(GenerationScheduler, DecodeOutOfMemorySplitsTheBatchAndLosesNothing) {
+  ScriptedLM lm;
+  lm.reserveSlots(8, 128);
+  SchedulerOptions o;
+  o.beforeModelCall = [](ModelCall call, int batch) {
+    if (call == ModelCall::Decode && batch > 2)
+      throw c10::OutOfMemoryError({__func__, __FILE__, static_cast<uint32_t>(__LINE__)}, "CUDA out of memory. Tried to allocate 2 GiB");
+  };
+  GenerationScheduler s(lm, o);
+  std::vector<GenerationRequest> reqs;
+  for (int i = 0; i < 7; ++i) reqs.push_back(request({int64_t(i)}, 6 + i));
+  const auto rs = s.generate(std::move(reqs));
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(rs[i].reason, FinishReason::Length) << rs[i].error;
+    EXPECT_EQ(rs[i].tokens, counting(i + 1, 6 + i));
+  }
+  EXPECT_EQ(s.decodeBatchLimit(), 2);
+  EXPECT_GE(s.stats().outOfMemorySplits, 1);
+  EXPECT_LE(lm.maxDecodeBatch, 2);
+}
+
+TEST(GenerationScheduler, PrefillOutOfMemoryWaitsForTheBatchToShrink) {
+  ScriptedLM lm;
+  lm.reserveSlots(4, 128);
+  SchedulerOptions o;
+  GenerationScheduler* sched = nullptr;
+  o.beforeModelCall = [&](ModelCall call, int) {
+    // Memory for another prefill only exists while fewer than two sequences are running.
+    if (call == ModelCall::Prefill && sched->runningCount() >= 2) throw std::runtime_error("CUDA error: out of memory");
+  };
+  GenerationScheduler s(lm, o);
+  sched = &s;
+  const auto rs = s.generate({request({1}, 4), request({2}, 4), request({3}, 4), request({4}, 4)});
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(rs[i].reason, FinishReason::Length) << rs[i].error;
+    EXPECT_EQ(rs[i].tokens, counting(i + 2, 4));
+  }
+  EXPECT_GE(s.stats().outOfMemorySplits, 1);
+}
+
+TEST(GenerationScheduler, OutOfMemoryAtBatchOneAndOtherErrorsFailTheRequest) {
+  ScriptedLM lm;
+  lm.reserveSlots(2, 64);
+  SchedulerOptions o;
+  o.beforeModelCall = [](ModelCall call, int) {
+    if (call == ModelCall::Decode) throw std::runtime_error("CUDA out of memory");
+  };
+  GenerationScheduler s(lm, o);
+  const auto r = s.generate({request({1}, 4)})[0];
+  EXPECT_EQ(r.reason, FinishReason::Error);
+  EXPECT_NE(r.error.find("single sequence"), std::string::npos);
+  EXPECT_EQ(r.tokens.size(), 1u);  // the prefill's token survives
+
+  ScriptedLM lm2;
+  lm2.reserveSlots(2, 64);
+  SchedulerOptions o2;
+  o2.beforeModelCall = [](ModelCall call, int) {
+    if (call == ModelCall::Prefill) throw std::runtime_error("bad weights");
+  };
+  GenerationScheduler s2(lm2, o2);
+  const auto r2 = s2.generate({request({1}, 4)})[0];
+  EXPECT_EQ(r2.reason, FinishReason::Error);
+  EXPECT_NE(r2.error.find("bad weights"), std::string::npos);
+  EXPECT_EQ(lm2.releases, 1);
+}
+
+TEST(GenerationScheduler, RecognisesOutOfMemoryErrors) {
+  EXPECT_TRUE(isOutOfMemoryError(std::runtime_error("CUDA out of memory. Tried to allocate")));
+  EXPECT_TRUE(isOutOfMemoryError(c10::OutOfMemoryError({"f", "file", 1}, "x")));
+  EXPECT_FALSE(isOutOfMemoryError(std::runtime_error("shape mismatch")));
+}
+
+TEST(GenerationScheduler, RequiresReservedSlots) {
+  ScriptedLM lm;
+  EXPECT_THROW(GenerationScheduler s(lm), std::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,147 @@
+// Decode-speed benchmark of the generation engine on a Qwen2 decoder with dots.ocr's text geometry
+// (1536 hidden, 28 layers, 12/2 heads, 8960 MLP, 151936 vocab) and random weights: per-step decode
+// time by batch size, prefill time, and end-to-end continuous-batching throughput. Speed is measured
+// here, never asserted in tests. Usage: qwen2_decode_bench [cuda|cpu] [bfloat16|float32] [layers]
+#include <ATen/ATen.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "core/infer/generation/generation_scheduler.h"
+#include "core/models/qwen2/qwen2_causal_lm.h"
+
+using namespace ll::infer;
+using ll::models::qwen2::DecoderOptions;
+using ll::models::qwen2::Qwen2CausalLM;
+using ll::models::qwen2::Qwen2Config;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+std::map<std::string, at::Tensor> randomWeights(const Qwen2Config& c, const DecoderOptions& o) {
+  const auto opts = at::TensorOptions().dtype(o.dtype).device(o.device);
+  const int64_t h = c.hiddenSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim, i = c.intermediateSize;
+  std::map<std::string, at::Tensor> w;
+  auto rnd = [&](std::vector<int64_t> shape) { return at::randn(shape, opts) * 0.02; };
+  w["model.embed_tokens.weight"] = rnd({c.vocabSize, h});
+  w["model.norm.weight"] = at::ones({h}, opts);
+  w["lm_head.weight"] = rnd({c.vocabSize, h});
+  for (int64_t l = 0; l < c.numLayers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    w[p + "input_layernorm.weight"] = at::ones({h}, opts);
+    w[p + "post_attention_layernorm.weight"] = at::ones({h}, opts);
+    w[p + "self_attn.q_proj.weight"] = rnd({q, h});
+    w[p + "self_attn.k_proj.weight"] = rnd({kv, h});
+    w[p + "self_attn.v_proj.weight"] = rnd({kv, h});
+    w[p + "self_attn.q_proj.bias"] = rnd({q});
+    w[p + "self_attn.k_proj.bias"] = rnd({kv});
+    w[p + "self_attn.v_proj.bias"] = rnd({kv});
+    w[p + "self_attn.o_proj.weight"] = rnd({h, q});
+    w[p + "mlp.gate_proj.weight"] = rnd({i, h});
+    w[p + "mlp.up_proj.weight"] = rnd({i, h});
+    w[p + "mlp.down_proj.weight"] = rnd({h, i});
+  }
+  return w;
+}
+
+std::vector<int64_t> prompt(int64_t n, int64_t seed) {
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < n; ++i) ids.push_back((seed * 7919 + i * 104729) % 150000);
+  return ids;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string device = argc > 1 ? argv[1] : "cuda";
+  const std::string dtype = argc > 2 ? argv[2] : "bfloat16";
+  Qwen2Config c;
+  c.hiddenSize = 1536;
+  c.numLayers = argc > 3 ? std::stoll(argv[3]) : 28;
+  c.numHeads = 12;
+  c.numKvHeads = 2;
+  c.headDim = 128;
+  c.intermediateSize = 8960;
+  c.vocabSize = 151936;
+  c.ropeTheta = 1e6;
+  DecoderOptions o;
+  o.device = resolveDevice(parseDeviceChoice(device));
+  o.dtype = parseDType(dtype);
+  at::manual_seed(0);
+  auto model = Qwen2CausalLM::fromWeights(c, randomWeights(c, o), o);
+  const int slots = 64;
+  const int64_t context = 1024;
+  model->reserveSlots(slots, 2048);
+  std::printf("qwen2 decode bench: %s %s, %lld layers, attention backend: %s\n", device.c_str(), dtype.c_str(),
+              static_cast<long long>(c.numLayers), attentionBackendDescription());
+
+  // Prefill of one 1024-token prompt (after a warm-up), then of prompts whose length changes each time
+  // (what real requests look like: a kernel with per-shape set-up cost shows here).
+  for (int rep = 0; rep < 2; ++rep) {
+    const int s = *model->acquireSlot();
+    const auto t = Clock::now();
+    model->prefill(s, PrefillInput{prompt(context, rep), {}}).argmax().item<int64_t>();
+    if (rep == 1) std::printf("prefill %lld tokens: %.2f ms\n", static_cast<long long>(context), msSince(t));
+    model->releaseSlot(s);
+  }
+  {
+    const auto t = Clock::now();
+    int64_t tokens = 0;
+    for (int i = 0; i < 16; ++i) {
+      const int s = *model->acquireSlot();
+      const int64_t n = 256 + (i * 97) % 768;
+      tokens += n;
+      model->prefill(s, PrefillInput{prompt(n, i), {}}).argmax().item<int64_t>();
+      model->releaseSlot(s);
+    }
+    std::printf("prefill of 16 prompts of 256..1023 tokens: %.2f ms each on average, %.0f tokens/s\n",
+                msSince(t) / 16, tokens * 1000.0 / msSince(t));
+  }
+
+  // Decode step time by batch size, every sequence at ~1024 tokens of context.
+  std::vector<int> all;
+  for (int i = 0; i < slots; ++i) {
+    all.push_back(*model->acquireSlot());
+    model->prefill(all.back(), PrefillInput{prompt(context, i), {}});
+  }
+  for (int batch : {1, 8, 32, 64}) {
+    std::vector<int> ss(all.begin(), all.begin() + batch);
+    std::vector<int64_t> toks(batch, 42);
+    for (int w = 0; w < 3; ++w) model->decode(ss, toks).argmax(1).cpu();  // warm-up
+    const int steps = 20;
+    const auto t = Clock::now();
+    for (int k = 0; k < steps; ++k) model->decode(ss, toks).argmax(1).cpu();
+    const double ms = msSince(t) / steps;
+    std::printf("decode batch %2d at ~1k context: %.2f ms/step, %.0f tokens/s\n", batch, ms, batch * 1000.0 / ms);
+  }
+  for (int s : all) model->releaseSlot(s);
+
+  // End to end: 96 requests with 256..1024-token prompts and 64..320 new tokens through 32 slots.
+  for (int batch : {1, 32}) {
+    SchedulerOptions so;
+    so.maxBatch = batch;
+    GenerationScheduler scheduler(*model, so);
+    std::vector<GenerationRequest> reqs;
+    const int n = batch == 1 ? 4 : 96;
+    for (int i = 0; i < n; ++i) {
+      GenerationRequest r;
+      r.promptIds = prompt(256 + (i * 97) % 768, i);
+      r.maxNewTokens = 64 + (i * 53) % 256;
+      reqs.push_back(std::move(r));
+    }
+    const auto t = Clock::now();
+    const auto results = scheduler.generate(std::move(reqs));
+    const double ms = msSince(t);
+    int64_t tokens = 0;
+    for (const auto& r : results) tokens += static_cast<int64_t>(r.tokens.size());
+    const auto st = scheduler.stats();
+    std::printf("scheduler max batch %2d: %d requests, %lld tokens in %.0f ms = %.0f tokens/s "
+                "(prefill %.0f ms total, decode %.0f ms in %lld steps, mean batch %.1f)\n",
+                batch, n, static_cast<long long>(tokens), ms, tokens * 1000.0 / ms, st.prefillMs, st.decodeMs,
+                static_cast<long long>(st.decodeSteps), double(st.decodedTokens) / std::max<int64_t>(1, st.decodeSteps));
+  }
+  return 0;
+}
