@@ -8,6 +8,8 @@
 #include <QSet>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace ll::pipeline {
 namespace {
@@ -62,7 +64,8 @@ bool set(const Field& f, PipelineConfig& c, const QVariant& v) {
       return true;
     case Kind::Int: {
       const double d = v.toDouble(&ok);
-      if (!ok || d != static_cast<int>(d)) return false;
+      // Range first: casting a double outside int's range is undefined behaviour.
+      if (!ok || !(d >= std::numeric_limits<int>::min() && d <= std::numeric_limits<int>::max()) || d != std::floor(d)) return false;
       *static_cast<int*>(p) = static_cast<int>(d);
       return true;
     }
