@@ -1,0 +1,123 @@
+// The layout generator glues processor, vision tower, prompt, tokenizer and scheduler together. On a tiny
+// random dots.ocr with the real vocabulary size and the real Qwen tokenizer it must give each page the
+// same tokens whether pages run together (continuous batching) or alone, and report the model input size
+// the boxes are expressed in.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/infer/safetensors.h"
+#include "core/models/dots_ocr/chat_format.h"
+#include "core/models/dots_ocr/image_processor.h"
+#include "core/models/dots_ocr/layout_generator.h"
+#include "core/models/dots_ocr_test_support.h"
+
+namespace fs = std::filesystem;
+using namespace ll::models::dots_ocr;
+
+namespace {
+
+fs::path qwenTokenizer() { return fs::path(LAYOUTLENS_TOKENIZER_DIR) / "qwen3" / "tokenizer.json"; }
+
+// A model folder: tiny widths, but the released vocabulary so the real token ids fit.
+fs::path makeTinyModelFolder() {
+  const fs::path dir = fs::temp_directory_path() / ("ll_dots_gen_" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  DotsOcrConfig c = ll::models::dots_ocr::testing::tinyConfig();
+  c.text.vocabSize = 151936;
+  c.text.hiddenSize = 32;
+  c.text.headDim = 8;
+  c.vision.hiddenSize = 32;
+  c.imageTokenId = tokens::kImagePadId;
+  std::ofstream(dir / "config.json") << toConfigJson(c);
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (auto& [name, t] : ll::models::dots_ocr::testing::randomWeights(c, 7)) tensors.emplace_back(name, t);
+  ll::infer::writeSafetensors((dir / "model.safetensors").string(), tensors);
+  // Qwen3's file numbers its own extra tokens from 151665, where dots.ocr has <|imgpad|> and friends:
+  // drop those so the generator adds dots.ocr's, as it does for a plain Qwen2 tokenizer.json.
+  std::ifstream in(qwenTokenizer());
+  nlohmann::json tok = nlohmann::json::parse(in);
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& t : tok["added_tokens"])
+    if (t["id"].get<int64_t>() < tokens::kImagePadId) kept.push_back(t);
+  tok["added_tokens"] = kept;
+  std::ofstream(dir / "tokenizer.json") << tok.dump();
+  return dir;
+}
+
+std::vector<uint8_t> image(int w, int h, int seed) {
+  std::vector<uint8_t> px(static_cast<size_t>(w) * h * 3);
+  std::mt19937 rng(seed);
+  for (auto& p : px) p = static_cast<uint8_t>(rng() & 0xff);
+  return px;
+}
+
+LayoutGenerationRequest request(const std::vector<uint8_t>& px, int w, int h, int maxNew) {
+  LayoutGenerationRequest r;
+  r.image = {px.data(), w, h, w * 3};
+  r.maxNewTokens = maxNew;
+  return r;
+}
+
+}  // namespace
+
+class DotsLayoutGeneratorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(qwenTokenizer())) GTEST_SKIP() << "no Qwen tokenizer.json at " << qwenTokenizer() << "; run tools/fetch-tokenizers.sh";
+    dir_ = makeTinyModelFolder();
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_F(DotsLayoutGeneratorTest, PagesGetTheSameTokensBatchedAsAlone) {
+  ll::models::qwen2::DecoderOptions options;  // CPU, float32
+  options.attention = ll::infer::AttentionImpl::Eager;
+  auto gen = DotsLayoutGenerator::load(dir_.string(), options, 4);
+  const auto a = image(70, 100, 1), b = image(130, 60, 2);
+  const auto together = gen->generate({request(a, 70, 100, 6), request(b, 130, 60, 6)});
+  const auto aloneA = gen->generate({request(a, 70, 100, 6)});
+  const auto aloneB = gen->generate({request(b, 130, 60, 6)});
+  ASSERT_EQ(together.size(), 2u);
+  for (const auto& r : together) {
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_GT(r.generatedTokens, 0);
+    EXPECT_LE(r.generatedTokens, 6);
+  }
+  EXPECT_EQ(together[0].text, aloneA[0].text);
+  EXPECT_EQ(together[1].text, aloneB[0].text);
+  EXPECT_EQ(together[0].generatedTokens, aloneA[0].generatedTokens);
+  const auto sizeA = smartResizeDots(100, 70);
+  EXPECT_EQ(together[0].modelWidth, sizeA.width);
+  EXPECT_EQ(together[0].modelHeight, sizeA.height);
+  // The prompt holds one <|imgpad|> per merged patch plus the fixed chat and task tokens.
+  EXPECT_GT(together[0].promptTokens, (sizeA.width / 28) * (sizeA.height / 28));
+}
+
+TEST_F(DotsLayoutGeneratorTest, ABadPageFailsAloneAndTheOthersRun) {
+  ll::models::qwen2::DecoderOptions options;
+  auto gen = DotsLayoutGenerator::load(dir_.string(), options, 2);
+  const auto a = image(64, 64, 3);
+  LayoutGenerationRequest empty;
+  const auto results = gen->generate({empty, request(a, 64, 64, 3)});
+  EXPECT_FALSE(results[0].error.empty());
+  EXPECT_EQ(results[0].finishReason, "error");
+  EXPECT_TRUE(results[1].error.empty()) << results[1].error;
+  EXPECT_GT(results[1].generatedTokens, 0);
+}
+
+TEST_F(DotsLayoutGeneratorTest, AFolderWithoutTokenizerIsRefusedWithTheReason) {
+  fs::remove(dir_ / "tokenizer.json");
+  try {
+    DotsLayoutGenerator::load(dir_.string(), {}, 1);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << e.what();
+  }
+}
