@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <random>
 
 #include "core/infer/safetensors.h"
@@ -23,8 +24,8 @@ namespace {
 fs::path qwenTokenizer() { return fs::path(LAYOUTLENS_TOKENIZER_DIR) / "qwen3" / "tokenizer.json"; }
 
 // A model folder: tiny widths, but the released vocabulary so the real token ids fit.
-fs::path makeTinyModelFolder() {
-  const fs::path dir = fs::temp_directory_path() / ("ll_dots_gen_" + std::to_string(std::random_device{}()));
+fs::path makeTinyModelFolder(fs::path dir = {}) {
+  if (dir.empty()) dir = fs::temp_directory_path() / ("ll_dots_gen_" + std::to_string(std::random_device{}()));
   fs::create_directories(dir);
   DotsOcrConfig c = ll::models::dots_ocr::testing::tinyConfig();
   c.text.vocabSize = 151936;
@@ -120,4 +121,15 @@ TEST_F(DotsLayoutGeneratorTest, AFolderWithoutTokenizerIsRefusedWithTheReason) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << e.what();
   }
+}
+
+// tests/app/cli_layout.sh runs this with LAYOUTLENS_WRITE_TINY_DOTS=DIR to get a model folder for the
+// end-to-end test of `layoutlens-cli layout` (the CLI links Qt, so it cannot make the weights itself).
+TEST(DotsLayoutGeneratorFixture, WritesATinyModelFolderWhenAsked) {
+  const char* target = std::getenv("LAYOUTLENS_WRITE_TINY_DOTS");
+  if (!target) GTEST_SKIP() << "only used by tests/app/cli_layout.sh";
+  if (!fs::exists(qwenTokenizer())) GTEST_SKIP() << "no Qwen tokenizer.json; run tools/fetch-tokenizers.sh";
+  const fs::path dir = makeTinyModelFolder(target);
+  EXPECT_TRUE(fs::exists(dir / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(dir / "tokenizer.json"));
 }
