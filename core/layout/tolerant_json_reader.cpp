@@ -2,6 +2,8 @@
 // reading element by element is what lets a single damaged cell be skipped without losing the others.
 #include "core/layout/tolerant_json_reader.h"
 
+#include "core/infer/tokenizer/utf8.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -22,24 +24,6 @@ int hexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // LaTeX commands that start with n, r or t: "\nabla" written unescaped by the model reads as a newline
@@ -358,14 +342,14 @@ class Reader {
               }
               if (loOk && lo >= 0xDC00 && lo < 0xE000) {
                 pos_ += 6;
-                appendUtf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+                infer::utf8::append(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
                 continue;
               }
             }
-            appendUtf8(out, 0xFFFD);
+            infer::utf8::append(out, 0xFFFD);
             continue;
           }
-          appendUtf8(out, (cp >= 0xDC00 && cp < 0xE000) ? 0xFFFD : cp);
+          infer::utf8::append(out, (cp >= 0xDC00 && cp < 0xE000) ? 0xFFFD : cp);
           continue;
         }
         default:
