@@ -25,13 +25,14 @@ using models::dots_ocr::PromptMode;
 const char* kLayoutHelp =
     "usage: layoutlens-cli layout --model DIR_OR_ID (--image PNG | --pdf FILE [--pages 1-3,7] [--password P])\n"
     "         [--prompt layout-all|layout-only|ocr|grounding] [--bbox x1,y1,x2,y2] [--dpi N]\n"
-    "         [--max-long-edge-px N] [--batch-size N] [--max-new-tokens N]\n"
+    "         [--max-long-edge-px N] [--batch-size N] [--max-new-tokens N] [--extra-max-new-tokens N]\n"
     "         [--device auto|cuda|cpu] [--dtype bfloat16|float16|float32] [--attn-impl sdpa|eager|flash_attention_2]\n"
     "\n"
     "Runs dots.ocr and prints a JSON array with one object per page: the model input size, the finish\n"
     "reason, and either the layout cells (category, bbox in page pixels and PDF points, text) or, for the\n"
     "ocr and grounding prompts, the text. --bbox is in page pixels (as rendered at --dpi) and is required\n"
-    "with --prompt grounding. Defaults: --dpi 200, --batch-size 18, --max-new-tokens 12000, --device auto,\n"
+    "with --prompt grounding. A page whose layout JSON is cut off or unreadable is generated once more with\n"
+    "--max-new-tokens + --extra-max-new-tokens (the reference's retry; 0 turns it off). Defaults: --dpi 200, --batch-size 18, --max-new-tokens 12000, --device auto,\n"
     "--dtype bfloat16 (float32 on the CPU), --attn-impl sdpa.\n"
     "exit codes: 0 ok, 2 bad arguments, 3 unreadable input, 4 PDF password, 5 some pages failed, 6 model error\n";
 
@@ -54,7 +55,7 @@ QJsonArray box(const layout::PixelBox& b) { return {b.x1, b.y1, b.x2, b.y2}; }
 
 int runLayout(const std::vector<std::string>& args) {
   std::map<std::string, std::string> opt{{"--prompt", "layout-all"}, {"--dpi", "200"}, {"--batch-size", "18"},
-                                         {"--max-new-tokens", "12000"}, {"--device", "auto"},
+                                         {"--max-new-tokens", "12000"}, {"--extra-max-new-tokens", "12000"}, {"--device", "auto"},
                                          {"--dtype", "bfloat16"}, {"--attn-impl", "sdpa"}, {"--max-long-edge-px", "0"}};
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-h" || args[i] == "--help") {
@@ -62,7 +63,7 @@ int runLayout(const std::vector<std::string>& args) {
       return cli::kExitOk;
     }
     static const QStringList known{"--model", "--image", "--pdf", "--pages", "--password", "--prompt", "--bbox", "--dpi",
-                                   "--max-long-edge-px", "--batch-size", "--max-new-tokens", "--device", "--dtype", "--attn-impl"};
+                                   "--max-long-edge-px", "--batch-size", "--max-new-tokens", "--extra-max-new-tokens", "--device", "--dtype", "--attn-impl"};
     if (!known.contains(QString::fromStdString(args[i])))
       return cli::fail(cli::kExitUsage, "layout: unknown option '" + args[i] + "'; see `layoutlens-cli layout --help`");
     if (i + 1 >= args.size()) return cli::fail(cli::kExitUsage, "layout: " + args[i] + " needs a value");
@@ -78,6 +79,9 @@ int runLayout(const std::vector<std::string>& args) {
   const int batch = QString::fromStdString(opt["--batch-size"]).toInt(&ok2);
   const int maxNew = QString::fromStdString(opt["--max-new-tokens"]).toInt(&ok3);
   const int longEdge = QString::fromStdString(opt["--max-long-edge-px"]).toInt(&ok4);
+  bool ok5 = false;
+  const int extraNew = QString::fromStdString(opt["--extra-max-new-tokens"]).toInt(&ok5);
+  if (!ok5 || extraNew < 0) return cli::fail(cli::kExitUsage, "layout: --extra-max-new-tokens must be 0 or a positive integer");
   if (!ok1 || dpi < 36 || dpi > 1200) return cli::fail(cli::kExitUsage, "layout: --dpi must be a number from 36 to 1200");
   if (!ok2 || batch < 1) return cli::fail(cli::kExitUsage, "layout: --batch-size must be a positive integer");
   if (!ok3 || maxNew < 1) return cli::fail(cli::kExitUsage, "layout: --max-new-tokens must be a positive integer");
@@ -146,7 +150,28 @@ int runLayout(const std::vector<std::string>& args) {
     requests.push_back(r);
     geometry.push_back(g);
   }
-  const auto results = generator->generate(requests);
+  auto results = generator->generate(requests);
+  // The reference's retry: a layout answer that could not be parsed (usually cut off by the token budget)
+  // is generated once more with the larger budget, all such pages together.
+  std::vector<bool> retried(results.size(), false);
+  if (extraNew > 0 && (*mode == PromptMode::LayoutAll || *mode == PromptMode::LayoutOnly)) {
+    std::vector<size_t> again;
+    for (size_t i = 0; i < results.size(); ++i)
+      if (results[i].error.empty() && layout::parseLayoutOutput(results[i].text).shouldRetryWithLargerBudget) again.push_back(i);
+    if (!again.empty()) {
+      std::vector<models::dots_ocr::LayoutGenerationRequest> more;
+      for (size_t i : again) {
+        more.push_back(requests[i]);
+        more.back().maxNewTokens = maxNew + extraNew;
+      }
+      const auto second = generator->generate(more);
+      for (size_t k = 0; k < again.size(); ++k) {
+        if (!second[k].error.empty()) continue;  // keep the first answer
+        results[again[k]] = second[k];
+        retried[again[k]] = true;
+      }
+    }
+  }
 
   QJsonArray out;
   int failed = 0;
@@ -158,6 +183,7 @@ int runLayout(const std::vector<std::string>& args) {
                   {"model_input_size", QJsonArray{static_cast<qint64>(res.modelWidth), static_cast<qint64>(res.modelHeight)}},
                   {"finish_reason", QString::fromStdString(res.finishReason)},
                   {"generated_tokens", static_cast<qint64>(res.generatedTokens)},
+                  {"retried_with_larger_budget", static_cast<bool>(retried[i])},
                   {"seconds", res.seconds}};
     if (!res.error.empty()) {
       ++failed;

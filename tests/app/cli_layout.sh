@@ -12,7 +12,7 @@ LAYOUTLENS_WRITE_TINY_DOTS="$tmp/model" "$maker" --gtest_filter='DotsLayoutGener
   || { cat "$tmp/maker.log"; fail "could not write the tiny model"; }
 if [ ! -f "$tmp/model/model.safetensors" ]; then echo "SKIP: no Qwen tokenizer.json (run tools/fetch-tokenizers.sh)"; exit 77; fi
 
-"$cli" layout --model "$tmp/model" --pdf "$pdf" --pages 1 --dpi 36 --max-new-tokens 5 --device cpu --dtype float32 \
+"$cli" layout --model "$tmp/model" --pdf "$pdf" --pages 1 --dpi 36 --max-new-tokens 5 --extra-max-new-tokens 3 --device cpu --dtype float32 \
   > "$tmp/out.json" 2> "$tmp/err.txt"
 rc=$?
 [ $rc -eq 0 ] || { cat "$tmp/err.txt"; fail "layout on a PDF page exited $rc"; }
@@ -24,7 +24,10 @@ p = pages[0]
 assert p["page"] == 1
 w, h = p["model_input_size"]
 assert w % 28 == 0 and h % 28 == 0 and w > 0 and h > 0, p["model_input_size"]
-assert 1 <= p["generated_tokens"] <= 5
+assert 1 <= p["generated_tokens"] <= 8
+# Random weights write noise: nothing parses, so the page is generated again with 5 + 3 tokens.
+if p["parse_status"] == "failed":
+    assert p["retried_with_larger_budget"] is True, p
 assert p["finish_reason"] in ("length", "stop")
 assert p["parse_status"] in ("ok", "repaired", "failed")
 assert "raw" in p and isinstance(p["cells"], list)

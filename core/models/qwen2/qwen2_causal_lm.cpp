@@ -111,6 +111,20 @@ std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::rope(const at::Tensor& position
   return {emb.cos().to(options_.dtype), emb.sin().to(options_.dtype)};
 }
 
+// q, k, v of N rows ([N, heads, headDim]) with rotary applied to q and k: shared by prefill (N prompt
+// positions) and decode (one row per running sequence).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const Layer& layer, const at::Tensor& h,
+                                                                         const at::Tensor& cos, const at::Tensor& sin) const {
+  const int64_t n = h.size(0), d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
+  const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
+  at::Tensor q = qkv.narrow(1, 0, hq * d).view({n, hq, d});
+  at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d});
+  at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d});
+  q = q * cos + rotateHalf(q) * sin;
+  k = k * cos + rotateHalf(k) * sin;
+  return {q, k, v};
+}
+
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
   const at::Tensor gu = at::linear(x, layer.gateUpWeight);
   const int64_t n = config_.intermediateSize;
@@ -146,18 +160,13 @@ at::Tensor Qwen2CausalLM::promptHidden(const infer::PrefillInput& input, infer::
   }
   const auto [cos, sin] = rope(at::arange(L, at::TensorOptions().dtype(at::kLong).device(options_.device)));
   const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [L, 1, D] over heads
-  const int64_t d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
+  const int64_t d = config_.headDim, hq = config_.numHeads;
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
   for (size_t li = 0; li < layers_.size(); ++li) {
     const Layer& layer = layers_[li];
-    const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
-    at::Tensor q = qkv.narrow(1, 0, hq * d).view({L, hq, d});
-    at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({L, hkv, d});
-    const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({L, hkv, d});
-    q = q * c + rotateHalf(q) * s;
-    k = k * c + rotateHalf(k) * s;
+    const auto [q, k, v] = rotatedQkv(layer, h, c, s);
     if (cache) cache->write(static_cast<int>(li), slot, 0, k, v);
     const at::Tensor attn = infer::attention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
                                              v.transpose(0, 1).unsqueeze(0), ao);
@@ -225,18 +234,13 @@ at::Tensor Qwen2CausalLM::decode(const std::vector<int>& slots, const std::vecto
   const auto [cos, sin] = rope(at::tensor(lengths, longOpts).to(options_.device));
   const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [B, 1, D]
   at::Tensor h = embedTokens(tokens);  // [B, hidden]
-  const int64_t d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
+  const int64_t d = config_.headDim, hq = config_.numHeads;
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
   for (size_t li = 0; li < layers_.size(); ++li) {
     const Layer& layer = layers_[li];
-    const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
-    at::Tensor q = qkv.narrow(1, 0, hq * d).view({B, hq, d});
-    at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({B, hkv, d});
-    const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({B, hkv, d});
-    q = q * c + rotateHalf(q) * s;
-    k = k * c + rotateHalf(k) * s;
+    const auto [q, k, v] = rotatedQkv(layer, h, c, s);
     cache_->writeStep(static_cast<int>(li), stepIndex, k, v);
     const auto [keys, values] = cache_->read(static_cast<int>(li), slots, maxLen);
     const at::Tensor attn = infer::attention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [B, hq, 1, d]

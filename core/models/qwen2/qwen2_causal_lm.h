@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -76,6 +77,8 @@ class Qwen2CausalLM : public infer::CausalLM {
   at::Tensor promptHidden(const infer::PrefillInput& input, infer::KvCache* cache, int slot) const;
   at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
   std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions) const;  // cos, sin [N, headDim]
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> rotatedQkv(const Layer& layer, const at::Tensor& h, const at::Tensor& cos,
+                                                            const at::Tensor& sin) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
   at::Tensor logits(const at::Tensor& hidden) const;
 
