@@ -57,7 +57,9 @@ done
 
 # Unpack into a scratch root and run the packaged CLI with the system's libraries (LD_LIBRARY_PATH as is).
 dpkg-deb -x "$deb" "$work/root"
-version=$("$work/root/usr/bin/layoutlens-cli" --version 2>&1)
+version_output=$("$work/root/usr/bin/layoutlens-cli" --version 2>&1)
+version=$(head -n 1 <<<"$version_output")
+[[ $(sed -n 2p <<<"$version_output") == libtorch\ * ]] || fail "packaged layoutlens-cli --version does not name its libtorch: '$version_output'"
 expected_version=$(dpkg-deb -f "$deb" Version)
 [[ $version == "LayoutLens $expected_version" ]] || fail "packaged layoutlens-cli --version printed '$version', expected 'LayoutLens $expected_version'"
 missing=$(ldd "$work/root/usr/bin/layoutlens-cli" | grep 'not found')

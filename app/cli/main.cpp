@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "core/infer/runtime_options.h"
 #include "layoutlens_version.h"
 
 namespace ll::cli {
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   if (args[0] == "--version" || args[0] == "-V") {
-    std::cout << LAYOUTLENS_NAME << " " << LAYOUTLENS_VERSION << std::endl;
+    std::cout << LAYOUTLENS_NAME << " " << LAYOUTLENS_VERSION << "\n" << ll::infer::describeRuntime() << std::endl;
     return kExitOk;
   }
   const auto& commands = commandRegistry();

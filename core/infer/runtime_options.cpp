@@ -2,6 +2,8 @@
 
 #include <ATen/Context.h>
 #include <ATen/ATen.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -78,6 +80,13 @@ c10::Device resolveDevice(DeviceChoice choice) {
     case DeviceChoice::Auto: break;
   }
   return haveCuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+}
+
+std::string describeRuntime() {
+  std::string s = std::string("libtorch ") + TORCH_VERSION;
+  if (!at::hasCUDA()) return s + ", CPU only (this libtorch has no CUDA or sees no GPU)";
+  const int n = at::detail::getCUDAHooks().getNumGPUs();
+  return s + ", CUDA: " + std::to_string(n) + (n == 1 ? " GPU" : " GPUs");
 }
 
 c10::ScalarType effectiveDType(c10::ScalarType requested, const c10::Device& device, std::string* why) {

@@ -24,6 +24,11 @@ c10::Device resolveDevice(DeviceChoice choice);
 
 // Half precision on a CPU is slow or unsupported for some ops; the reference falls back to float32
 // there. Returns the dtype to use on `device` and, when it differs from `requested`, why.
+// One line for logs and `--version`: the libtorch this binary runs on and the CUDA devices it sees, e.g.
+// "libtorch 1.13.0, CPU only (this libtorch has no CUDA)" or "libtorch 2.11.0, CUDA: 1 GPU". Users who
+// installed a CUDA libtorch check here that it is the one being used.
+std::string describeRuntime();
+
 c10::ScalarType effectiveDType(c10::ScalarType requested, const c10::Device& device, std::string* why = nullptr);
 
 }  // namespace ll::infer

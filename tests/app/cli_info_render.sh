@@ -111,7 +111,8 @@ run 3 render --pdf "$work/notes.pdf" --out "$work/x" && expect "render not a PDF
 run 3 render --pdf "$pdf" --out "$work/occupied" && expect "render output is a file" "$err" 'cannot create the output folder'
 
 # --- global -----------------------------------------------------------------------------------------
-run 0 --version && expect "--version" "$out" '^LayoutLens [0-9]+\.[0-9]+\.[0-9]+$'
+run 0 --version && expect "--version" "$out" '^LayoutLens [0-9]+\.[0-9]+\.[0-9]+$' && expect "--version names libtorch" "$out" '^libtorch [0-9]+\.[0-9]+'
+
 run 0 --help && expect "--help lists info" "$out" '^  info ' && expect "--help lists render" "$out" '^  render '
 
 if [[ $failures -ne 0 ]]; then
