@@ -10,7 +10,9 @@
 #include <functional>
 #include <string>
 
+
 #include "core/infer/checkpoint.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using ll::infer::Checkpoint;
@@ -19,24 +21,10 @@ using ll::infer::writeSafetensors;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("ll-checkpoint-test-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
-                                         std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
+struct TempDir : ll::test_support::TempDir {
+  TempDir() : ll::test_support::TempDir("ll-checkpoint-test") {}
 };
+
 
 void writeText(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 

@@ -10,7 +10,9 @@
 #include <fstream>
 #include <string>
 
+
 #include "core/infer/safetensors.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using ll::infer::SafetensorsError;
@@ -19,24 +21,10 @@ using ll::infer::writeSafetensors;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("ll-safetensors-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-                                         std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+struct TempDir : ll::test_support::TempDir {
+  TempDir() : ll::test_support::TempDir("ll-safetensors-test") {}
 };
+
 
 // A file with exactly this header text and data, for the corruption cases.
 void writeRaw(const std::string& path, const std::string& header, const std::string& data, uint64_t lengthField) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/models/model_config.h"
+#include "support/temp_dir.h"
 #include "core/models/model_registry.h"
 
 namespace fs = std::filesystem;
@@ -17,25 +18,12 @@ using ll::models::readModelConfig;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("ll-model-config-test-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
-                                         std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-  std::string config() const { return (path_ / "config.json").string(); }
+struct TempDir : ll::test_support::TempDir {
+  TempDir() : ll::test_support::TempDir("ll-model-config-test") {}
+  std::string config() const { return file("config.json"); }
   void writeConfig(const std::string& text) const { std::ofstream(config(), std::ios::binary) << text; }
-
- private:
-  fs::path path_;
 };
+
 
 std::string errorOf(const std::string& dir) {
   try {
