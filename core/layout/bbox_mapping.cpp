@@ -59,15 +59,20 @@ void validateForPoints(const PageGeometry& g) {
   if (!hasPageSize(g) && !(g.dpi > 0))
     throw std::invalid_argument("neither the page size in points nor the render DPI is known; give one of them");
 }
+// Integer pixels of a `fromW` x `fromH` image -> pixels of a `toW` x `toH` one, in the reference's operation
+// order: int(x / (from / to)), not x * to / from, which differs at integer boundaries. Clamped to the target.
+PixelBox rescaleTruncating(const PixelBox& box, int64_t fromW, int64_t fromH, int64_t toW, int64_t toH) {
+  const double scaleX = static_cast<double>(fromW) / static_cast<double>(toW);
+  const double scaleY = static_cast<double>(fromH) / static_cast<double>(toH);
+  const PixelBox mapped{std::trunc(box.x1 / scaleX), std::trunc(box.y1 / scaleY), std::trunc(box.x2 / scaleX),
+                        std::trunc(box.y2 / scaleY)};
+  return clampBox(mapped, static_cast<double>(toW), static_cast<double>(toH));
+}
 }  // namespace
 
 PixelBox modelToImage(const PixelBox& box, const PageGeometry& g) {
   g.validate();
-  const double scaleX = static_cast<double>(g.modelWidth) / static_cast<double>(g.imageWidth);
-  const double scaleY = static_cast<double>(g.modelHeight) / static_cast<double>(g.imageHeight);
-  const PixelBox mapped{std::trunc(box.x1 / scaleX), std::trunc(box.y1 / scaleY), std::trunc(box.x2 / scaleX),
-                        std::trunc(box.y2 / scaleY)};
-  return clampBox(mapped, static_cast<double>(g.imageWidth), static_cast<double>(g.imageHeight));
+  return rescaleTruncating(box, g.modelWidth, g.modelHeight, g.imageWidth, g.imageHeight);
 }
 
 PixelBox imageToPoints(const PixelBox& box, const PageGeometry& g) {
@@ -82,11 +87,7 @@ PixelBox modelToPoints(const PixelBox& box, const PageGeometry& g) { return imag
 
 PixelBox imageToModel(const PixelBox& box, const PageGeometry& g) {
   g.validate();
-  const double scaleX = static_cast<double>(g.imageWidth) / static_cast<double>(g.modelWidth);
-  const double scaleY = static_cast<double>(g.imageHeight) / static_cast<double>(g.modelHeight);
-  const PixelBox mapped{std::trunc(box.x1 / scaleX), std::trunc(box.y1 / scaleY), std::trunc(box.x2 / scaleX),
-                        std::trunc(box.y2 / scaleY)};
-  return clampBox(mapped, static_cast<double>(g.modelWidth), static_cast<double>(g.modelHeight));
+  return rescaleTruncating(box, g.imageWidth, g.imageHeight, g.modelWidth, g.modelHeight);
 }
 
 PixelBox pointsToImage(const PixelBox& box, const PageGeometry& g) {
