@@ -1,0 +1,206 @@
+// Gemma 3n forward passes: the cache-free prompt pass (parity reference, optional debug dump), prefill
+// into a cache slot, and the batched one-token decode over slots of different lengths. Only layers
+// 0..F-1 own cache entries; KV-shared layers attend over their producer's K/V in both paths, so the
+// result never depends on whether a cache exists (spec §6.4 #2).
+#include "core/models/gemma3n/text_decoder.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <tuple>
+
+namespace ll::models::gemma3n {
+namespace {
+
+// The layers whose K/V some KV-shared layer reads; only theirs are kept for the rest of a pass.
+std::set<int64_t> kvProducers(const Gemma3nTextConfig& c) {
+  std::set<int64_t> p;
+  for (int64_t l = c.firstSharedLayer(); l < c.numLayers; ++l) p.insert(c.kvProducerFor(l));
+  return p;
+}
+
+// Attention over the whole prompt (positions 0..T-1). Producer K/V are kept for the shared layers.
+class PromptAttention : public Gemma3nTextDecoder::AttentionStep {
+ public:
+  PromptAttention(const Gemma3nTextDecoder& model, infer::KvCache* cache, int slot,
+                  std::function<infer::AttentionOptions(int64_t)> options)
+      : model_(model), cache_(cache), slot_(slot), options_(std::move(options)), producers_(kvProducers(model.config().text)) {}
+
+  at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
+    const int64_t T = q.size(0);
+    at::Tensor keys, values;
+    if (k.defined()) {
+      if (cache_) cache_->write(static_cast<int>(layer), slot_, 0, k, v);
+      keys = k.transpose(0, 1).unsqueeze(0);
+      values = v.transpose(0, 1).unsqueeze(0);
+      if (producers_.count(layer)) produced_[layer] = {keys, values};
+    } else {
+      const auto it = produced_.find(model_.config().text.kvProducerFor(layer));
+      if (it == produced_.end()) throw std::logic_error("Gemma 3n: KV producer layer ran after its consumer");
+      keys = it->second.first;
+      values = it->second.second;
+    }
+    const at::Tensor out = infer::attention(q.transpose(0, 1).unsqueeze(0), keys, values, options_(layer));
+    return out.squeeze(0).transpose(0, 1).reshape({T, -1});
+  }
+
+ private:
+  const Gemma3nTextDecoder& model_;
+  infer::KvCache* cache_;
+  int slot_;
+  std::function<infer::AttentionOptions(int64_t)> options_;
+  std::set<int64_t> producers_;
+  std::map<int64_t, std::pair<at::Tensor, at::Tensor>> produced_;
+};
+
+// One new token per slot. Sliding layers read only the key range some row can still see.
+class DecodeAttention : public Gemma3nTextDecoder::AttentionStep {
+ public:
+  DecodeAttention(const Gemma3nTextDecoder& model, infer::KvCache& cache, const std::vector<int>& slots,
+                  const std::vector<int64_t>& keyLengths, std::function<infer::AttentionOptions(int64_t)> options)
+      : model_(model),
+        cache_(cache),
+        slots_(slots),
+        keyLengths_(keyLengths),
+        options_(std::move(options)),
+        producers_(kvProducers(model.config().text)) {
+    stepIndex_ = cache_.stepIndex(slots_);
+    maxLen_ = *std::max_element(keyLengths_.begin(), keyLengths_.end());
+    minLen_ = *std::min_element(keyLengths_.begin(), keyLengths_.end());
+  }
+
+  at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
+    const int64_t B = q.size(0);
+    if (k.defined()) cache_.writeStep(static_cast<int>(layer), stepIndex_, k, v);
+    const int64_t producer = model_.config().text.kvProducerFor(layer);
+    // A gathered read (slots not consecutive) is a copy: keep only those a later shared layer reuses.
+    at::Tensor keys, values;
+    if (const auto it = read_.find(producer); it != read_.end()) {
+      keys = it->second.first;
+      values = it->second.second;
+    } else {
+      std::tie(keys, values) = cache_.read(static_cast<int>(producer), slots_, maxLen_);
+      if (producers_.count(producer)) read_[producer] = {keys, values};
+    }
+    const infer::AttentionOptions o = options_(layer);
+    int64_t start = 0;
+    if (o.slidingWindow > 0) start = std::max<int64_t>(0, minLen_ - o.slidingWindow);
+    if (start > 0) {
+      keys = keys.narrow(2, start, maxLen_ - start);
+      values = values.narrow(2, start, maxLen_ - start);
+    }
+    std::vector<int64_t> lengths;
+    if (minLen_ != maxLen_)
+      for (auto len : keyLengths_) lengths.push_back(len - start);
+    return infer::attention(q.unsqueeze(2), keys, values, o, lengths).reshape({B, -1});
+  }
+
+ private:
+  const Gemma3nTextDecoder& model_;
+  infer::KvCache& cache_;
+  const std::vector<int>& slots_;
+  const std::vector<int64_t>& keyLengths_;
+  std::function<infer::AttentionOptions(int64_t)> options_;
+  std::set<int64_t> producers_;
+  at::Tensor stepIndex_;
+  int64_t maxLen_ = 0, minLen_ = 0;
+  std::map<int64_t, std::pair<at::Tensor, at::Tensor>> read_;
+};
+
+}  // namespace
+
+at::Tensor Gemma3nTextDecoder::promptLogits(const infer::PrefillInput& input, infer::KvCache* cache, int slot, bool lastOnly,
+                                            std::map<std::string, at::Tensor>* debug) const {
+  const at::Tensor e = embed(input);
+  const auto T = e.size(0);
+  const at::Tensor ple = perLayerInputs(input.tokenIds, e);
+  at::Tensor streams = altupInit(e);
+  if (debug) {
+    (*debug)["inputs_embeds"] = e.to(at::kFloat).cpu().clone();
+    (*debug)["per_layer_inputs"] = ple.to(at::kFloat).cpu().clone();
+    (*debug)["altup_init"] = streams.to(at::kFloat).cpu().clone();
+  }
+  const Rope rp = rope(at::arange(T, at::TensorOptions().dtype(at::kLong).device(options_.device)));
+  PromptAttention attention(*this, cache, slot, [this](int64_t l) { return attentionOptions(l); });
+  streams = runLayers(streams, ple, rp, attention, debug);
+  if (lastOnly) streams = streams.narrow(1, T - 1, 1);
+  const at::Tensor h = finalHidden(streams);
+  if (debug) (*debug)["final_norm"] = h.to(at::kFloat).cpu().clone();
+  return logits(h);
+}
+
+at::Tensor Gemma3nTextDecoder::forwardAll(const infer::PrefillInput& input) const {
+  return promptLogits(input, nullptr, -1, false, nullptr);
+}
+
+at::Tensor Gemma3nTextDecoder::forwardAll(const infer::PrefillInput& input, std::map<std::string, at::Tensor>* debug) const {
+  return promptLogits(input, nullptr, -1, false, debug);
+}
+
+void Gemma3nTextDecoder::reserveSlots(int slots, int64_t maxLength) {
+  cache_.reset();  // free the old pool before allocating the new one
+  infer::KvCacheGeometry g;
+  // Only the non-shared layers own K/V. Sliding layers keep the full length for now (simple and
+  // exact); a window-sized ring buffer would cut their memory to `slidingWindow` positions.
+  g.layers = config_.text.firstSharedLayer();
+  g.slots = slots;
+  g.maxLength = maxLength;
+  g.kvHeads = config_.text.numKvHeads;
+  g.headDim = config_.text.headDim;
+  cache_ = std::make_unique<infer::KvCache>(g, options_.dtype, options_.device);
+}
+
+int Gemma3nTextDecoder::slotCount() const { return cache_ ? static_cast<int>(cache_->geometry().slots) : 0; }
+int64_t Gemma3nTextDecoder::maxSequenceLength() const { return cache_ ? cache_->geometry().maxLength : 0; }
+
+std::optional<int> Gemma3nTextDecoder::acquireSlot() {
+  if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before acquiring a slot");
+  return cache_->acquire();
+}
+
+void Gemma3nTextDecoder::releaseSlot(int slot) {
+  if (cache_) cache_->release(slot);
+}
+
+int64_t Gemma3nTextDecoder::cachedLength(int slot) const { return cache_ ? cache_->length(slot) : 0; }
+
+at::Tensor Gemma3nTextDecoder::prefill(int slot, const infer::PrefillInput& input) {
+  if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before prefill");
+  const auto T = static_cast<int64_t>(input.tokenIds.size());
+  if (T > cache_->geometry().maxLength)
+    throw std::invalid_argument("Gemma 3n: the prompt (" + std::to_string(T) + " tokens) is longer than a cache slot (" +
+                                std::to_string(cache_->geometry().maxLength) + ")");
+  cache_->setLength(slot, 0);
+  const at::Tensor out = promptLogits(input, cache_.get(), slot, true, nullptr);
+  cache_->setLength(slot, T);
+  return out[0];
+}
+
+at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
+  if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before decode");
+  if (slots.empty() || slots.size() != tokens.size())
+    throw std::invalid_argument("Gemma 3n: decode needs one token per slot");
+  checkIds(tokens);
+  std::vector<int64_t> lengths, keyLengths;
+  for (int s : slots) {
+    const int64_t len = cache_->length(s);
+    if (len == 0) throw std::invalid_argument("Gemma 3n: slot " + std::to_string(s) + " has no prompt; prefill it first");
+    if (len >= cache_->geometry().maxLength)
+      throw std::invalid_argument("Gemma 3n: slot " + std::to_string(s) + " is full (" + std::to_string(len) + " tokens)");
+    lengths.push_back(len);
+    keyLengths.push_back(len + 1);
+  }
+  const at::Tensor e = embedIds(tokens);
+  const at::Tensor ple = perLayerInputs(tokens, e);
+  const Rope rp = rope(at::tensor(lengths, at::TensorOptions().dtype(at::kLong)).to(options_.device, true));
+  DecodeAttention attention(*this, *cache_, slots, keyLengths, [this](int64_t l) { return attentionOptions(l); });
+  const at::Tensor streams = runLayers(altupInit(e), ple, rp, attention, nullptr);
+  const at::Tensor out = logits(finalHidden(streams));
+  for (size_t i = 0; i < slots.size(); ++i) cache_->setLength(slots[i], lengths[i] + 1);
+  return out;
+}
+
+}  // namespace ll::models::gemma3n

@@ -1,0 +1,139 @@
+#pragma once
+// The Gemma 3n text decoder (Gemma3nTextModel + tied LM head) as a CausalLM for the generation
+// scheduler, following /work/shared/specs/gemma3n.md §2 literally: AltUp streams, LAuReL, per-layer
+// embeddings (PLE), q/k/v norms, KV sharing for the last layers, sliding/full attention with their
+// own RoPE bases, Gaussian top-k activation sparsity and the final logit soft-cap. HF's rounding of
+// scale constants to the activation dtype is reproduced so bf16 runs stay bit-close to transformers.
+// Layout differences from transformers only: q/k/v and gate/up weights are fused at load time, K/V
+// live in a slot-pool cache that holds the first F (non-shared) layers only, and the PLE table may
+// stay in host memory (it is only gathered, T rows per step, and is 4-5 GB in bf16).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "core/infer/attention.h"
+#include "core/infer/causal_lm.h"
+#include "core/infer/kv_cache.h"
+#include "core/models/gemma3n/gemma3n_config.h"
+
+namespace ll::models::gemma3n {
+
+struct Gemma3nOptions {
+  c10::Device device = c10::Device(c10::kCPU);
+  c10::ScalarType dtype = c10::ScalarType::Float;
+  infer::AttentionImpl attention = infer::AttentionImpl::Sdpa;
+  bool perLayerTableOnHost = true;  // PLE table stays in (pinned) host memory when device is CUDA
+};
+
+class Gemma3nTextDecoder : public infer::CausalLM {
+ public:
+  // Weights by their Hugging Face names ("model.language_model.*" and "model.embed_vision.*"); other
+  // names, and the unused K/V tensors of KV-shared layers, are ignored. Throws std::runtime_error
+  // naming a missing tensor or a tensor whose shape disagrees with the config.
+  static std::unique_ptr<Gemma3nTextDecoder> fromWeights(const Gemma3nConfig& config, std::map<std::string, at::Tensor> weights,
+                                                         const Gemma3nOptions& options);
+  // A model folder (config.json + safetensors). Vision/audio towers, audio embedder and the K/V
+  // tensors of shared layers are never read from the files.
+  static std::unique_ptr<Gemma3nTextDecoder> load(const std::string& modelDir, const Gemma3nOptions& options);
+  // (name, shape) of every tensor fromWeights needs, in checkpoint naming.
+  static std::vector<std::pair<std::string, std::vector<int64_t>>> requiredTensors(const Gemma3nConfig& config);
+
+  const Gemma3nConfig& config() const { return config_; }
+  const Gemma3nOptions& options() const { return options_; }
+  void setAttentionImpl(infer::AttentionImpl impl) { options_.attention = impl; }
+
+  // Merged input embeddings [T, D] (spec §2.1): text ids scaled by sqrt(D), vision hard ids through
+  // the embed_vision hard path, then the override rows (final soft image tokens) at their positions.
+  at::Tensor embed(const infer::PrefillInput& input) const;
+  // Full forward without any cache: float32 logits [T, vocab] (soft-capped) for every position.
+  at::Tensor forwardAll(const infer::PrefillInput& input) const;
+  // Same; `debug` (when given) receives float32 CPU copies for parity checks: "inputs_embeds" [T,D],
+  // "per_layer_inputs" [T,L,P], "altup_init" [N,T,D], "layer.{l}" [N,T,D], "final_norm" [T,D].
+  at::Tensor forwardAll(const infer::PrefillInput& input, std::map<std::string, at::Tensor>* debug) const;
+
+  // CausalLM
+  std::string name() const override { return "gemma3n"; }
+  int64_t vocabSize() const override { return config_.text.vocabSize; }
+  int64_t hiddenSize() const override { return config_.text.hiddenSize; }
+  c10::Device device() const override { return options_.device; }
+  c10::ScalarType dtype() const override { return options_.dtype; }
+  void reserveSlots(int slots, int64_t maxLength) override;
+  int slotCount() const override;
+  int64_t maxSequenceLength() const override;
+  std::optional<int> acquireSlot() override;
+  void releaseSlot(int slot) override;
+  int64_t cachedLength(int slot) const override;
+  at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
+  at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
+
+  // Attention of one layer for n query rows: q [n, Hq, d] (normed, rotated); k, v [n, Hkv, d] for
+  // layers that compute their own K/V, undefined for KV-shared layers. Returns [n, Hq * d].
+  class AttentionStep {
+   public:
+    virtual ~AttentionStep() = default;
+    virtual at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) = 0;
+  };
+
+ private:
+  struct Layer {
+    at::Tensor inputNorm, postAttentionNorm, preFeedforwardNorm, postFeedforwardNorm;
+    at::Tensor qkvWeight;  // [q; k; v] fused, or q only for KV-shared layers
+    bool ownsKv = true;
+    at::Tensor qNorm, kNorm, oWeight;
+    at::Tensor gateUpWeight, downWeight;  // gate/up fused
+    int64_t intermediate = 0;
+    std::optional<double> sparsityMultiplier;  // Phi^-1(sparsity) rounded to the activation dtype
+    at::Tensor predictionCoefs, correctionCoefs, modalityRouter, routerNorm, correctOutputScale;
+    at::Tensor laurelLeft, laurelRight, laurelNorm;
+    at::Tensor perLayerInputGate, perLayerProjection, postPerLayerInputNorm;
+  };
+  struct Rope {
+    at::Tensor cosFull, sinFull, cosSliding, sinSliding;  // [n, 1, d] in the activation dtype
+  };
+
+  Gemma3nTextDecoder(const Gemma3nConfig& config, const Gemma3nOptions& options);
+
+  // text_decoder_embed.cpp
+  at::Tensor embedIds(const std::vector<int64_t>& ids) const;                                   // [n, D]
+  at::Tensor perLayerInputs(const std::vector<int64_t>& ids, const at::Tensor& embeds) const;   // [n, L, P]
+  at::Tensor altupInit(const at::Tensor& embeds) const;                                         // [N, n, D]
+  at::Tensor finalHidden(const at::Tensor& streams) const;                                      // [n, D], after the norm
+  at::Tensor logits(const at::Tensor& hidden) const;                                            // float32 [n, vocab]
+  void checkIds(const std::vector<int64_t>& ids) const;
+  // text_decoder_layer.cpp
+  at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) const;
+  at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const { return rmsNorm(x, weight, config_.text.rmsNormEps); }
+  Rope rope(const at::Tensor& positions) const;
+  at::Tensor router(const Layer& layer, const at::Tensor& x) const;
+  at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
+  // streams [N, n, D] -> [N, n, D]; ple [n, P] for this layer.
+  at::Tensor layerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rope,
+                          AttentionStep& attention) const;
+  // Runs every layer over n rows; fills debug "layer.{l}" when given.
+  at::Tensor runLayers(at::Tensor streams, const at::Tensor& ple, const Rope& rope, AttentionStep& attention,
+                       std::map<std::string, at::Tensor>* debug) const;
+  infer::AttentionOptions attentionOptions(int64_t layer) const;
+  // text_decoder.cpp
+  at::Tensor promptLogits(const infer::PrefillInput& input, infer::KvCache* cache, int slot, bool lastOnly,
+                          std::map<std::string, at::Tensor>* debug) const;
+
+  Gemma3nConfig config_;
+  Gemma3nOptions options_;
+  double embedScale_ = 1, pleTableScale_ = 1, pleProjectionScale_ = 1, pleInputScale_ = 1, routerScale_ = 1;
+  at::Tensor embed_, finalNorm_;
+  at::Tensor pleTable_;  // [vocabPerLayer, L*P], on the host when pleOnHost_
+  bool pleOnHost_ = false;
+  at::Tensor pleProjection_, pleProjectionNorm_;
+  std::vector<at::Tensor> altupProjections_, altupUnembedProjections_;
+  at::Tensor visionEmbedding_, visionHardNorm_, visionProjection_;
+  at::Tensor invFreqFull_, invFreqSliding_;
+  std::vector<Layer> layers_;
+  std::unique_ptr<infer::KvCache> cache_;
+};
+
+}  // namespace ll::models::gemma3n

@@ -1,0 +1,126 @@
+// One Gemma 3n decoder layer (spec §2.4-2.6) for n rows at once, used unchanged by the prompt pass
+// (n = prompt length) and the batched decode step (n = number of sequences); only the attention over
+// keys differs between the two and is supplied by an AttentionStep.
+#include "core/models/gemma3n/text_decoder.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace ll::models::gemma3n {
+namespace {
+
+at::Tensor rotateHalf(const at::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
+
+}  // namespace
+
+// Gemma3nRMSNorm: fp32, x * (mean(x^2) + eps)^-0.5 * w with the weight also in fp32, then cast back.
+// No (1 + w) offset; an undefined weight is the weightless variant (v_norm, post-projection norm).
+at::Tensor Gemma3nTextDecoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) const {
+  const at::Tensor xf = x.to(at::kFloat);
+  at::Tensor out = xf * at::pow(xf.pow(2).mean({-1}, true) + eps, -0.5);
+  if (weight.defined()) out = out * weight.to(at::kFloat);
+  return out.to(x.scalar_type());
+}
+
+Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) const {
+  const at::Tensor pos = positions.to(at::kFloat).unsqueeze(1);
+  auto table = [&](const at::Tensor& invFreq, at::Tensor& cos, at::Tensor& sin) {
+    const at::Tensor freqs = pos * invFreq.unsqueeze(0);
+    const at::Tensor emb = at::cat({freqs, freqs}, -1);
+    cos = emb.cos().to(options_.dtype).unsqueeze(1);
+    sin = emb.sin().to(options_.dtype).unsqueeze(1);
+  };
+  Rope r;
+  table(invFreqFull_, r.cosFull, r.sinFull);
+  table(invFreqSliding_, r.cosSliding, r.sinSliding);
+  return r;
+}
+
+// tanh(modality_router · (RMS(x; router_norm) / D)), tanh in fp32 -> [n, N].
+at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) const {
+  const at::Tensor routed = at::linear(rmsNorm(x, layer.routerNorm) * routerScale_, layer.modalityRouter);
+  return at::tanh(routed.to(at::kFloat)).to(x.scalar_type());
+}
+
+at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) const {
+  const at::Tensor gu = at::linear(x, layer.gateUpWeight);
+  const int64_t I = layer.intermediate;
+  at::Tensor gate = gu.narrow(-1, 0, I);
+  if (layer.sparsityMultiplier) {
+    // Gaussian top-k: keep what lies above mean + Phi^-1(s) * std (population std) of each row.
+    const at::Tensor mean = gate.mean({-1}, true);
+    const at::Tensor std = at::std(gate, at::IntArrayRef{-1}, /*unbiased=*/false, /*keepdim=*/true);
+    gate = at::relu(gate - (mean + std * *layer.sparsityMultiplier));
+  }
+  return at::linear(geluTanh(gate) * gu.narrow(-1, I, I), layer.downWeight);
+}
+
+infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) const {
+  infer::AttentionOptions o;
+  o.impl = options_.attention;
+  o.scale = 1.0;  // q and k are RMS-normalised; transformers uses scaling 1.0 (query_pre_attn_scalar is dead)
+  o.causal = true;  // image tokens included: Gemma 3n has no bidirectional image attention
+  o.slidingWindow = config_.text.slidingLayer[static_cast<size_t>(layer)] ? config_.text.slidingWindow : 0;
+  return o;
+}
+
+at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rp,
+                                            AttentionStep& attention) const {
+  const Gemma3nTextConfig& c = config_.text;
+  const Layer& y = layers_[static_cast<size_t>(l)];
+  const int64_t N = streams.size(0), n = streams.size(1), a = c.altupActiveIdx;
+  const int64_t d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
+
+  // AltUp predict: p_j = x_j + sum_k C[j][k] x_k with C from the router of the active stream.
+  const at::Tensor coefs = at::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
+  const at::Tensor pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
+
+  const at::Tensor u = pred[a];
+  const at::Tensor h = rmsNorm(u, y.inputNorm);
+  const at::Tensor laurel = h + rmsNorm(at::linear(at::linear(h, y.laurelLeft), y.laurelRight), y.laurelNorm);
+
+  const bool sliding = c.slidingLayer[static_cast<size_t>(l)];
+  const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
+  const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
+  const at::Tensor proj = at::linear(h, y.qkvWeight);
+  at::Tensor q = rmsNorm(proj.narrow(1, 0, hq * d).view({n, hq, d}), y.qNorm);
+  q = q * cos + rotateHalf(q) * sin;
+  at::Tensor k, v;
+  if (y.ownsKv) {
+    k = rmsNorm(proj.narrow(1, hq * d, hkv * d).view({n, hkv, d}), y.kNorm);
+    k = k * cos + rotateHalf(k) * sin;
+    v = rmsNorm(proj.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}), at::Tensor());
+  }
+  const at::Tensor attn = rmsNorm(at::linear(attention.run(l, q, k, v), y.oWeight), y.postAttentionNorm);
+  const at::Tensor z = ((u + attn) + laurel) / std::sqrt(2.0);
+  const at::Tensor z2 = z + rmsNorm(mlp(y, rmsNorm(z, y.preFeedforwardNorm)), y.postFeedforwardNorm);
+
+  // AltUp correct: x'_j = p_j + (correction_coefs · router(z2) + 1)_j · (z2 - p_a).
+  const at::Tensor gains = at::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
+  at::Tensor out = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
+
+  // Per-layer input injection into streams 1..N-1.
+  at::Tensor g = out[a];
+  if (c.altupCorrectScale) g = g * y.correctOutputScale;
+  g = geluTanh(at::linear(g, y.perLayerInputGate)) * ple;
+  g = rmsNorm(at::linear(g, y.perLayerProjection), y.postPerLayerInputNorm);
+  out.narrow(0, 1, N - 1).add_(g.unsqueeze(0));
+  return out;
+}
+
+at::Tensor Gemma3nTextDecoder::runLayers(at::Tensor streams, const at::Tensor& ple, const Rope& rp, AttentionStep& attention,
+                                         std::map<std::string, at::Tensor>* debug) const {
+  for (int64_t l = 0; l < config_.text.numLayers; ++l) {
+    streams = layerForward(l, streams, ple.select(1, l), rp, attention);
+    if (debug) (*debug)["layer." + std::to_string(l)] = streams.to(at::kFloat).cpu().clone();
+  }
+  return streams;
+}
+
+}  // namespace ll::models::gemma3n
