@@ -1,0 +1,176 @@
+#include "core/models/gemma3n/gemma3n_generator.h"
+
+#include <ATen/ATen.h>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/infer/generation/generation_scheduler.h"
+#include "core/infer/runtime_options.h"
+#include "core/infer/tokenizer/tokenizer.h"
+#include "core/models/gemma3n/chat_format.h"
+#include "core/models/gemma3n/gemma3n_model.h"
+#include "core/models/gemma3n/image_processor.h"
+
+namespace ll::models::gemma3n {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Random-weight and tiny test models can emit ids the tokenizer has no entry for (vision/audio ids, or a
+// vocabulary larger than the tokenizer's); they carry no text, so decoding leaves them out.
+std::vector<int32_t> decodableIds(const std::vector<int64_t>& tokens, const infer::Tokenizer& tokenizer) {
+  std::vector<int32_t> out;
+  out.reserve(tokens.size());
+  for (int64_t t : tokens)
+    if (t >= 0 && t <= INT32_MAX && !tokenizer.idToToken(static_cast<int32_t>(t)).empty())
+      out.push_back(static_cast<int32_t>(t));
+  return out;
+}
+
+}  // namespace
+
+Gemma3nGenerator::~Gemma3nGenerator() = default;
+
+std::unique_ptr<Gemma3nGenerator> Gemma3nGenerator::load(const std::string& modelDirOrRepoId,
+                                                         const Gemma3nOptions& options, int maxBatch) {
+  std::unique_ptr<Gemma3nGenerator> g(new Gemma3nGenerator());
+  g->resolved_ = infer::resolveModel(modelDirOrRepoId);
+  const fs::path dir(g->resolved_.directory);
+  const fs::path tokenizerJson = dir / "tokenizer.json";
+  if (!fs::exists(tokenizerJson))
+    throw std::runtime_error("the Gemma 3n model in " + dir.string() +
+                             " has no tokenizer.json; copy the whole model folder (config.json, tokenizer.json and "
+                             "the .safetensors files)");
+  const fs::path tokenizerConfig = dir / "tokenizer_config.json";
+  g->tokenizer_ = std::make_unique<infer::Tokenizer>(
+      infer::Tokenizer::fromFile(tokenizerJson.string(), fs::exists(tokenizerConfig) ? tokenizerConfig.string() : ""));
+  g->model_ = Gemma3nModel::load(dir.string(), options);
+  g->stopIds_ = stopTokenIds(*g->tokenizer_, g->model_->config().text.eosTokenIds);
+  g->maxBatch_ = std::max(1, maxBatch);
+  return g;
+}
+
+std::string Gemma3nGenerator::describe() const {
+  const std::string name = resolved_.repoId.empty() ? fs::path(resolved_.directory).filename().string() : resolved_.repoId;
+  const auto& d = model_->decoder();
+  return name + " (" + std::to_string(model_->config().text.numLayers) + " layers) on " + d.device().str() + ", " +
+         infer::dtypeName(d.dtype());
+}
+
+std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<VisionGenerationRequest>& requests,
+                                                         const std::shared_ptr<infer::CancellationToken>& cancel) {
+  std::vector<VisionGeneration> out(requests.size());
+  std::vector<double> visionSeconds(requests.size(), 0.0);
+  const ChatTokenIds chatIds = model_->chatTokenIds();
+
+  // 1. Pixels for every request with an image (CPU), then the vision tower in batches (GPU).
+  std::vector<at::Tensor> pixels(requests.size());
+  std::vector<size_t> withImage;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& img = requests[i].image;
+    if (!img.rgb) continue;
+    const auto start = Clock::now();
+    try {
+      pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize());
+      withImage.push_back(i);
+    } catch (const std::exception& e) {
+      out[i].error = std::string("the image cannot be used: ") + e.what();
+      out[i].finishReason = "error";
+    }
+    visionSeconds[i] += secondsSince(start);
+  }
+  std::vector<at::Tensor> soft(requests.size());
+  for (size_t b = 0; b < withImage.size(); b += kVisionBatch) {
+    const size_t e = std::min(withImage.size(), b + kVisionBatch);
+    if (cancel && cancel->isCancelled()) break;
+    const auto start = Clock::now();
+    std::vector<at::Tensor> batch;
+    for (size_t k = b; k < e; ++k) batch.push_back(pixels[withImage[k]]);
+    try {
+      const at::Tensor tokens = model_->imageSoftTokens(at::stack(batch));
+      for (size_t k = b; k < e; ++k) soft[withImage[k]] = tokens[static_cast<int64_t>(k - b)].unsqueeze(0);
+    } catch (const std::exception& ex) {
+      for (size_t k = b; k < e; ++k) {
+        out[withImage[k]].error = std::string("the vision tower failed: ") + ex.what();
+        out[withImage[k]].finishReason = "error";
+      }
+    }
+    const double share = secondsSince(start) / static_cast<double>(e - b);
+    for (size_t k = b; k < e; ++k) visionSeconds[withImage[k]] += share;
+  }
+
+  // 2. Prompts, then one scheduler run over all of them.
+  std::vector<infer::GenerationRequest> genRequests;
+  std::vector<size_t> genIndex;
+  int64_t longest = 0, mostNew = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    if (!out[i].error.empty()) continue;
+    if (cancel && cancel->isCancelled()) {
+      out[i].finishReason = "cancelled";
+      continue;
+    }
+    try {
+      const bool image = soft[i].defined();
+      if (r.image.rgb && !image) throw std::runtime_error("the image was not processed (cancelled)");
+      const GemmaPrompt prompt = buildUserPrompt(*tokenizer_, chatIds, r.prompt, image ? 1 : 0);
+      infer::GenerationRequest g;
+      g.promptIds = prompt.ids;
+      g.embeddings = model_->prefillInput(prompt.ids, image ? soft[i] : at::Tensor()).embeddings;
+      if (r.forcedNewTokens > 0) {
+        g.maxNewTokens = r.forcedNewTokens;  // no stop tokens, no repetition guard: exactly this many
+      } else {
+        g.maxNewTokens = r.maxNewTokens;
+        g.stopTokenIds = stopIds_;
+        // A greedy decoder that starts looping never leaves the loop; 12 repeats of a unit of up to 24 tokens
+        // is far beyond what a drawing's text repeats (rows of a parts list differ in their numbers).
+        g.repetition.maxNgram = 24;
+        g.repetition.minRepeats = 12;
+      }
+      g.sampling.greedy = r.greedy;
+      if (!r.greedy) {
+        const auto& d = samplingDefaults();
+        g.sampling.topK = d.topK;
+        g.sampling.topP = d.topP;
+        g.sampling.temperature = d.temperature;
+        g.sampling.seed = r.seed;
+      }
+      g.cancellation = cancel;
+      out[i].promptTokens = static_cast<int64_t>(prompt.ids.size());
+      longest = std::max<int64_t>(longest, out[i].promptTokens);
+      mostNew = std::max<int64_t>(mostNew, g.maxNewTokens);
+      genRequests.push_back(std::move(g));
+      genIndex.push_back(i);
+    } catch (const std::exception& e) {
+      out[i].error = e.what();
+      out[i].finishReason = "error";
+    }
+  }
+  soft.clear();
+  if (genRequests.empty()) return out;
+
+  auto& decoder = model_->decoder();
+  const int slots = std::min<int>(maxBatch_, static_cast<int>(genRequests.size()));
+  const int64_t maxLength = longest + mostNew;
+  if (decoder.slotCount() < slots || decoder.maxSequenceLength() < maxLength) decoder.reserveSlots(slots, maxLength);
+  infer::GenerationScheduler scheduler(decoder);
+  const auto results = scheduler.generate(std::move(genRequests));
+  for (size_t k = 0; k < results.size(); ++k) {
+    VisionGeneration& o = out[genIndex[k]];
+    const auto& res = results[k];
+    o.finishReason = infer::toString(res.reason);
+    o.error = res.error;
+    o.generatedTokens = static_cast<int64_t>(res.tokens.size());
+    o.tokens = res.tokens;
+    o.text = tokenizer_->decode(decodableIds(res.tokens, *tokenizer_), true);
+    o.seconds = visionSeconds[genIndex[k]] + res.timing.totalMs / 1000.0;
+  }
+  return out;
+}
+
+}  // namespace ll::models::gemma3n
