@@ -105,13 +105,17 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
       infer::GenerationRequest g;
       g.promptIds = ids;
       g.embeddings = model_->prefillInput(ids, features).embeddings;
-      g.maxNewTokens = r.maxNewTokens;
-      g.stopTokenIds = defaults.stopTokenIds;
+      if (r.forcedNewTokens > 0) {
+        g.maxNewTokens = r.forcedNewTokens;  // no stop tokens: exactly this many
+      } else {
+        g.maxNewTokens = r.maxNewTokens;
+        g.stopTokenIds = defaults.stopTokenIds;
+      }
       g.sampling.greedy = true;  // the HF reference path (demo_hf.py) is greedy
       g.cancellation = cancel;
       out[i].promptTokens = static_cast<int64_t>(ids.size());
       longest = std::max<int64_t>(longest, static_cast<int64_t>(ids.size()));
-      mostNew = std::max<int64_t>(mostNew, r.maxNewTokens);
+      mostNew = std::max<int64_t>(mostNew, g.maxNewTokens);
       genRequests.push_back(std::move(g));
       genIndex.push_back(i);
     } catch (const std::exception& e) {

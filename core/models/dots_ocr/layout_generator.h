@@ -33,6 +33,9 @@ struct LayoutGenerationRequest {
   PromptMode mode = PromptMode::LayoutAll;
   std::array<int64_t, 4> groundingBoxModelPx{};  // PromptMode::GroundingOcr: x1,y1,x2,y2 in model-input pixels
   int maxNewTokens = 12000;
+  // > 0: ignore the stop tokens and emit exactly this many tokens (benchmarks on random weights, which never
+  // stop at a natural place); maxNewTokens is then not used.
+  int forcedNewTokens = 0;
 };
 
 struct LayoutGeneration {

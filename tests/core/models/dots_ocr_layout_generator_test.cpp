@@ -4,7 +4,11 @@
 // the boxes are expressed in.
 #include <gtest/gtest.h>
 
+#include <ATen/ATen.h>
+
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <cstdlib>
@@ -23,8 +27,11 @@ namespace {
 
 fs::path qwenTokenizer() { return fs::path(LAYOUTLENS_TOKENIZER_DIR) / "qwen3" / "tokenizer.json"; }
 
-// A model folder: tiny widths, but the released vocabulary so the real token ids fit.
-fs::path makeTinyModelFolder(fs::path dir = {}) {
+using WeightEdit = std::function<void(std::map<std::string, at::Tensor>&)>;
+
+// A model folder: tiny widths, but the released vocabulary so the real token ids fit. `edit` may change
+// the random weights before they are written.
+fs::path makeTinyModelFolder(fs::path dir = {}, const WeightEdit& edit = {}) {
   if (dir.empty()) dir = fs::temp_directory_path() / ("ll_dots_gen_" + std::to_string(std::random_device{}()));
   fs::create_directories(dir);
   DotsOcrConfig c = ll::models::dots_ocr::testing::tinyConfig();
@@ -34,8 +41,10 @@ fs::path makeTinyModelFolder(fs::path dir = {}) {
   c.vision.hiddenSize = 32;
   c.imageTokenId = tokens::kImagePadId;
   std::ofstream(dir / "config.json") << toConfigJson(c);
+  auto weights = ll::models::dots_ocr::testing::randomWeights(c, 7);
+  if (edit) edit(weights);
   std::vector<std::pair<std::string, at::Tensor>> tensors;
-  for (auto& [name, t] : ll::models::dots_ocr::testing::randomWeights(c, 7)) tensors.emplace_back(name, t);
+  for (auto& [name, t] : weights) tensors.emplace_back(name, t);
   ll::infer::writeSafetensors((dir / "model.safetensors").string(), tensors);
   // Qwen3's file numbers its own extra tokens from 151665, where dots.ocr has <|imgpad|> and friends:
   // drop those so the generator adds dots.ocr's, as it does for a plain Qwen2 tokenizer.json.
@@ -121,6 +130,52 @@ TEST_F(DotsLayoutGeneratorTest, AFolderWithoutTokenizerIsRefusedWithTheReason) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << e.what();
   }
+}
+
+// Benchmarks on random weights force the output length. To prove the stop token is ignored, the weights
+// are edited so that greedy decoding picks <|endoftext|> at every step: the layers add nothing to the
+// residual stream (o_proj and down_proj are zero), every token embedding has a positive first component,
+// the final norm keeps only that component, and only the <|endoftext|> row of the head reads it.
+TEST(DotsLayoutGeneratorForced, ForcedLengthIgnoresTheStopTokenAndTheBudget) {
+  if (!fs::exists(qwenTokenizer())) GTEST_SKIP() << "no Qwen tokenizer.json; run tools/fetch-tokenizers.sh";
+  const fs::path dir = makeTinyModelFolder({}, [](std::map<std::string, at::Tensor>& w) {
+    for (auto& [name, t] : w) {
+      const bool residualOut = name.rfind("model.layers.", 0) == 0 &&
+                               (name.find("o_proj.weight") != std::string::npos ||
+                                name.find("down_proj.weight") != std::string::npos);
+      if (residualOut) t.zero_();
+    }
+    w.at("model.embed_tokens.weight").select(1, 0).fill_(1.0);
+    auto& norm = w.at("model.norm.weight");
+    norm.zero_();
+    norm[0] = 1.0;
+    auto& head = w.at("lm_head.weight");
+    head.zero_();
+    head[tokens::kEndOfTextId][0] = 1.0;
+  });
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() { fs::remove_all(d); }
+  } cleanup{dir};
+  auto gen = DotsLayoutGenerator::load(dir.string(), {}, 2);
+  const auto px = image(64, 64, 5);
+
+  // Unforced, the edited model stops at once: the stop token ends the sequence and is not returned.
+  const auto natural = gen->generate({request(px, 64, 64, 20)});
+  ASSERT_TRUE(natural[0].error.empty()) << natural[0].error;
+  EXPECT_EQ(natural[0].finishReason, "stop");
+  EXPECT_EQ(natural[0].generatedTokens, 0);
+
+  // Forced: exactly that many tokens, past the stop token and past maxNewTokens, for each page of a batch.
+  LayoutGenerationRequest a = request(px, 64, 64, 2), b = request(px, 64, 64, 2);
+  a.forcedNewTokens = 7;
+  b.forcedNewTokens = 3;
+  const auto forced = gen->generate({a, b});
+  ASSERT_TRUE(forced[0].error.empty()) << forced[0].error;
+  EXPECT_EQ(forced[0].generatedTokens, 7);
+  EXPECT_EQ(forced[1].generatedTokens, 3);
+  EXPECT_EQ(forced[0].finishReason, "length");
+  EXPECT_EQ(forced[1].finishReason, "length");
 }
 
 // tests/app/cli_layout.sh runs this with LAYOUTLENS_WRITE_TINY_DOTS=DIR to get a model folder for the
