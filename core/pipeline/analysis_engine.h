@@ -6,6 +6,7 @@
 #include <QList>
 #include <QSize>
 #include <QString>
+#include <QStringList>
 #include <atomic>
 #include <memory>
 
@@ -38,8 +39,10 @@ struct VisionJob {
   int key = 0;
   VisionTask task = VisionTask::CropOcr;
   QImage image;     // the crop, or the page
-  QString context;  // PageSummary: the page's layout text and crop OCR texts
+  QString context;  // PageSummary: the page's layout text and crop OCR texts, as one text
   int maxNewTokens = 1024;
+  QString layoutText;      // PageSummary: the same, structured, for engines that build their own prompt
+  QStringList cropTexts;   // PageSummary: "[region id] OCR text", one per picture region
 };
 
 struct VisionAnswer {
@@ -56,6 +59,9 @@ class AnalysisEngine {
   // "dots.ocr + Gemma 3n on cuda:0 (bfloat16)" — shown in logs and the window.
   virtual QString describe() const = 0;
   virtual QList<ModelRecord> models() const = 0;
+  // Non-empty when the engine has no vision-language model: the pipeline then records crop OCR and
+  // summaries as skipped with this reason (e.g. "skipped: no Gemma model") instead of asking vision().
+  virtual QString visionUnavailableReason() const { return {}; }
   // Both calls return one answer per job (any order); they must not throw for a per-job failure
   // (that goes in the answer's error) and return promptly with errors once `cancel` is set.
   virtual QList<LayoutAnswer> layout(const QList<LayoutJob>& jobs, const CancelFlag& cancel) = 0;

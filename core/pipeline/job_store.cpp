@@ -8,6 +8,8 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
+#include "core/pipeline/page_source.h"
+
 namespace ll::pipeline {
 namespace {
 
@@ -76,10 +78,22 @@ QString JobStore::sha256OfFile(const QString& path, QString* error) {
   return QString::fromLatin1(hash.result().toHex());
 }
 
+QString JobStore::sha256OfSource(const QString& path, QString* error) {
+  if (!QFileInfo(path).isDir()) return sha256OfFile(path, error);
+  // An image folder: its identity is its images' names and contents, in page order.
+  QCryptographicHash hash(QCryptographicHash::Sha256);
+  for (const QString& file : imageFilesIn(path)) {
+    const QString sha = sha256OfFile(file, error);
+    if (sha.isEmpty()) return {};
+    hash.addData(QFileInfo(file).fileName().toUtf8() + '\0' + sha.toLatin1() + '\n');
+  }
+  return QString::fromLatin1(hash.result().toHex());
+}
+
 QString JobStore::addDocument(const QString& sourcePath, int pageCount, QString* error) {
-  const QString sha = sha256OfFile(sourcePath, error);
+  const QString sha = sha256OfSource(sourcePath, error);
   if (sha.isEmpty()) return {};
-  QString base = QFileInfo(sourcePath).completeBaseName();
+  QString base = QFileInfo(sourcePath).isDir() ? QDir(sourcePath).dirName() : QFileInfo(sourcePath).completeBaseName();
   base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), "_");  // portable folder names
   if (base.isEmpty()) base = "document";
   const QString id = base.left(80) + "-" + sha.left(12);

@@ -27,7 +27,7 @@ class JobStore {
 
   QString directory() const { return dir_; }
 
-  // Registers a document (hashing the file) and returns its id: "<base name>-<first 12 hex of sha256>",
+  // Registers a document (a PDF or an image folder; hashing its content) and returns its id: "<base name>-<first 12 hex of sha256>",
   // so the same file keeps its id across runs and two files of the same name do not collide.
   // Empty on error.
   QString addDocument(const QString& sourcePath, int pageCount, QString* error);
@@ -52,6 +52,8 @@ class JobStore {
   bool writeReport(const QString& docId, const DocumentReport& report, QString* error);
 
   static QString sha256OfFile(const QString& path, QString* error);
+  // sha256OfFile for a file; for an image folder, the hash of its images' names and hashes in page order.
+  static QString sha256OfSource(const QString& path, QString* error);
 
  private:
   JobStore(QString dir, std::unique_ptr<QLockFile> lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}

@@ -54,7 +54,7 @@ QJsonObject PageResult::toJson() const {
                              {"parse_status", layoutParseStatus},
                              {"parse_reason", layoutParseReason}}},
       {"pictures", picturesJson},
-      {"summary", QJsonObject{{"text", summary}, {"status", summaryStatus}}},
+      {"summary", QJsonObject{{"text", summary}, {"status", summaryStatus}, {"reason", summaryReason}}},
       {"timings_s", timings},
       {"status", statusName(status)},
       {"error", error},
@@ -87,6 +87,7 @@ bool PageResult::fromJson(const QJsonObject& o, PageResult* out, QString* error)
   const QJsonObject summary = o.value("summary").toObject();
   r.summary = summary.value("text").toString();
   r.summaryStatus = summary.value("status").toString();
+  r.summaryReason = summary.value("reason").toString();
   const QJsonObject timings = o.value("timings_s").toObject();
   for (auto it = timings.begin(); it != timings.end(); ++it) r.timingsSeconds.insert(it.key(), it.value().toDouble());
   r.status = status == "done" ? Status::Done : Status::Failed;

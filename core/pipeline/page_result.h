@@ -28,7 +28,7 @@ struct PictureRegionRecord {
   QRectF paddedBboxPx; // the crop rectangle in page pixels (padding applied, clamped to the page)
   QString cropFile;    // relative to the job folder
   QString ocrText;     // Gemma 3n transcription (the JSON answer, or raw text when it was not JSON)
-  QString ocrStatus;   // "ok" | "repaired" | "raw" | "failed" | "pending"
+  QString ocrStatus;   // "ok" | "repaired" | "raw" | "failed" | "pending" | "skipped"
   QString ocrReason;   // why it is not "ok"
 
   QJsonObject toJson() const;
@@ -49,6 +49,7 @@ struct PageResult {
   QString layoutParseReason;
   QString summary;
   QString summaryStatus;  // "ok" | "repaired" | "raw" | "failed" | "skipped"
+  QString summaryReason;  // why it is not "ok" (e.g. "skipped: no Gemma model")
   QMap<QString, double> timingsSeconds;  // stage name -> seconds
   Status status = Status::Done;
   QString error;    // set when status == Failed

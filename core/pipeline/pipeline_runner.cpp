@@ -2,6 +2,7 @@
 
 #include <QBuffer>
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QFuture>
@@ -14,6 +15,8 @@
 #include "core/layout/bbox_mapping.h"
 #include "core/layout/layout_parser.h"
 #include "core/layout/picture_regions.h"
+#include "core/layout/vision_answer.h"
+#include "core/pipeline/page_source.h"
 #include "core/pipeline/pdf_document.h"
 #include "core/pipeline/picture_cropper.h"
 #include "layoutlens_version.h"
@@ -29,7 +32,7 @@ struct RenderedPageWork {
   double seconds = 0;
 };
 
-QList<RenderedPageWork> renderPages(std::shared_ptr<PdfDocument> doc, QList<int> pages, RenderOptions options,
+QList<RenderedPageWork> renderPages(std::shared_ptr<PageSource> doc, QList<int> pages, RenderOptions options,
                                     CancelFlag cancel) {
   QList<RenderedPageWork> out;
   for (int p : pages) {
@@ -39,9 +42,9 @@ QList<RenderedPageWork> renderPages(std::shared_ptr<PdfDocument> doc, QList<int>
     RenderedPageWork w;
     w.pageIndex = p;
     w.sizePt = doc->pageSizePoints(p);
-    PdfError e;
-    w.rendered = doc->render(p, options, &e);
-    if (w.rendered.image.isNull()) w.error = e.message.isEmpty() ? QStringLiteral("page %1 could not be rendered").arg(p + 1) : e.message;
+    w.rendered = doc->render(p, options, &w.error);
+    if (w.rendered.image.isNull() && w.error.isEmpty()) w.error = QStringLiteral("page %1 could not be rendered").arg(p + 1);
+    if (!w.rendered.image.isNull()) w.error.clear();
     w.seconds = t.elapsed() / 1000.0;
     out.append(std::move(w));
   }
@@ -75,37 +78,29 @@ bool savePng(const QImage& image, const QString& path, QString* error) {
   return writeFileAtomically(path, bytes, error);
 }
 
-QString summaryContext(const layout::LayoutParseResult& parsed, const QList<PictureRegionRecord>& pictures) {
-  QString context = QStringLiteral("Layout text of the page (dots.ocr):\n");
-  context += QString::fromStdString(layout::joinCellTexts(parsed.cells));
-  if (!pictures.isEmpty()) {
-    context += QStringLiteral("\n\nText read inside the picture regions:\n");
-    for (const auto& p : pictures) context += QStringLiteral("[%1] %2\n").arg(p.id, p.ocrText);
-  }
+QStringList cropTexts(const QList<PictureRegionRecord>& pictures) {
+  QStringList out;
+  for (const auto& p : pictures)
+    if (!p.ocrText.isEmpty()) out << QStringLiteral("[%1] %2").arg(p.id, p.ocrText);
+  return out;
+}
+
+QString summaryContext(const QString& layoutText, const QStringList& crops) {
+  QString context = QStringLiteral("Layout text of the page (dots.ocr):\n") + layoutText;
+  if (!crops.isEmpty()) context += QStringLiteral("\n\nText read inside the picture regions:\n") + crops.join('\n') + '\n';
   return context;
 }
 
 }  // namespace
 
 VisionAnswerStatus classifyVisionAnswer(const VisionAnswer& answer) {
-  VisionAnswerStatus s{answer.text, "ok", {}};
   if (!answer.error.isEmpty()) return {answer.text, "failed", answer.error};
-  QString body = answer.text.trimmed();
-  if (body.startsWith("```")) {  // models like to wrap JSON in a Markdown fence
-    body = body.mid(body.indexOf('\n') + 1);
-    if (body.endsWith("```")) body.chop(3);
-    body = body.trimmed();
-  }
-  QJsonParseError pe;
-  QJsonDocument::fromJson(body.toUtf8(), &pe);
-  if (pe.error != QJsonParseError::NoError) {
-    s.status = "raw";
-    s.reason = QStringLiteral("the answer is not valid JSON (%1 at byte %2); kept as text").arg(pe.errorString()).arg(pe.offset);
-  } else if (body != answer.text.trimmed()) {
-    s.status = "repaired";
-    s.reason = "removed a Markdown code fence around the JSON";
-    s.text = body;
-  }
+  // core/layout's tolerant reader: strict JSON first, then fences, leading prose, cut-off strings, ...
+  const auto parsed = layout::parseVisionAnswer(answer.text.toStdString());
+  VisionAnswerStatus s{answer.text, QString::fromLatin1(layout::answerStatusName(parsed.status)), QString::fromStdString(parsed.reason)};
+  if (parsed.status == layout::AnswerStatus::Repaired && parsed.json)
+    s.text = QString::fromStdString(parsed.json->dump());  // the repaired JSON; the reason says what was changed
+  if (parsed.status == layout::AnswerStatus::Ok) s.reason.clear();
   return s;
 }
 
@@ -122,7 +117,7 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
   };
 
   PdfError pdfError;
-  const auto doc = PdfDocument::open(pdfPath, password, &pdfError);
+  const auto doc = openPageSource(pdfPath, password, config_.pdf_dpi, &pdfError);
   if (!doc) {
     out.error = pdfError.message;
     return out;
@@ -146,8 +141,19 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     else ++out.pagesFailed;  // failed kMaxPageAttempts times in earlier runs
   }
   if (out.pagesSkipped > 0) log(QStringLiteral("%1: %2 page(s) already done, skipped").arg(pdfPath).arg(out.pagesSkipped));
+  // crops_dir is a folder inside the document's folder, so a job folder stays self-contained and movable.
+  const QString cropsFolder = QDir::cleanPath(config_.crops_dir.isEmpty() || QDir::isAbsolutePath(config_.crops_dir) ||
+                                                      config_.crops_dir.contains("..")
+                                                  ? QStringLiteral("crops")
+                                                  : config_.crops_dir);
+  if (!QDir().mkpath(store_.documentDir(out.docId) + "/" + cropsFolder)) {
+    out.error = QStringLiteral("cannot create the crops folder %1/%2").arg(store_.documentDir(out.docId), cropsFolder);
+    return out;
+  }
+  const QString visionSkipped = engine_.visionUnavailableReason();
+  const QString summariesOff = QStringLiteral("skipped: page summaries are turned off (page_summaries = false)");
 
-  RunProgress progress{pdfPath, out.pagesSkipped, out.pagesFailed, static_cast<int>(selected.size()), 0, "render"};
+  RunProgress progress{pdfPath, out.pagesSkipped, out.pagesSkipped, out.pagesFailed, static_cast<int>(selected.size()), 0, "render"};
   auto report = [&](const QString& stage) {
     progress.stage = stage;
     progress.pagesDone = out.pagesSkipped + out.pagesDone;
@@ -175,6 +181,11 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     QList<RenderedPageWork> rendered = next.result();
     if (c + 1 < chunks.size()) next = QtConcurrent::run(renderPages, doc, chunks[c + 1], renderOptions, cancel);
     if (isCancelled(cancel)) break;
+    {
+      double s = 0;
+      for (const auto& r : rendered) s += r.seconds;
+      log(QStringLiteral("render: pages %1-%2 in %3 s").arg(chunks[c].first() + 1).arg(chunks[c].last() + 1).arg(s, 0, 'f', 2));
+    }
 
     // Layout, batched over the chunk.
     QList<PageWork> work;
@@ -207,8 +218,11 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     };
     QList<int> all;
     for (int i = 0; i < work.size(); ++i) all.append(i);
+    QElapsedTimer layoutClock;
+    layoutClock.start();
     const auto firstAnswers = runLayout(all, config_.base_max_new_tokens);
     if (isCancelled(cancel)) break;
+    log(QStringLiteral("layout: %1 page(s) in %2 s").arg(all.size()).arg(layoutClock.elapsed() / 1000.0, 0, 'f', 2));
     std::vector<layout::LayoutParseResult> parsed(work.size());
     QHash<int, QSize> modelSizes;
     QList<int> retry;
@@ -238,6 +252,15 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     // Geometry, cells and crops.
     report("crops");
     QList<VisionJob> ocrJobs;
+    QList<QPair<int, QFuture<QString>>> pngSaves;  // (work index, error or empty)
+    // Every crop file is on disk (or its page failed) before any page of the chunk is written or abandoned.
+    auto waitForPngs = [&] {
+      for (auto& [index, future] : pngSaves) {
+        const QString e = future.result();
+        if (!e.isEmpty() && work[index].failure.isEmpty()) work[index].failure = e;  // a full disk: retry the page later
+      }
+      pngSaves.clear();
+    };
     QHash<int, QPair<int, int>> ocrTarget;  // job key -> (work index, picture index)
     for (int i : all) {
       PageWork& w = work[i];
@@ -276,15 +299,24 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
         rec.id = QString::fromStdString(region.id);
         rec.paddedBboxPx = toRectF(region.paddedBox);
         const CropResult crop = cropPicture(image, toRect(region.paddedBox), config_.crop_upscale);
-        QString saveError;
         if (!crop.error.isEmpty()) {
           rec.ocrStatus = "failed";
           rec.ocrReason = crop.error;
-        } else if (!savePng(crop.image, store_.cropsDir(out.docId) + "/" + rec.id + ".png", &saveError)) {
-          w.failure = saveError;  // a full disk: retry the page later rather than report a missing crop
-          break;
+          w.result.pictures.append(rec);
+          continue;
+        }
+        // PNG encoding runs on the worker pool while the engine reads the crops from memory.
+        const QString path = store_.documentDir(out.docId) + "/" + cropsFolder + "/" + rec.id + ".png";
+        pngSaves.append({i, QtConcurrent::run([img = crop.image, path] {
+                           QString e;
+                           return savePng(img, path, &e) ? QString() : e;
+                         })});
+        if (!visionSkipped.isEmpty()) {
+          rec.cropFile = cropsFolder + "/" + rec.id + ".png";
+          rec.ocrStatus = "skipped";
+          rec.ocrReason = visionSkipped;
         } else {
-          rec.cropFile = "crops/" + rec.id + ".png";
+          rec.cropFile = cropsFolder + "/" + rec.id + ".png";
           rec.ocrStatus = "pending";
           const int key = ocrJobs.size();
           ocrJobs.append({key, VisionTask::CropOcr, crop.image, {}, 1024});
@@ -295,14 +327,24 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
       w.result.timingsSeconds.insert("crops", t.elapsed() / 1000.0);
     }
 
+    {
+      int pictures = 0;
+      for (const auto& w : work) pictures += w.result.pictures.size();
+      log(QStringLiteral("crops: %1 picture region(s) cut and saved").arg(pictures));
+    }
+
     // Crop OCR, batched over every picture of the chunk.
     if (!ocrJobs.isEmpty()) {
       report("crop OCR");
       QElapsedTimer t;
       t.start();
       const auto answers = engine_.vision(ocrJobs, cancel);
-      if (isCancelled(cancel)) break;
+      if (isCancelled(cancel)) {
+        waitForPngs();
+        break;
+      }
       const double share = t.elapsed() / 1000.0 / ocrJobs.size();
+      log(QStringLiteral("crop OCR: %1 crop(s) in %2 s").arg(ocrJobs.size()).arg(t.elapsed() / 1000.0, 0, 'f', 2));
       QHash<int, VisionAnswer> byKey;
       for (const auto& a : answers) byKey.insert(a.key, a);
       for (auto it = ocrTarget.begin(); it != ocrTarget.end(); ++it) {
@@ -322,19 +364,30 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     }
 
     // Page summaries, batched over the chunk.
-    if (config_.page_summaries) {
+    if (config_.page_summaries && visionSkipped.isEmpty()) {
       report("summaries");
       QList<VisionJob> jobs;
       for (int i : all) {
         if (!work[i].failure.isEmpty()) continue;
-        jobs.append({i, VisionTask::PageSummary, work[i].render->rendered.image, summaryContext(parsed[i], work[i].result.pictures), 1024});
+        VisionJob job;
+        job.key = i;
+        job.task = VisionTask::PageSummary;
+        job.image = work[i].render->rendered.image;
+        job.layoutText = QString::fromStdString(layout::joinCellTexts(parsed[i].cells));
+        job.cropTexts = cropTexts(work[i].result.pictures);
+        job.context = summaryContext(job.layoutText, job.cropTexts);
+        jobs.append(job);
       }
       if (!jobs.isEmpty()) {
         QElapsedTimer t;
         t.start();
         const auto answers = engine_.vision(jobs, cancel);
-        if (isCancelled(cancel)) break;
+        if (isCancelled(cancel)) {
+          waitForPngs();
+          break;
+        }
         const double share = t.elapsed() / 1000.0 / jobs.size();
+        log(QStringLiteral("summaries: %1 page(s) in %2 s").arg(jobs.size()).arg(t.elapsed() / 1000.0, 0, 'f', 2));
         QHash<int, VisionAnswer> byKey;
         for (const auto& a : answers) byKey.insert(a.key, a);
         for (const auto& job : jobs) {
@@ -347,13 +400,18 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
           const auto status = classifyVisionAnswer(a);
           w.result.summary = status.text;
           w.result.summaryStatus = status.status;
+          w.result.summaryReason = status.reason;
           w.result.timingsSeconds.insert("summary", a.seconds > 0 ? a.seconds : share);
         }
       }
     } else {
-      for (auto& w : work) w.result.summaryStatus = "skipped";
+      for (auto& w : work) {
+        w.result.summaryStatus = "skipped";
+        w.result.summaryReason = config_.page_summaries ? visionSkipped : summariesOff;
+      }
     }
 
+    waitForPngs();
     // Write each finished page at once; failed pages are retried by a later run (bounded).
     for (auto& w : work) {
       if (!w.failure.isEmpty()) {
@@ -399,7 +457,11 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
         o.insert("page_index", page.pageIndex);
         regions.append(o);
       }
-    const QJsonObject manifest{{"source_path", rep.sourcePath}, {"regions", regions}};
+    QJsonArray summaries;
+    for (const auto& page : rep.pages)
+      summaries.append(QJsonObject{{"page_index", page.pageIndex}, {"status", page.summaryStatus}, {"summary", page.summary}});
+    const QJsonObject manifest{{"schema_version", kReportSchemaVersion}, {"source_path", rep.sourcePath},
+                               {"regions", regions}, {"page_summaries", summaries}};
     if (!writeFileAtomically(store_.documentDir(out.docId) + "/" + config_.manifest_filename,
                              QJsonDocument(manifest).toJson(QJsonDocument::Indented), &error))
       log(error);

@@ -4,6 +4,7 @@
 // batch_size; the next chunk renders on a worker thread while the engine works on the current one, so the
 // GPU does not wait for Poppler and at most two chunks of page images are held in memory. Crop OCR and
 // summaries are batched across the pages of a chunk (the reference ran summaries one page at a time).
+// The input is a PDF or a folder of images (page_source.h); crops go to <document>/<crops_dir>/.
 #include <QByteArray>
 #include <QString>
 #include <functional>
@@ -17,6 +18,7 @@ namespace ll::pipeline {
 struct RunProgress {
   QString document;     // source path
   int pagesDone = 0;    // finished in this run or earlier (skipped)
+  int pagesSkipped = 0; // of pagesDone, finished by an earlier run
   int pagesFailed = 0;
   int pagesTotal = 0;   // pages selected for the document
   double elapsedSeconds = 0;
@@ -57,8 +59,9 @@ class PipelineRunner {
   RunnerCallbacks callbacks_;
 };
 
-// How a Gemma answer that should be JSON was received: "ok" when it parses as JSON (after stripping a
-// Markdown code fence), else "raw" with a reason. The text itself is always kept.
+// How a Gemma answer that should be JSON was received (core/layout/vision_answer.h): "ok" when it parses,
+// "repaired" (text = the repaired JSON, reason = what was changed), "raw" with a reason, or "failed" with the
+// engine's error. The answer's text is always kept.
 struct VisionAnswerStatus {
   QString text;
   QString status;

@@ -4,6 +4,7 @@
 // and an interrupted run must resume without losing or repeating finished pages.
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -48,6 +49,20 @@ class FakeEngine : public AnalysisEngine {
   int failLayoutForRed = -1;          // pages whose picture has this red value fail in layout
   CancelFlag cancelOnSummary;         // set this flag when summaries are asked for (a "crash" mid-run)
   int summariesBeforeCancel = 0;
+  // A "crash" in the middle of a stage: on the crashAtCall-th call of that stage ("layout", "crop OCR",
+  // "summaries") the flag is set and every answer is an error, as the real engine answers when stopped.
+  CancelFlag crash;
+  QString crashStage;
+  int crashAtCall = 0;
+  QString noVisionReason;             // non-empty: behave like an engine without a Gemma model
+  QList<int> layoutPages, ocrPages, summaryPages;  // 0-based page of every job seen, per stage
+  QMap<QString, int> stageCalls;
+
+  static int pageOf(const QImage& image, int x, int y) { return image.pixelColor(x, y).red() / 40 - 1; }
+  bool crashNow(const QString& stage) {
+    return crash && stage == crashStage && ++stageCalls[stage] == crashAtCall && (crash->store(true), true);
+  }
+  QString visionUnavailableReason() const override { return noVisionReason; }
 
   QString describe() const override { return "fake engine"; }
   QList<ModelRecord> models() const override { return {{"layout", "/models/dots", "dots_ocr", "abc123"}}; }
@@ -55,7 +70,12 @@ class FakeEngine : public AnalysisEngine {
   QList<LayoutAnswer> layout(const QList<LayoutJob>& jobs, const CancelFlag&) override {
     ++layoutCalls;
     QList<LayoutAnswer> out;
+    if (crashNow("layout")) {
+      for (const auto& job : jobs) out.append({job.key, {}, {}, "cancelled"});
+      return out;
+    }
     for (const auto& job : jobs) {
+      layoutPages.append(pageOf(job.page, 130, 80));
       layoutBudgets.append(job.maxNewTokens);
       ++layoutPagesSeen;
       LayoutAnswer a;
@@ -78,7 +98,14 @@ class FakeEngine : public AnalysisEngine {
   QList<VisionAnswer> vision(const QList<VisionJob>& jobs, const CancelFlag&) override {
     ++visionCalls;
     QList<VisionAnswer> out;
+    const bool ocr = !jobs.isEmpty() && jobs[0].task == VisionTask::CropOcr;
+    if (crashNow(ocr ? "crop OCR" : "summaries")) {
+      for (const auto& job : jobs) out.append({job.key, {}, "cancelled"});
+      return out;
+    }
     for (const auto& job : jobs) {
+      if (job.task == VisionTask::CropOcr) ocrPages.append(pageOf(job.image, job.image.width() / 2, job.image.height() / 2));
+      else summaryPages.append(pageOf(job.image, 130, 80));
       VisionAnswer a;
       a.key = job.key;
       if (job.task == VisionTask::CropOcr) {
@@ -110,6 +137,18 @@ QJsonObject readJson(const QString& path) {
   QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) return {};
   return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+QByteArray readBytes(const QString& path) {
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// A page's result without what legitimately differs between two runs of the same input.
+QJsonObject withoutRunDetails(QJsonObject page) {
+  page.remove("timings_s");
+  page.remove("attempts");
+  return page;
 }
 
 }  // namespace
@@ -164,6 +203,40 @@ class PipelineRunnerTest : public QObject {
       QVERIFY(page->timingsSeconds.contains("render"));
       QCOMPARE(page->timingsSeconds.value("layout"), 0.5);
     }
+    // The first page's record, field for field.
+    const QJsonObject expectedPage{
+        {"page_index", 0},
+        {"render", QJsonObject{{"width", 200}, {"height", 150}, {"dpi", 72}}},
+        {"layout",
+         QJsonObject{{"cells", QJsonArray{QJsonObject{{"category", "Title"},
+                                                      {"bbox_px", QJsonArray{10, 10, 90, 30}},
+                                                      {"bbox_pt", QJsonArray{10, 10, 90, 30}},
+                                                      {"text", "# Page with red 40"}},
+                                          QJsonObject{{"category", "Picture"},
+                                                      {"bbox_px", QJsonArray{100, 50, 160, 110}},
+                                                      {"bbox_pt", QJsonArray{100, 50, 160, 110}},
+                                                      {"text", ""}}}},
+                     {"raw", "[{\"bbox\":[10,10,90,30],\"category\":\"Title\",\"text\":\"# Page with red 40\"},"
+                             "{\"bbox\":[100,50,160,110],\"category\":\"Picture\"}]"},
+                     {"parse_status", "ok"},
+                     {"parse_reason", ""}}},
+        {"pictures", QJsonArray{QJsonObject{{"id", "page-0001-picture-01"},
+                                            {"padded_bbox_px", QJsonArray{88, 38, 172, 122}},
+                                            {"crop_file", "crops/page-0001-picture-01.png"},
+                                            {"ocr_text", "{\"text\":\"red 40\",\"size\":\"168x168\"}"},
+                                            {"ocr_status", "ok"},
+                                            {"ocr_reason", ""}}}},
+        {"summary", QJsonObject{{"text", "Summary of page-0001-picture-01 (red 40) with title"},
+                                {"status", "raw"},
+                                {"reason", "the answer holds no JSON object; kept as text"}}},
+        {"status", "done"},
+        {"error", ""},
+        {"attempts", 1}};
+    QJsonObject firstPage = readJson(store->pageFile(out.docId, 0));
+    QCOMPARE(firstPage.value("timings_s").toObject().keys(), (QStringList{"crop_ocr", "crops", "layout", "render", "summary"}));
+    firstPage.remove("timings_s");
+    QCOMPARE(firstPage, expectedPage);
+
     const QJsonObject report = readJson(out.reportPath);
     QCOMPARE(report.value("schema_version").toInt(), 1);
     QCOMPARE(report.value("pages").toArray().size(), kPages);
@@ -275,6 +348,167 @@ class PipelineRunnerTest : public QObject {
     const auto out = ranged.runDocument(makePdf(tmp.filePath("d.pdf")), {}, makeCancelFlag());
     QVERIFY(out.error.contains("does not exist"));
     QCOMPARE(engine.layoutCalls, 0);
+  }
+
+  // A crash (kill -9, cancel) in the middle of any stage: what was finished stays byte-identical, the page
+  // in flight leaves no page file, and the resumed run does exactly the remaining pages, once each, ending
+  // with the same results as a run that was never interrupted.
+  void resumesAfterACrashAtEachStageWithoutLosingOrRepeatingWork_data() {
+    QTest::addColumn<QString>("stage");
+    QTest::newRow("layout") << "layout";
+    QTest::newRow("crop OCR") << "crop OCR";
+    QTest::newRow("summaries") << "summaries";
+  }
+  void resumesAfterACrashAtEachStageWithoutLosingOrRepeatingWork() {
+    QFETCH(QString, stage);
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("d.pdf"));
+    PipelineConfig config = smallConfig();
+    config.batch_size = 1;  // one page per chunk: the crash hits page 2 while page 1 is finished
+    QString error, docId;
+
+    auto reference = JobStore::open(tmp.filePath("reference"), &error);
+    FakeEngine clean;
+    const auto full = PipelineRunner(clean, config, *reference).runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(full.pagesDone, kPages);
+
+    QByteArray page1;
+    {
+      auto store = JobStore::open(tmp.filePath("job"), &error);
+      FakeEngine engine;
+      engine.crash = makeCancelFlag();
+      engine.crashStage = stage;
+      engine.crashAtCall = 2;  // the second call of that stage: page 2
+      const auto out = PipelineRunner(engine, config, *store).runDocument(pdf, {}, engine.crash);
+      QVERIFY(out.cancelled);
+      QCOMPARE(out.pagesDone, 1);
+      docId = out.docId;
+      page1 = readBytes(store->pageFile(docId, 0));
+      QVERIFY(!page1.isEmpty());
+      QVERIFY(!QFileInfo::exists(store->pageFile(docId, 1)));  // nothing half-written, no failure recorded
+      QVERIFY(!QFileInfo::exists(store->pageFile(docId, 2)));
+    }
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine engine;
+    const auto out = PipelineRunner(engine, config, *store).runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(out.pagesSkipped, 1);
+    QCOMPARE(out.pagesDone, 2);
+    QCOMPARE(engine.layoutPages, (QList<int>{1, 2}));
+    QCOMPARE(engine.ocrPages, (QList<int>{1, 2}));
+    QCOMPARE(engine.summaryPages, (QList<int>{1, 2}));
+    QCOMPARE(readBytes(store->pageFile(docId, 0)), page1);
+    for (int i = 0; i < kPages; ++i) {
+      QCOMPARE(withoutRunDetails(readJson(store->pageFile(docId, i))), withoutRunDetails(readJson(reference->pageFile(docId, i))));
+      QCOMPARE(store->loadPage(docId, i)->attempts, 1);  // the interrupted page does not count as a failed attempt
+      const QString crop = QStringLiteral("/crops/page-%1-picture-01.png").arg(i + 1, 4, 10, QChar('0'));
+      QCOMPARE(QImage(store->documentDir(docId) + crop), QImage(reference->documentDir(docId) + crop));
+    }
+    const QJsonArray resumed = readJson(out.reportPath).value("pages").toArray();
+    const QJsonArray uninterrupted = readJson(full.reportPath).value("pages").toArray();
+    QCOMPARE(resumed.size(), kPages);
+    for (int i = 0; i < kPages; ++i)
+      QCOMPARE(withoutRunDetails(resumed[i].toObject()), withoutRunDetails(uninterrupted[i].toObject()));
+  }
+
+  // kill -9 after a page file was renamed into place, or after every page but before the report: the files
+  // on disk are all that survives, and the rerun recomputes only what is missing.
+  void resumesAfterACrashBetweenPageWritesAndBeforeTheReport() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("d.pdf"));
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine first;
+    const auto full = PipelineRunner(first, smallConfig(), *store).runDocument(pdf, {}, makeCancelFlag());
+    const QJsonArray pages = readJson(full.reportPath).value("pages").toArray();
+    QVERIFY(QFile::remove(full.reportPath));  // died before the report
+    FakeEngine idle;
+    auto out = PipelineRunner(idle, smallConfig(), *store).runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(idle.layoutCalls + idle.visionCalls, 0);
+    QCOMPARE(out.pagesSkipped, kPages);
+    QCOMPARE(readJson(out.reportPath).value("pages").toArray(), pages);
+
+    QVERIFY(QFile::remove(store->pageFile(full.docId, 1)));  // died right after page 1 was written
+    QVERIFY(QFile::remove(store->pageFile(full.docId, 2)));
+    QVERIFY(QFile::remove(full.reportPath));
+    FakeEngine resumed;
+    out = PipelineRunner(resumed, smallConfig(), *store).runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(resumed.layoutPages, (QList<int>{1, 2}));
+    QCOMPARE(out.pagesDone, 2);
+    const QJsonArray again = readJson(out.reportPath).value("pages").toArray();
+    QCOMPARE(again.size(), kPages);
+    for (int i = 0; i < kPages; ++i) QCOMPARE(withoutRunDetails(again[i].toObject()), withoutRunDetails(pages[i].toObject()));
+  }
+
+  void withoutAVisionModelCropsAreWrittenAndOcrAndSummariesAreSkipped() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("d.pdf"));
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine engine;
+    engine.noVisionReason = "skipped: no Gemma model";
+    PipelineConfig config = smallConfig();
+    config.crops_dir = "picture_crops";
+    const auto out = PipelineRunner(engine, config, *store).runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(out.pagesDone, kPages);
+    QCOMPARE(engine.visionCalls, 0);
+    const auto page = store->loadPage(out.docId, 1);
+    QCOMPARE(page->pictures.size(), 1);
+    QCOMPARE(page->pictures[0].ocrStatus, QString("skipped"));
+    QCOMPARE(page->pictures[0].ocrReason, QString("skipped: no Gemma model"));
+    QCOMPARE(page->pictures[0].ocrText, QString());  // never a made-up answer
+    QCOMPARE(page->pictures[0].cropFile, QString("picture_crops/page-0002-picture-01.png"));
+    const QImage crop(store->documentDir(out.docId) + "/" + page->pictures[0].cropFile);
+    QCOMPARE(crop.size(), QSize(168, 168));
+    QCOMPARE(crop.pixelColor(84, 84).red(), 80);
+    QCOMPARE(page->summaryStatus, QString("skipped"));
+    QCOMPARE(page->summaryReason, QString("skipped: no Gemma model"));
+
+    config.page_summaries = false;  // switched off by the user: a different, equally clear reason
+    engine.noVisionReason.clear();
+    auto other = JobStore::open(tmp.filePath("job2"), &error);
+    const auto out2 = PipelineRunner(engine, config, *other).runDocument(pdf, {}, makeCancelFlag());
+    QCOMPARE(other->loadPage(out2.docId, 0)->summaryReason, QString("skipped: page summaries are turned off (page_summaries = false)"));
+    QCOMPARE(other->loadPage(out2.docId, 0)->pictures[0].ocrStatus, QString("ok"));
+  }
+
+  void imageFolderIsOneDocumentWithOnePagePerImage() {
+    QTemporaryDir tmp;
+    QDir().mkpath(tmp.filePath("scans"));
+    for (int i : {2, 10, 1}) {  // numeric name order: 1, 2, 10
+      QImage img(200, 150, QImage::Format_RGB888);
+      img.fill(Qt::white);
+      QPainter p(&img);
+      p.fillRect(QRect(100, 50, 60, 60), QColor(40 * (i == 10 ? 3 : i), 0, 0));
+      p.end();
+      QVERIFY(img.save(tmp.filePath(QStringLiteral("scans/sheet%1.png").arg(i))));
+    }
+    QFile notAnImage(tmp.filePath("scans/notes.txt"));
+    QVERIFY(notAnImage.open(QIODevice::WriteOnly));
+    notAnImage.write("ignored");
+    notAnImage.close();
+    QString error;
+    auto store = JobStore::open(tmp.filePath("job"), &error);
+    FakeEngine engine;
+    PipelineConfig config = smallConfig();
+    const auto out = PipelineRunner(engine, config, *store).runDocument(tmp.filePath("scans"), {}, makeCancelFlag());
+    QVERIFY2(out.error.isEmpty(), qPrintable(out.error));
+    QCOMPARE(out.pagesDone, 3);
+    QVERIFY(out.docId.startsWith("scans-"));
+    QCOMPARE(engine.layoutPages, (QList<int>{0, 1, 2}));
+    const QJsonObject report = readJson(out.reportPath);
+    QCOMPARE(report.value("document").toObject().value("page_count").toInt(), 3);
+    QCOMPARE(report.value("document").toObject().value("sha256").toString(), JobStore::sha256OfSource(tmp.filePath("scans"), &error));
+    const auto page = store->loadPage(out.docId, 2);
+    QCOMPARE(page->renderWidth, 200);
+    QCOMPARE(page->dpi, 72.0);  // pdf_dpi is the nominal scan resolution
+    QCOMPARE(page->pictures[0].ocrText, QStringLiteral("{\"text\":\"red 120\",\"size\":\"168x168\"}"));
+    // Changing an image changes the document's identity: a new job, not stale results.
+    QImage changed(tmp.filePath("scans/sheet1.png"));
+    changed.setPixelColor(0, 0, Qt::black);
+    QVERIFY(changed.save(tmp.filePath("scans/sheet1.png")));
+    QVERIFY(JobStore::sha256OfSource(tmp.filePath("scans"), &error) != report.value("document").toObject().value("sha256").toString());
+    const auto empty = PipelineRunner(engine, config, *store).runDocument(tmp.filePath("job"), {}, makeCancelFlag());
+    QVERIFY(empty.error.contains("has no images"));
   }
 
   void classifiesVisionAnswers() {

@@ -1,0 +1,301 @@
+// ModelEngine: dots.ocr (+ Gemma 3n) behind AnalysisEngine, on one inference thread that owns the models.
+// Why one thread: CUDA work from several threads on one GPU only interleaves and multiplies memory peaks;
+// a single owner also lets the GUI and the CLI share the same engine without locking the models.
+#include "core/pipeline/model_engine.h"
+
+#include <QFile>
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "core/infer/generation/generation_request.h"
+#include "core/infer/runtime_options.h"
+#include "core/models/dots_ocr/layout_generator.h"
+#include "core/pipeline/vision_language_backend.h"
+
+namespace ll::pipeline {
+namespace {
+
+// A single worker thread with a FIFO of tasks. post() returns a future the caller waits on.
+class InferenceThread {
+ public:
+  InferenceThread() : thread_([this] { loop(); }) {}
+  ~InferenceThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  template <typename F>
+  auto post(F f) -> std::future<decltype(f())> {
+    auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+    auto future = task->get_future();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      tasks_.emplace_back([task] { (*task)(); });
+    }
+    cv_.notify_one();
+    return future;
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;  // stop_ and nothing left
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the queue exists
+};
+
+// Waits for the inference thread, forwarding the pipeline's cancel flag to the generators' token so a
+// cancel stops generation at the next step instead of after the whole batch.
+template <typename T>
+T waitCancellable(std::future<T>& future, const CancelFlag& cancel, const std::shared_ptr<infer::CancellationToken>& token) {
+  while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+    if (isCancelled(cancel)) token->cancel();
+  return future.get();
+}
+
+QString modelTypeOf(const std::string& directory) {
+  QFile f(QString::fromStdString(directory) + "/config.json");
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(f.readAll()).object().value("model_type").toString();
+}
+
+ModelRecord recordFor(const QString& role, const infer::ResolvedModel& r) {
+  return {role, QString::fromStdString(r.directory), modelTypeOf(r.directory), QString::fromStdString(r.revision)};
+}
+
+QImage asRgb888(const QImage& image) {
+  return image.format() == QImage::Format_RGB888 ? image : image.convertToFormat(QImage::Format_RGB888);
+}
+
+}  // namespace
+
+ModelEngineSettings ModelEngineSettings::fromConfig(const PipelineConfig& c) {
+  ModelEngineSettings s;
+  s.dotsModel = c.dots_model_path;
+  s.gemmaModel = c.gemma_model_id;
+  s.device = c.device_map;
+  s.dtype = c.torch_dtype;
+  s.attnImpl = c.attn_impl;
+  s.maxBatch = std::max(1, c.batch_size);
+  return s;
+}
+
+struct ModelEngine::Impl {
+  ModelEngineSettings settings;
+  VlmRuntime runtime;
+  std::unique_ptr<models::dots_ocr::DotsLayoutGenerator> dots;
+  std::unique_ptr<VisionLanguageBackend> gemma;
+  QList<ModelRecord> records;
+  QString description;
+  QString visionUnavailable;
+  InferenceThread thread;  // last member: destroyed first, so no task outlives the models
+};
+
+ModelEngine::ModelEngine(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+
+ModelEngine::~ModelEngine() {
+  // The models must be freed on the thread that created them (CUDA caching allocator, thread-local state).
+  auto done = d->thread.post([this] {
+    d->gemma.reset();
+    d->dots.reset();
+  });
+  done.wait();
+}
+
+std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settings, const std::function<void(const QString&)>& log) {
+  auto impl = std::make_unique<Impl>();
+  impl->settings = settings;
+  if (settings.dotsModel.isEmpty())
+    throw ModelLoadError(ModelLoadError::Kind::BadSetting, "no dots.ocr model given: pass --dots-model DIR_OR_REPO_ID");
+  try {
+    impl->runtime.device = infer::resolveDevice(infer::parseDeviceChoice(settings.device.toStdString()));
+    impl->runtime.dtype = infer::effectiveDType(infer::parseDType(settings.dtype.toStdString()), impl->runtime.device);
+    // As the reference: half precision is only used on a GPU.
+    if (impl->runtime.device.is_cpu()) impl->runtime.dtype = c10::ScalarType::Float;
+    impl->runtime.attention = infer::parseAttentionImpl(settings.attnImpl.toStdString());
+  } catch (const std::exception& e) {
+    throw ModelLoadError(ModelLoadError::Kind::BadSetting, e.what());
+  }
+
+  Impl* p = impl.get();
+  auto loaded = p->thread.post([p, log]() -> std::string {
+    try {
+      if (log) log(QStringLiteral("loading dots.ocr from %1").arg(p->settings.dotsModel));
+      models::qwen2::DecoderOptions options;
+      options.device = p->runtime.device;
+      options.dtype = p->runtime.dtype;
+      options.attention = p->runtime.attention;
+      p->dots = models::dots_ocr::DotsLayoutGenerator::load(p->settings.dotsModel.toStdString(), options, p->settings.maxBatch);
+    } catch (const std::exception& e) {
+      return std::string("cannot load the dots.ocr model: ") + e.what();
+    }
+    if (p->settings.gemmaModel.isEmpty()) return {};
+    if (p->settings.gemmaOptional && !gemma3nCompiledIn()) {
+      if (log) log(QStringLiteral("this build has no Gemma 3n: crop OCR and summaries are skipped"));
+      return {};
+    }
+    try {
+      infer::resolveModel(p->settings.gemmaModel.toStdString());
+    } catch (const infer::ModelNotFoundError& e) {
+      if (!p->settings.gemmaOptional) {
+        p->dots.reset();
+        return std::string("cannot load the Gemma 3n model: ") + e.what();
+      }
+      if (log) log(QStringLiteral("no Gemma model (%1): crop OCR and summaries are skipped").arg(QString::fromUtf8(e.what())));
+      return {};
+    }
+    try {
+      if (log) log(QStringLiteral("loading Gemma 3n from %1").arg(p->settings.gemmaModel));
+      p->gemma = loadGemma3nBackend(p->settings.gemmaModel.toStdString(), p->runtime, p->settings.maxBatch);
+    } catch (const std::exception& e) {
+      p->dots.reset();
+      return std::string("cannot load the Gemma 3n model: ") + e.what();
+    }
+    return {};
+  });
+  const std::string error = loaded.get();
+  if (!error.empty()) throw ModelLoadError(ModelLoadError::Kind::Model, error);
+
+  const QString where = QStringLiteral("%1 (%2)").arg(QString::fromStdString(p->runtime.device.str()),
+                                                       QString::fromStdString(infer::dtypeName(p->runtime.dtype)));
+  p->records.append(recordFor("layout", p->dots->resolved()));
+  if (p->gemma) {
+    p->records.append(recordFor("vision_language", p->gemma->resolved()));
+    p->description = QStringLiteral("dots.ocr + Gemma 3n on %1").arg(where);
+  } else {
+    p->visionUnavailable = QStringLiteral("skipped: no Gemma model");
+    p->description = QStringLiteral("dots.ocr on %1 (no Gemma model: crop OCR and summaries skipped)").arg(where);
+  }
+  return std::unique_ptr<ModelEngine>(new ModelEngine(std::move(impl)));
+}
+
+QString ModelEngine::describe() const { return d->description; }
+QList<ModelRecord> ModelEngine::models() const { return d->records; }
+QString ModelEngine::visionUnavailableReason() const { return d->visionUnavailable; }
+
+QList<LayoutAnswer> ModelEngine::layout(const QList<LayoutJob>& jobs, const CancelFlag& cancel) {
+  QList<LayoutAnswer> out;
+  if (jobs.isEmpty()) return out;
+  std::vector<QImage> images;  // keeps the pixels alive (and RGB888) while the inference thread reads them
+  std::vector<models::dots_ocr::LayoutGenerationRequest> requests;
+  for (const auto& job : jobs) {
+    images.push_back(asRgb888(job.page));
+    const QImage& img = images.back();
+    models::dots_ocr::LayoutGenerationRequest r;
+    r.image = {img.constBits(), img.width(), img.height(), img.bytesPerLine()};
+    r.mode = models::dots_ocr::PromptMode::LayoutAll;
+    r.maxNewTokens = job.maxNewTokens;
+    requests.push_back(r);
+  }
+  auto token = std::make_shared<infer::CancellationToken>();
+  if (isCancelled(cancel)) token->cancel();
+  auto future = d->thread.post([this, &requests, token] { return d->dots->generate(requests, token); });
+  std::vector<models::dots_ocr::LayoutGeneration> results;
+  QString failure;
+  try {
+    results = waitCancellable(future, cancel, token);
+  } catch (const std::exception& e) {
+    failure = QStringLiteral("layout generation failed: %1").arg(e.what());
+  }
+  for (int i = 0; i < jobs.size(); ++i) {
+    LayoutAnswer a;
+    a.key = jobs[i].key;
+    if (!failure.isEmpty() || static_cast<size_t>(i) >= results.size()) {
+      a.error = failure.isEmpty() ? QStringLiteral("the layout model returned no answer for this page") : failure;
+    } else {
+      const auto& r = results[static_cast<size_t>(i)];
+      a.raw = QString::fromStdString(r.text);
+      a.modelInputSize = QSize(static_cast<int>(r.modelWidth), static_cast<int>(r.modelHeight));
+      a.error = QString::fromStdString(r.error);
+      if (a.error.isEmpty() && r.finishReason == "cancelled") a.error = QStringLiteral("cancelled");
+      a.generatedTokens = static_cast<int>(r.generatedTokens);
+      a.seconds = r.seconds;
+    }
+    out.append(a);
+  }
+  return out;
+}
+
+QList<VisionAnswer> ModelEngine::vision(const QList<VisionJob>& jobs, const CancelFlag& cancel) {
+  QList<VisionAnswer> out;
+  if (jobs.isEmpty()) return out;
+  if (!d->gemma) {
+    for (const auto& job : jobs) out.append({job.key, {}, d->visionUnavailable});
+    return out;
+  }
+  std::vector<QImage> images;
+  std::vector<VlmRequest> requests;
+  for (const auto& job : jobs) {
+    images.push_back(asRgb888(job.image));
+    const QImage& img = images.back();
+    VlmRequest r;
+    r.rgb = img.constBits();
+    r.width = img.width();
+    r.height = img.height();
+    r.stride = img.bytesPerLine();
+    r.maxNewTokens = job.maxNewTokens;
+    if (job.task == VisionTask::CropOcr) {
+      r.prompt = d->gemma->cropOcrPrompt();
+    } else if (job.layoutText.isEmpty() && job.cropTexts.isEmpty() && !job.context.isEmpty()) {
+      r.prompt = d->gemma->pageSummaryPromptWithContext(job.context.toStdString());
+    } else {
+      std::vector<std::string> crops;
+      for (const auto& t : job.cropTexts) crops.push_back(t.toStdString());
+      r.prompt = d->gemma->pageSummaryPrompt(job.layoutText.toStdString(), crops);
+    }
+    requests.push_back(std::move(r));
+  }
+  auto token = std::make_shared<infer::CancellationToken>();
+  if (isCancelled(cancel)) token->cancel();
+  auto future = d->thread.post([this, &requests, token] { return d->gemma->generate(requests, token); });
+  std::vector<VlmResult> results;
+  QString failure;
+  try {
+    results = waitCancellable(future, cancel, token);
+  } catch (const std::exception& e) {
+    failure = QStringLiteral("Gemma 3n generation failed: %1").arg(e.what());
+  }
+  for (int i = 0; i < jobs.size(); ++i) {
+    VisionAnswer a;
+    a.key = jobs[i].key;
+    if (!failure.isEmpty() || static_cast<size_t>(i) >= results.size()) {
+      a.error = failure.isEmpty() ? QStringLiteral("the vision-language model returned no answer") : failure;
+    } else {
+      const auto& r = results[static_cast<size_t>(i)];
+      a.text = QString::fromStdString(r.text);
+      a.error = QString::fromStdString(r.error);
+      if (a.error.isEmpty() && r.finishReason == "cancelled") a.error = QStringLiteral("cancelled");
+      a.generatedTokens = static_cast<int>(r.generatedTokens);
+      a.seconds = r.seconds;
+    }
+    out.append(a);
+  }
+  return out;
+}
+
+}  // namespace ll::pipeline
