@@ -40,4 +40,33 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${PROJECT_DESCRIPTION}
  reads the text of every picture region with Gemma 3n and summarises each
  page. It ships a desktop application and a headless command-line tool.")
 
+# Windows: an NSIS installer (64-bit) with a Start-menu entry, "Open with" for PDFs and an uninstaller that
+# removes all of it, plus a ZIP. Untested here (no MSVC, Qt or LibTorch for Windows on the Linux machines);
+# .github/workflows/windows.yml builds it on a Windows runner.
+if(WIN32)
+  # Qt's own DLLs, platform/style/image/SVG plugins and translations next to the executables.
+  if(TARGET layoutlens)
+    qt_generate_deploy_app_script(TARGET layoutlens OUTPUT_SCRIPT LL_QT_DEPLOY_SCRIPT NO_UNSUPPORTED_PLATFORM_ERROR)
+    install(SCRIPT ${LL_QT_DEPLOY_SCRIPT})
+  endif()
+  # Every other DLL the programs load (LibTorch, Poppler, OpenCV, PCRE2 from vcpkg), found at install time
+  # in the folders below; Windows' own DLLs are left out.
+  set(LL_WINDOWS_DLL_DIRS "${TORCH_INSTALL_PREFIX}/lib" CACHE STRING "Folders with the DLLs to ship (LibTorch lib/, vcpkg bin/)")
+  if(DEFINED VCPKG_INSTALLED_DIR AND DEFINED VCPKG_TARGET_TRIPLET)
+    list(APPEND LL_WINDOWS_DLL_DIRS "${VCPKG_INSTALLED_DIR}/${VCPKG_TARGET_TRIPLET}/bin")
+  endif()
+  set(LL_WINDOWS_PROGRAMS layoutlens-cli)
+  if(TARGET layoutlens)
+    list(APPEND LL_WINDOWS_PROGRAMS layoutlens)
+  endif()
+  install(TARGETS ${LL_WINDOWS_PROGRAMS}
+          RUNTIME_DEPENDENCIES
+            PRE_EXCLUDE_REGEXES "^api-ms-" "^ext-ms-" "^Qt6"
+            POST_EXCLUDE_REGEXES ".*[Ss]ystem32/.*\\.dll$"
+            DIRECTORIES ${LL_WINDOWS_DLL_DIRS}
+          RUNTIME DESTINATION bin)
+
+  include(WindowsInstaller)
+endif()
+
 include(CPack)

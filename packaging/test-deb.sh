@@ -70,7 +70,62 @@ if [[ -f $desktop ]]; then
   grep -q '^Exec=layoutlens %F$' "$desktop" || fail "the desktop entry's Exec line is not 'layoutlens %F'"
 fi
 
+# The GUI from the unpacked package: --version loads Qt, the platform plugin and every linked library; an
+# offscreen start that opens the sample drawing must still be running after a few seconds (it reached the
+# event loop with the PDF open instead of crashing or refusing to start).
+gui="$work/root/usr/bin/layoutlens"
+if [[ -x $build/app/layoutlens ]]; then
+  missing=$(ldd "$gui" | grep 'not found')
+  [[ -z $missing ]] || fail "packaged layoutlens has unresolved libraries: $missing"
+  gui_version=$(QT_QPA_PLATFORM=offscreen "$gui" --version 2>"$work/gui-version.log")
+  [[ $gui_version == "LayoutLens $expected_version" ]] || fail "packaged layoutlens --version printed '$gui_version' ($(tail -2 "$work/gui-version.log")), expected 'LayoutLens $expected_version'"
+  sample="$work/root/usr/share/layoutlens/sample-drawing.pdf"
+  [[ -f $sample ]] || sample=$(find "$source_dir/tests/app/data" -name '*.pdf' | head -1)
+  HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" QT_QPA_PLATFORM=offscreen timeout 6 "$gui" "$sample" >"$work/gui.log" 2>&1
+  gui_rc=$?
+  [[ $gui_rc -eq 124 ]] || fail "the packaged GUI exited with status $gui_rc within 6 s of an offscreen start with $sample: $(tail -5 "$work/gui.log")"
+  # qt_add_translations embeds the .qm files as resources; rcc stores their names in UTF-16.
+  for lang in de zh_CN; do
+    pattern=$(sed 's/./\\x00&/g' <<<"app_$lang.qm")
+    LC_ALL=C grep -qaP "$pattern" "$gui" || fail "the packaged GUI has no embedded translation app_$lang.qm"
+  done
+fi
+if [[ -f $desktop ]]; then
+  icon_name=$(sed -n 's/^Icon=//p' "$desktop")
+  [[ -f $work/root/usr/share/icons/hicolor/scalable/apps/$icon_name.svg ]] || fail "the desktop entry's icon '$icon_name' is not installed under hicolor/scalable/apps"
+  if command -v desktop-file-validate >/dev/null; then
+    desktop-file-validate "$desktop" >"$work/desktop.log" 2>&1 || fail "desktop-file-validate: $(cat "$work/desktop.log")"
+  fi
+fi
+
+# Install and remove with dpkg itself in a scratch root (its own dpkg database, no root rights needed, the
+# system untouched): removal must leave nothing of the package behind.
+droot="$work/dpkg-root"
+mkdir -p "$droot/var/lib/dpkg/info" "$droot/var/lib/dpkg/updates"
+touch "$droot/var/lib/dpkg/status"
+# --force-depends: the scratch root's database lists no Debian packages; the Depends line is checked above.
+if dpkg --root="$droot" --force-depends --force-not-root --log=/dev/null -i "$deb" >"$work/dpkg-i.log" 2>&1; then
+  [[ -x $droot/usr/bin/layoutlens-cli ]] || fail "dpkg -i did not install /usr/bin/layoutlens-cli"
+  dpkg --root="$droot" --force-not-root --log=/dev/null -r layoutlens >"$work/dpkg-r.log" 2>&1 || fail "dpkg -r failed: $(tail -3 "$work/dpkg-r.log")"
+  left=$(find "$droot" -mindepth 1 -not -path "$droot/var" -not -path "$droot/var/lib" -not -path "$droot/var/lib/dpkg*")
+  [[ -z $left ]] || fail "removing the package left files behind: $(head -5 <<<"$left")"
+else
+  fail "dpkg -i into a scratch root failed: $(tail -3 "$work/dpkg-i.log")"
+fi
+
+# The relocatable tarball: unpacked anywhere, its CLI runs and names the same version.
 cpack --config "$build/CPackConfig.cmake" -G TGZ -B "$work/out" >"$work/cpack-tgz.log" 2>&1 || fail "cpack -G TGZ failed: $(tail -3 "$work/cpack-tgz.log")"
+tgz=$(find "$work/out" -maxdepth 1 -name 'layoutlens-*.tar.gz' | head -1)
+if [[ -n $tgz ]]; then
+  mkdir -p "$work/tgz dir with spaces"
+  tar -xzf "$tgz" -C "$work/tgz dir with spaces"
+  tgz_cli=$(find "$work/tgz dir with spaces" -path '*/bin/layoutlens-cli' | head -1)
+  [[ -n $tgz_cli ]] || fail "the tarball has no bin/layoutlens-cli"
+  [[ -z $tgz_cli || $("$tgz_cli" --version 2>&1 | head -1) == "LayoutLens $expected_version" ]] || fail "layoutlens-cli from the tarball does not run or names another version"
+  find "$work/tgz dir with spaces" -name layoutlens.desktop | grep -q . || fail "the tarball has no desktop entry"
+else
+  fail "cpack -G TGZ wrote no layoutlens-*.tar.gz"
+fi
 
 echo "done in $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 if [[ $failures -ne 0 ]]; then

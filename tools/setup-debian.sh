@@ -21,6 +21,8 @@ packages=(
   xvfb xauth fonts-dejavu-core
   # packaging
   dpkg-dev file
+  # Windows cross-check of the torch-free core under wine (tools/mingw/test-under-wine.sh)
+  g++-mingw-w64-x86-64-posix wine64 googletest nsis
 )
 
 # npm fetches the tokenizer files for the tests. Machines that already have Node.js from elsewhere (with

@@ -8,3 +8,10 @@ bash "$root/tools/build.sh"
 bash "$root/tools/fetch-tokenizers.sh" "$build/tokenizers"
 cd "$build"
 QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "${JOBS:-2}" "$@"
+# Windows cross-check: the torch-free core built with mingw-w64, its tests run under wine. Skipped (exit 77)
+# when mingw-w64 or wine is missing; LAYOUTLENS_SKIP_WINE=1 skips it on purpose.
+if [[ ${LAYOUTLENS_SKIP_WINE:-0} != 1 ]]; then
+  rc=0
+  bash "$root/tools/mingw/test-under-wine.sh" "${MINGW_BUILD_DIR:-$root/build-mingw}" || rc=$?
+  [[ $rc -eq 0 || $rc -eq 77 ]] || exit $rc
+fi

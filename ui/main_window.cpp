@@ -29,6 +29,8 @@
 #include "ui/preferences_dialog.h"
 #include "ui/recent_files.h"
 #include "ui/translation_loader.h"
+#include "widgets/analysis_status.h"
+#include "widgets/find_bar.h"
 #include "widgets/message_bar.h"
 #include "widgets/page_thumbnail_model.h"
 #include "widgets/pdf_page_view.h"
@@ -77,6 +79,8 @@ MainWindow::MainWindow(QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(messageBar_);
+  createReviewDocks();  // the review model and panes; the find bar sits above the page view
+  layout->addWidget(findBar_);
   layout->addWidget(pageView_, 1);
   setCentralWidget(central);
 
@@ -84,6 +88,7 @@ MainWindow::MainWindow(QWidget* parent)
   createMenusAndToolBar();
   createDock();
   createStatusBar();
+  createReviewMenus();
   retranslateUi();
 
   connect(pageView_, &ll::widgets::PdfPageView::currentPageChanged, this, [this](int page) {
@@ -178,6 +183,7 @@ void MainWindow::createActions() {
   aboutAction_ = make("actionAbout");
   aboutAction_->setMenuRole(QAction::AboutRole);
   connect(aboutAction_, &QAction::triggered, this, &MainWindow::showAbout);
+  createReviewActions();
 }
 
 void MainWindow::createMenusAndToolBar() {
@@ -267,6 +273,7 @@ void MainWindow::createStatusBar() {
     statusBar()->addPermanentWidget(l);
     return l;
   };
+  statusBar()->addPermanentWidget(analysisStatus_);
   pageStatus_ = label("pageStatus");
   zoomStatus_ = label("zoomStatus");
   dpiStatus_ = label("dpiStatus");
@@ -298,6 +305,7 @@ void MainWindow::retranslateUi() {
   lastPageAction_->setText(tr("&Last Page"));
   aboutAction_->setText(tr("&About LayoutLens"));
   thumbnailDock_->toggleViewAction()->setText(tr("Page &Thumbnails"));
+  retranslateReviewUi();
   updateStatus();
   updateWindowTitle();
 }
@@ -318,6 +326,7 @@ void MainWindow::updateActions() {
   nextPageAction_->setEnabled(open && page + 1 < count);
   lastPageAction_->setEnabled(open && page + 1 < count);
   openSampleAction_->setEnabled(!ll::resources::sampleDrawingPath().isEmpty());
+  updateReviewActions();
 }
 
 void MainWindow::updateStatus() {
@@ -371,16 +380,22 @@ QString MainWindow::openErrorText(const QString& fileName, const PdfError& error
 }
 
 bool MainWindow::openFile(const QString& path) {
+  if (analysisRunning()) {
+    messageBar_->showMessage(MessageBar::Kind::Error, tr("An analysis is running on this document. Cancel it (Analysis > Cancel) before opening another document."));
+    return false;
+  }
   const QString fileName = QFileInfo(path).fileName().isEmpty() ? path : QFileInfo(path).fileName();
   PdfError error;
   QApplication::setOverrideCursor(Qt::WaitCursor);
   std::shared_ptr<PdfDocument> doc = PdfDocument::open(path, QByteArray(), &error);
   QApplication::restoreOverrideCursor();
+  QByteArray usedPassword;
   // Ask until the password is right or the user gives up; say so when the last one was wrong.
   while (!doc && (error.code == PdfError::PasswordRequired || error.code == PdfError::WrongPassword)) {
     const bool wrong = error.code == PdfError::WrongPassword;
     const std::optional<QByteArray> password = passwordProvider_ ? passwordProvider_(path, wrong) : std::nullopt;
     if (!password) break;
+    usedPassword = *password;
     doc = PdfDocument::open(path, *password, &error);
   }
   if (!doc) {
@@ -393,9 +408,12 @@ bool MainWindow::openFile(const QString& path) {
   }
   messageBar_->dismiss();
   document_ = doc;
+  password_ = usedPassword;
   thumbnailModel_->setThumbnailBox(thumbnailModel_->thumbnailBox(), devicePixelRatioF());
   thumbnailModel_->setDocument(document_);
   pageView_->setDocument(document_);
+  resetReview();
+  loadEarlierResults();
   syncThumbnailSelection(0);
   QSettings settings;
   RecentFiles(settings).add(path);
@@ -408,8 +426,11 @@ bool MainWindow::openFile(const QString& path) {
 }
 
 void MainWindow::closeDocument() {
+  if (analysisRunning()) cancelAnalysis();
   document_.reset();
+  password_.clear();
   pageView_->setDocument(nullptr);
+  resetReview();
   thumbnailModel_->setDocument(nullptr);
   updateActions();
   updateStatus();

@@ -7,8 +7,11 @@
 #include <QMainWindow>
 #include <memory>
 
+#include "core/pipeline/page_result.h"
 #include "core/pipeline/pipeline_config.h"
+#include "ui/analysis_engine_factory.h"
 #include "ui/password_prompt.h"
+#include "ui/review_results.h"
 
 class QAction;
 class QDockWidget;
@@ -21,17 +24,29 @@ class QToolBar;
 namespace ll::pipeline {
 class PdfDocument;
 struct PdfError;
+struct DocumentOutcome;
 }  // namespace ll::pipeline
 
 namespace ll::widgets {
+class AnalysisStatus;
+class CategoryLegend;
+class CellTextPane;
+class CropInspector;
+class FindBar;
+class LayoutOverlay;
 class MessageBar;
 class PageThumbnailModel;
 class PdfPageView;
+class ReviewModel;
+class SummaryPane;
 }  // namespace ll::widgets
 
 namespace ll::ui {
 
+class AnalysisController;
 class TranslationLoader;
+
+enum class AnalysisScope { Document, Pages, CurrentPage };
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -56,11 +71,48 @@ class MainWindow : public QMainWindow {
   // Applies and stores settings as the Preferences dialog does on OK.
   void applyConfig(const ll::pipeline::PipelineConfig& config);
 
+  // --- Analysis and review (main_window_review.cpp) ---
+  // The engine used by Analyze; the app passes createModelEngine, tests a scripted engine. Only while idle.
+  void setEngineFactory(EngineFactory factory);
+  // The app turns this on: Analyze with a model that cannot be found first opens the model setup dialog
+  // (choose a folder, find it in the Hugging Face cache, or download it). Tests with a scripted engine leave it off.
+  void setModelSetupOnAnalyze(bool on) { modelSetupOnAnalyze_ = on; }
+  // The job folder analyses are written to (default: <application data>/jobs); earlier results of a PDF
+  // are found there when it is opened again.
+  void setJobDirectory(const QString& dir) { jobDir_ = dir; }
+  QString jobDirectory() const { return jobDir_; }
+  // Starts analysing the open document; false (and a message in the message bar) when it cannot start.
+  // pageRange is 1-based ("1-3,7") and used with AnalysisScope::Pages.
+  bool analyze(AnalysisScope scope, const QString& pageRange = QString());
+  // Opens a report (the pipeline's JSON) or a job's document.json with the PDF it describes.
+  bool openResults(const QString& path);
+  // Writes the document's results as a report in the pipeline's schema.
+  bool exportReport(const QString& path, QString* error);
+  // Writes a page with its visible layout boxes as a PNG at the analysis DPI.
+  bool exportPageOverlay(int page, const QString& path, QString* error);
+
+  AnalysisController* analysis() const { return analysis_; }
+  ll::widgets::ReviewModel* review() const { return review_; }
+  ll::widgets::LayoutOverlay* overlay() const { return overlay_; }
+  ll::widgets::CellTextPane* textPane() const { return textPane_; }
+  ll::widgets::CropInspector* cropInspector() const { return cropInspector_; }
+  ll::widgets::SummaryPane* summaryPane() const { return summaryPane_; }
+  ll::widgets::FindBar* findBar() const { return findBar_; }
+  ll::widgets::CategoryLegend* legend() const { return legend_; }
+  ll::widgets::AnalysisStatus* analysisStatus() const { return analysisStatus_; }
+
  public Q_SLOTS:
   void openFileDialog();
   void openSampleDrawing();
   void showPreferences();
   void showAbout();
+  void analyzeDocument();
+  void analyzePagesDialog();
+  void analyzeCurrentPage();
+  void cancelAnalysis();
+  void openResultsDialog();
+  void exportReportDialog();
+  void exportOverlayDialog();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -81,6 +133,18 @@ class MainWindow : public QMainWindow {
   void syncThumbnailSelection(int page);
   QString openErrorText(const QString& fileName, const ll::pipeline::PdfError& error) const;
   static QStringList droppedPdfs(const QMimeData* mime);
+  // main_window_review.cpp
+  void createReviewActions();
+  void createReviewMenus();
+  void createReviewDocks();
+  void retranslateReviewUi();
+  void updateReviewActions();
+  void resetReview();
+  void loadEarlierResults();
+  void showResults(const ReviewResults& results);
+  void updateEngineStatus();
+  void onRunFinished(const ll::pipeline::DocumentOutcome& outcome);
+  bool analysisRunning() const;
 
   std::shared_ptr<const ll::pipeline::PdfDocument> document_;
   ll::pipeline::PipelineConfig config_;
@@ -103,6 +167,29 @@ class MainWindow : public QMainWindow {
   QAction *firstPageAction_, *previousPageAction_, *nextPageAction_, *lastPageAction_;
   QAction* aboutAction_;
   bool syncingSelection_ = false;
+
+  // Analysis and review.
+  QByteArray password_;  // of the open document, for the pipeline's own reader
+  QString jobDir_;
+  bool modelSetupOnAnalyze_ = false;
+  bool modelSetupShown_ = false;
+  AnalysisController* analysis_ = nullptr;
+  QString runPdfPath_;           // the document the running analysis belongs to
+  ReviewResults resultsMeta_;    // source, models, configuration of the results shown (pages live in review_)
+  ll::widgets::ReviewModel* review_ = nullptr;
+  ll::widgets::LayoutOverlay* overlay_ = nullptr;
+  ll::widgets::CellTextPane* textPane_ = nullptr;
+  ll::widgets::CropInspector* cropInspector_ = nullptr;
+  ll::widgets::SummaryPane* summaryPane_ = nullptr;
+  ll::widgets::FindBar* findBar_ = nullptr;
+  ll::widgets::CategoryLegend* legend_ = nullptr;
+  ll::widgets::AnalysisStatus* analysisStatus_ = nullptr;
+  QDockWidget *textDock_ = nullptr, *cropDock_ = nullptr, *summaryDock_ = nullptr, *legendDock_ = nullptr;
+  QMenu *editMenu_ = nullptr, *analysisMenu_ = nullptr;
+  QAction *openResultsAction_ = nullptr, *exportReportAction_ = nullptr, *exportOverlayAction_ = nullptr;
+  QAction *findAction_ = nullptr, *findNextAction_ = nullptr, *findPreviousAction_ = nullptr;
+  QAction *analyzeDocumentAction_ = nullptr, *analyzePagesAction_ = nullptr, *analyzeCurrentPageAction_ = nullptr;
+  QAction *cancelAnalysisAction_ = nullptr, *unloadModelsAction_ = nullptr, *showBoxesAction_ = nullptr;
 };
 
 }  // namespace ll::ui

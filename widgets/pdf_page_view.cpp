@@ -1,6 +1,7 @@
 // Continuous page view: layout in PDF points, painting, zoom/fit, pan and keyboard navigation.
 #include "widgets/pdf_page_view.h"
 
+#include <QApplication>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
@@ -29,6 +30,7 @@ PdfPageView::PdfPageView(QWidget* parent) : QAbstractScrollArea(parent), queue_(
   setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
   viewport()->setAttribute(Qt::WA_OpaquePaintEvent);
   viewport()->setCursor(Qt::OpenHandCursor);
+  viewport()->setMouseTracking(true);  // hovering a layout box highlights it
   verticalScrollBar()->setSingleStep(40);
   horizontalScrollBar()->setSingleStep(40);
   requestTimer_.setSingleShot(true);
@@ -109,6 +111,27 @@ QRectF PdfPageView::pageRectInContent(int page) const {
 QRectF PdfPageView::pageRectInViewport(int page) const {
   if (page < 0 || page >= pageSizes_.size()) return {};
   return pageRectInContent(page).translated(-horizontalScrollBar()->value(), -verticalScrollBar()->value());
+}
+
+void PdfPageView::setOverlay(PageOverlay* overlay) {
+  overlay_ = overlay;
+  viewport()->update();
+}
+
+void PdfPageView::ensurePageRectVisible(int page, const QRectF& rectPoints) {
+  if (page < 0 || page >= pageSizes_.size()) return;
+  const QRectF target = pageToViewport(page).mapRect(rectPoints);
+  const QRectF vp(QPointF(0, 0), QSizeF(viewport()->size()));
+  auto shift = [](double lo, double hi, double viewLo, double viewHi) -> double {
+    if (lo >= viewLo && hi <= viewHi) return 0;
+    if (hi - lo > viewHi - viewLo) return lo - viewLo - 8;  // larger than the view: show its start
+    return (lo + hi) / 2 - (viewLo + viewHi) / 2;
+  };
+  const double dx = shift(target.left(), target.right(), vp.left(), vp.right());
+  const double dy = shift(target.top(), target.bottom(), vp.top(), vp.bottom());
+  horizontalScrollBar()->setValue(horizontalScrollBar()->value() + static_cast<int>(std::lround(dx)));
+  verticalScrollBar()->setValue(verticalScrollBar()->value() + static_cast<int>(std::lround(dy)));
+  viewport()->update();
 }
 
 QTransform PdfPageView::pageToViewport(int page) const {
@@ -321,6 +344,12 @@ void PdfPageView::paintEvent(QPaintEvent* event) {
       const QString text = failure.isEmpty() ? tr("Rendering page %1…").arg(i + 1) : failure;
       p.drawText(r.adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap, text);
     }
+    if (overlay_) {
+      p.save();
+      p.setClipRect(r);
+      overlay_->paintPage(p, i, pageToViewport(i));
+      p.restore();
+    }
     p.setPen(QColor(0x30, 0x30, 0x30));
     p.drawRect(r.adjusted(-0.5, -0.5, 0.5, 0.5));
   }
@@ -364,10 +393,12 @@ void PdfPageView::wheelEvent(QWheelEvent* event) {
 }
 
 void PdfPageView::mousePressEvent(QMouseEvent* event) {
-  // Left drag pans (there is no selection tool yet); middle drag and space+drag always pan.
+  // Left drag pans, a left click without a drag selects (pagePointClicked); middle drag always pans.
   if (event->button() == Qt::LeftButton || event->button() == Qt::MiddleButton) {
     panning_ = true;
     panLast_ = event->position().toPoint();
+    pressPos_ = panLast_;
+    pressMoved_ = false;
     viewport()->setCursor(Qt::ClosedHandCursor);
     event->accept();
     return;
@@ -380,11 +411,15 @@ void PdfPageView::mouseMoveEvent(QMouseEvent* event) {
     const QPoint pos = event->position().toPoint();
     const QPoint delta = pos - panLast_;
     panLast_ = pos;
+    if ((pos - pressPos_).manhattanLength() >= QApplication::startDragDistance()) pressMoved_ = true;
     horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
     verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
     event->accept();
     return;
   }
+  QPointF points;
+  const int page = pageAt(event->position(), &points);
+  Q_EMIT pagePointHovered(page, points, event->globalPosition().toPoint());
   QAbstractScrollArea::mouseMoveEvent(event);
 }
 
@@ -392,10 +427,20 @@ void PdfPageView::mouseReleaseEvent(QMouseEvent* event) {
   if (panning_ && (event->button() == Qt::LeftButton || event->button() == Qt::MiddleButton)) {
     panning_ = false;
     viewport()->setCursor(Qt::OpenHandCursor);
+    if (event->button() == Qt::LeftButton && !pressMoved_) {
+      QPointF points;
+      const int page = pageAt(event->position(), &points);
+      Q_EMIT pagePointClicked(page, points);
+    }
     event->accept();
     return;
   }
   QAbstractScrollArea::mouseReleaseEvent(event);
+}
+
+void PdfPageView::leaveEvent(QEvent* event) {
+  Q_EMIT pagePointHovered(-1, QPointF(), QPoint());
+  QAbstractScrollArea::leaveEvent(event);
 }
 
 void PdfPageView::changeEvent(QEvent* event) {

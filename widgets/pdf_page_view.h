@@ -14,11 +14,22 @@
 
 #include "widgets/page_render_queue.h"
 
+class QPainter;
+
 namespace ll::pipeline {
 class PdfDocument;
 }
 
 namespace ll::widgets {
+
+// Something drawn over the pages (the layout boxes). The view calls it for every visible page with the
+// page clipped and a transform from PDF points to the painter's logical coordinates, so whatever it
+// draws in points stays on the drawing at every zoom and device pixel ratio.
+class PageOverlay {
+ public:
+  virtual ~PageOverlay() = default;
+  virtual void paintPage(QPainter& painter, int page, const QTransform& pointsToTarget) = 0;
+};
 
 class PdfPageView : public QAbstractScrollArea {
   Q_OBJECT
@@ -53,6 +64,13 @@ class PdfPageView : public QAbstractScrollArea {
   // The page's rectangle in viewport coordinates.
   QRectF pageRectInViewport(int page) const;
 
+  // Not owned; nullptr removes it. The overlay must outlive the view or be removed first.
+  void setOverlay(PageOverlay* overlay);
+  PageOverlay* overlay() const { return overlay_; }
+  // Scrolls (as little as needed, centring when it must move) so that a rectangle given in the page's
+  // PDF points is in view; the current page follows.
+  void ensurePageRectVisible(int page, const QRectF& rectPoints);
+
  public Q_SLOTS:
   void setCurrentPage(int page);
   void nextPage() { setCurrentPage(currentPage_ + 1); }
@@ -71,6 +89,10 @@ class PdfPageView : public QAbstractScrollArea {
   void zoomChanged(double zoom);
   void renderDpiChanged(double dpi);
   void pageRenderFailed(int page, const QString& message);
+  // The mouse over a page (page -1: over no page, or it left the view); the point is in PDF points.
+  void pagePointHovered(int page, const QPointF& points, const QPoint& globalPos);
+  // A click that did not pan (the mouse moved less than the drag distance while pressed).
+  void pagePointClicked(int page, const QPointF& points);
 
  protected:
   void paintEvent(QPaintEvent* event) override;
@@ -82,6 +104,7 @@ class PdfPageView : public QAbstractScrollArea {
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
   void changeEvent(QEvent* event) override;
+  void leaveEvent(QEvent* event) override;
 
  private:
   double pixelsPerPoint() const;  // logical pixels per PDF point at the current zoom
@@ -110,6 +133,9 @@ class PdfPageView : public QAbstractScrollArea {
   bool programmaticScroll_ = false;
   bool panning_ = false;
   QPoint panLast_;
+  QPoint pressPos_;
+  bool pressMoved_ = false;
+  PageOverlay* overlay_ = nullptr;
   PageRenderQueue* queue_;
   QTimer requestTimer_;  // coalesces a burst of zoom steps into one render request
 };

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/models_download.h"
 #include "core/infer/checkpoint.h"
 #include "core/infer/hub_resolver.h"
 #include "core/infer/json_file.h"
@@ -19,11 +20,15 @@ using namespace ll::cli;
 const char* kUsage =
     "usage: layoutlens-cli models list\n"
     "       layoutlens-cli models verify DIR_OR_REPO_ID\n"
+    "       layoutlens-cli models download ORG/NAME [options]\n"
     "\n"
     "list    models in the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub):\n"
     "        repo id, revision, model_type and size\n"
     "verify  resolves a model folder, cache folder or repo id, checks config.json and every safetensors\n"
     "        header, and prints tensor count, dtypes and total bytes (exit 6 on any problem)\n";
+
+// The download usage is appended from models_download.cpp so the options live next to their parser.
+std::string fullUsage() { return std::string(kUsage) + ll::cli::kModelsDownloadUsage; }
 
 std::string humanBytes(uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -66,7 +71,7 @@ int listModels() {
       std::cout << pad(m.repoId, 40) << pad(m.revision.substr(0, 12), 14) << pad(modelTypeOf(m.directory), 24) << humanBytes(m.bytes) << "\n";
     }
   } else {
-    std::cout << "no models in the Hugging Face cache; download one with `hf download <org/name>` on a machine with network access\n";
+    std::cout << "no models in the Hugging Face cache; download one with `layoutlens-cli models download <org/name>` (or `hf download <org/name>`)\n";
   }
   std::cout << "searched:";
   for (const auto& r : roots) std::cout << " " << r.path << " [" << r.origin << "]";
@@ -105,16 +110,17 @@ int verifyModel(const std::string& arg) {
 
 int runModels(const std::vector<std::string>& args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kUsage;
+    std::cout << fullUsage();
     return kExitOk;
   }
   if (args.size() == 1 && args[0] == "list") return listModels();
   if (args.size() == 2 && args[0] == "verify") return verifyModel(args[1]);
+  if (!args.empty() && args[0] == "download") return ll::cli::runModelsDownload(std::vector<std::string>(args.begin() + 1, args.end()));
   if (!args.empty() && args[0] == "verify") return fail(kExitUsage, "models verify needs exactly one model folder or repo id, e.g. `models verify rednote-hilab/dots.ocr`");
-  return fail(kExitUsage, args.empty() ? std::string("models needs a subcommand: list or verify (see `layoutlens-cli models --help`)")
-                                       : "unknown models subcommand '" + args[0] + "': use list or verify (see `layoutlens-cli models --help`)");
+  return fail(kExitUsage, args.empty() ? std::string("models needs a subcommand: list, verify or download (see `layoutlens-cli models --help`)")
+                                       : "unknown models subcommand '" + args[0] + "': use list, verify or download (see `layoutlens-cli models --help`)");
 }
 
 }  // namespace
 
-LL_REGISTER_COMMAND("models", "list the models in the Hugging Face cache, or verify a model folder", runModels);
+LL_REGISTER_COMMAND("models", "list, verify or download models (Hugging Face cache)", runModels);

@@ -6,10 +6,12 @@
 #include <QIcon>
 #include <QSettings>
 #include <QStatusBar>
+#include <cstdio>
 
 #include "core/pipeline/pipeline_config.h"
 #include "layoutlens_version.h"
 #include "resources/resources.h"
+#include "ui/analysis_engine_factory.h"
 #include "ui/main_window.h"
 #include "ui/translation_loader.h"
 
@@ -37,8 +39,17 @@ int main(int argc, char* argv[]) {
                                QStringLiteral("[FILE...]"));
   parser.process(app);
 
+  {
+    QSettings settings;
+    std::fprintf(stderr, "layoutlens %s: %s\n", LAYOUTLENS_VERSION,
+                 qPrintable(ll::ui::describeRuntimeChoice(ll::pipeline::PipelineConfig::load(settings))));
+  }
+
   ll::ui::MainWindow window;
   window.setTranslationLoader(&translations);
+  // The real models, loaded on the inference thread the first time the user presses Analyze.
+  window.setEngineFactory(ll::ui::createModelEngine);
+  window.setModelSetupOnAnalyze(true);
   window.show();
   const QStringList files = parser.positionalArguments();
   if (!files.isEmpty()) {

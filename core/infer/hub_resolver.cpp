@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -22,8 +23,16 @@ std::string lower(std::string s) {
 }
 
 std::string env(const char* name) {
+#ifdef _WIN32
+  // getenv answers in the ANSI code page, which cannot hold every folder name (a cache under "模型" or
+  // "Müller" breaks); the UTF-16 environment can, converted to the UTF-8 used everywhere here.
+  const std::wstring wideName(name, name + std::strlen(name));
+  const wchar_t* v = _wgetenv(wideName.c_str());
+  return v ? fs::path(v).u8string() : std::string();
+#else
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();
+#endif
 }
 
 std::string absoluteText(const fs::path& p) {

@@ -3,6 +3,8 @@
 // a single owner also lets the GUI and the CLI share the same engine without locking the models.
 #include "core/pipeline/model_engine.h"
 
+#include "core/infer/device_memory.h"
+
 #include <QFile>
 #include <QHash>
 #include <QJsonDocument>
@@ -296,6 +298,10 @@ QList<VisionAnswer> ModelEngine::vision(const QList<VisionJob>& jobs, const Canc
     out.append(a);
   }
   return out;
+}
+
+QString ModelEngine::memoryInUse() const {
+  return QString::fromStdString(infer::describeDeviceMemory(d->runtime.device));
 }
 
 }  // namespace ll::pipeline

@@ -52,6 +52,8 @@ class ModelEngine : public AnalysisEngine {
   QString visionUnavailableReason() const override;
   QList<LayoutAnswer> layout(const QList<LayoutJob>& jobs, const CancelFlag& cancel) override;
   QList<VisionAnswer> vision(const QList<VisionJob>& jobs, const CancelFlag& cancel) override;
+  // Accelerator memory held now ("9.3 GiB on cuda:0"); empty on the CPU or without CUDA. Any thread.
+  QString memoryInUse() const;
 
  private:
   struct Impl;

@@ -13,6 +13,12 @@ add_test(NAME app_cli_parse_layout
 add_test(NAME app_cli_layout
          COMMAND bash ${LL_APP_TEST_DIR}/cli_layout.sh $<TARGET_FILE:layoutlens-cli>
                  $<TARGET_FILE:test_core_models_dots_ocr_layout_generator> ${LL_APP_TEST_DIR}/data/three-pages.pdf)
+add_test(NAME app_cli_run
+         COMMAND bash ${LL_APP_TEST_DIR}/cli_run.sh $<TARGET_FILE:layoutlens-cli>
+                 $<TARGET_FILE:test_core_models_dots_ocr_layout_generator> ${LL_CORPUS_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(app_cli_run PROPERTIES TIMEOUT 900)
+add_test(NAME app_cli_models_download
+         COMMAND bash ${LL_APP_TEST_DIR}/cli_models_download.sh $<TARGET_FILE:layoutlens-cli>)
 add_test(NAME app_cli_tokenize
          COMMAND bash ${LL_APP_TEST_DIR}/cli_tokenize.sh $<TARGET_FILE:layoutlens-cli> ${CMAKE_CURRENT_SOURCE_DIR}/fixtures)
 
@@ -27,7 +33,7 @@ while(LL_CORPUS_SHARDS)
   set_tests_properties(app_render_corpus_${folder}_${shard} PROPERTIES TIMEOUT 3000 LABELS corpus)
 endwhile()
 
-set_tests_properties(app_cli_info_render app_cli_passwords app_cli_parse_layout app_cli_tokenize app_cli_layout PROPERTIES TIMEOUT 900)
+set_tests_properties(app_cli_info_render app_cli_passwords app_cli_parse_layout app_cli_tokenize app_cli_layout app_cli_models_download PROPERTIES TIMEOUT 900)
 
 # Builds the .deb with cpack and checks its contents and that the packaged CLI runs.
 add_test(NAME app_package_deb
