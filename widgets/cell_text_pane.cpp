@@ -91,7 +91,7 @@ void CellTextPane::rebuild() {
       if (cell.category == QLatin1String("Table")) text = QTextDocumentFragment::fromHtml(text).toPlainText();
       if (cell.category == QLatin1String("Picture")) {
         const int picture = model_->pictureForCell(page_, i);
-        if (picture >= 0) text = result->pictures.at(picture).ocrText;
+        if (picture >= 0) text = ReviewModel::readableOcrText(result->pictures.at(picture).ocrText);
       }
       auto* item = new QListWidgetItem(CategoryStyle::swatch(cell.category),
                                        QStringLiteral("%1  %2").arg(CategoryStyle::displayName(cell.category), firstLine(text)), list_);
@@ -124,7 +124,7 @@ void CellTextPane::showSelection() {
     text_->setPlainText(cell.text);  // the LaTeX source, as the model wrote it
   } else if (cell.category == QLatin1String("Picture")) {
     const int picture = model_->pictureForCell(page_, sel.cell);
-    const QString ocr = picture >= 0 ? result->pictures.at(picture).ocrText : QString();
+    const QString ocr = picture >= 0 ? ReviewModel::readableOcrText(result->pictures.at(picture).ocrText) : QString();
     doc->setDefaultFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     text_->setPlainText(ocr.isEmpty() ? tr("No text was read in this picture.") : ocr);
   } else if (cell.category == QLatin1String("Table")) {

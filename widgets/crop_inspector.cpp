@@ -69,7 +69,7 @@ CropInspector::CropInspector(ReviewModel* model, QWidget* parent) : QListWidget(
 
 QString CropInspector::itemText(const PageResult& page, int picture) const {
   const auto& rec = page.pictures.at(picture);
-  QString text = rec.ocrText.trimmed();
+  QString text = ReviewModel::readableOcrText(rec.ocrText);
   if (text.size() > kTextChars) text = text.left(kTextChars) + QStringLiteral(" …");
   if (text.isEmpty()) text = rec.ocrStatus == QLatin1String("failed") ? tr("OCR failed: %1").arg(rec.ocrReason) : tr("(no text)");
   return tr("Page %1 · picture %2").arg(page.pageIndex + 1).arg(picture + 1) + QLatin1Char('\n') + text;

@@ -86,7 +86,7 @@ QString LayoutOverlay::toolTipFor(const CellRef& ref) const {
   QString text = cell.text;
   if (cell.category == QLatin1String("Picture")) {
     const int picture = model_->pictureForCell(ref.page, ref.cell);
-    if (picture >= 0) text = page->pictures.at(picture).ocrText;
+    if (picture >= 0) text = ReviewModel::readableOcrText(page->pictures.at(picture).ocrText);
   }
   text = text.trimmed();
   if (text.size() > kToolTipChars) text = text.left(kToolTipChars) + QStringLiteral(" …");

@@ -1,6 +1,10 @@
 // The shared state of the review panes (see review_model.h).
 #include "widgets/review_model.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <QDir>
 #include <QFileInfo>
 #include <algorithm>
@@ -161,6 +165,21 @@ void ReviewModel::setHighlights(const QList<CellRef>& refs) {
   if (keys == highlights_) return;
   highlights_ = keys;
   Q_EMIT highlightsChanged();
+}
+
+QString ReviewModel::readableOcrText(const QString& answer) {
+  const QJsonDocument doc = QJsonDocument::fromJson(answer.trimmed().toUtf8());
+  if (!doc.isObject()) return answer.trimmed();
+  const QJsonObject o = doc.object();
+  const QString text = o.value(QStringLiteral("text")).toString().trimmed();
+  if (!text.isEmpty()) return text;
+  QStringList values;
+  for (const QJsonValue& item : o.value(QStringLiteral("items")).toArray()) {
+    const QString v = item.toObject().value(QStringLiteral("value")).toString().trimmed();
+    if (!v.isEmpty()) values.append(v);
+  }
+  if (!values.isEmpty()) return values.join(QLatin1Char('\n'));
+  return o.contains(QStringLiteral("text")) ? QString() : answer.trimmed();
 }
 
 }  // namespace ll::widgets

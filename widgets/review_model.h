@@ -58,6 +58,9 @@ class ReviewModel : public QObject {
   // A box's rectangle in the page's PDF points (derived from pixels and DPI for old results without it).
   static QRectF cellRectPoints(const ll::pipeline::PageResult& page, int cell);
   static QRectF pixelsToPoints(const ll::pipeline::PageResult& page, const QRectF& px);
+  // What a reviewer reads for a picture: the "text" of Gemma's JSON answer (or its items' values, one per
+  // line); the answer itself when it was not JSON. The report keeps the whole answer.
+  static QString readableOcrText(const QString& answer);
   // The visible box at a point of a page (the smallest when boxes nest), or an invalid ref.
   CellRef cellAt(int page, const QPointF& points) const;
   QString cropPath(const ll::pipeline::PictureRegionRecord& picture) const;

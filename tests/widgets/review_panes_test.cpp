@@ -65,6 +65,16 @@ PageResult page(int p, const QString& cropDir) {
 class ReviewPanesTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  // Gemma answers are JSON ({"text": ..., "items": [...]}); reviewers read the text, not the JSON.
+  void readableOcrTextUnwrapsTheAnswer() {
+    QCOMPARE(ReviewModel::readableOcrText(QStringLiteral("{\"text\": \"303.5 ±0.1\", \"items\": []}")), QStringLiteral("303.5 ±0.1"));
+    QCOMPARE(ReviewModel::readableOcrText(QStringLiteral("{\"text\": \"\", \"items\": [{\"value\": \"M6\"}, {\"value\": \"R3\"}]}")),
+             QStringLiteral("M6\nR3"));
+    QCOMPARE(ReviewModel::readableOcrText(QStringLiteral("{\"text\": \"\", \"items\": []}")), QString());
+    QCOMPARE(ReviewModel::readableOcrText(QStringLiteral("  Section B-B \n")), QStringLiteral("Section B-B"));
+    QCOMPARE(ReviewModel::readableOcrText(QStringLiteral("[1, 2]")), QStringLiteral("[1, 2]"));
+  }
+
   void init() {
     dir_ = std::make_unique<QTemporaryDir>();
     QVERIFY(QDir(dir_->path()).mkpath(QStringLiteral("crops")));
