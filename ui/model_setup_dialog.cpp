@@ -57,17 +57,6 @@ Resolution resolve(const QString& value, const QString& kind) {
   }
 }
 
-QString human(qint64 bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return QStringLiteral("%1 %2").arg(v, 0, 'f', u == 0 ? 0 : 1).arg(QLatin1String(units[u]));
-}
-
 }  // namespace
 
 ModelSetupDialog::ModelSetupDialog(const QString& layoutModel, const QString& textModel, QWidget* parent) : QDialog(parent) {
@@ -240,7 +229,7 @@ void ModelSetupDialog::startDownload(int index) {
       Role& r = roles_[index];
       if (total <= 0) return;
       r.progress->setValue(static_cast<int>(done * 1000 / total));
-      r.progress->setFormat(file.isEmpty() ? tr("%1 of %2").arg(human(done), human(total)) : tr("%1 of %2 · %3").arg(human(done), human(total), file));
+      r.progress->setFormat(file.isEmpty() ? tr("%1 of %2").arg(ll::pipeline::formatByteSize(done), ll::pipeline::formatByteSize(total)) : tr("%1 of %2 · %3").arg(ll::pipeline::formatByteSize(done), ll::pipeline::formatByteSize(total), file));
     });
     connect(role.downloader, &HubDownloader::statusMessage, this, [this, index](const QString& message) {
       roles_[index].status->setText(message);

@@ -12,17 +12,9 @@
 #include <cstdio>
 #include <iostream>
 
-#ifdef _WIN32
-#include <io.h>
-#define LL_ISATTY _isatty
-#define LL_FILENO _fileno
-#else
-#include <unistd.h>
-#define LL_ISATTY isatty
-#define LL_FILENO fileno
-#endif
 
 #include "cli/command.h"
+#include "cli/terminal_progress.h"
 #include "core/pipeline/hub_download.h"
 
 namespace ll::cli {
@@ -43,17 +35,6 @@ namespace {
 std::atomic<bool> interrupted{false};
 
 extern "C" void onInterrupt(int) { interrupted = true; }
-
-QString human(qint64 bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return QStringLiteral("%1 %2").arg(v, 0, 'f', u == 0 ? 0 : 1).arg(QLatin1String(units[u]));
-}
 
 }  // namespace
 
@@ -90,7 +71,7 @@ int runModelsDownload(const std::vector<std::string>& args) {
   std::unique_ptr<QCoreApplication> ownApp;
   if (!QCoreApplication::instance()) ownApp = std::make_unique<QCoreApplication>(argc, argv);
 
-  const bool tty = LL_ISATTY(LL_FILENO(stderr));
+  const bool tty = stderrIsTerminal();
   ll::pipeline::HubDownloader downloader;
   QElapsedTimer clock;
   clock.start();
@@ -115,7 +96,7 @@ int runModelsDownload(const std::vector<std::string>& args) {
     const double rate = seconds > 0.5 ? (done - startBytes) / seconds : 0;
     const QString line = QStringLiteral("[%1%] %2 / %3  %4/s  %5")
                              .arg(percent, 3)
-                             .arg(human(done), human(total), human(static_cast<qint64>(rate)), file);
+                             .arg(ll::pipeline::formatByteSize(done), ll::pipeline::formatByteSize(total), ll::pipeline::formatByteSize(static_cast<qint64>(rate)), file);
     if (tty) {
       std::cerr << "\r" << line.leftJustified(100).toStdString() << std::flush;
       lineOpen = true;
@@ -150,7 +131,7 @@ int runModelsDownload(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (downloader.state() == ll::pipeline::HubDownloader::State::Cancelled)
-    return fail(kExitCancelled, "interrupted; " + human(downloader.bytesDone()).toStdString() +
+    return fail(kExitCancelled, "interrupted; " + ll::pipeline::formatByteSize(downloader.bytesDone()).toStdString() +
                                     " is kept, run the same command again to resume");
   if (downloader.error() == ll::pipeline::HubDownloader::Error::BadRequest) return fail(kExitUsage, downloader.errorMessage().toStdString());
   return fail(kExitModelError, downloader.errorMessage().toStdString());

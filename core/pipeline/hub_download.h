@@ -41,6 +41,8 @@ QString defaultHubCacheDir(); // where a download goes: the first folder hub_res
 
 // "W/\"abc\"" -> "abc", as huggingface_hub normalises ETag headers into blob names.
 QString normalizeEtag(const QByteArray& header);
+// "2.0 MiB", "812 B": sizes in progress lines and the setup dialog.
+QString formatByteSize(qint64 bytes);
 
 struct HubDownloadRequest {
   QString repoId;              // "org/name"

@@ -81,4 +81,15 @@ QString normalizeEtag(const QByteArray& header) {
   return e;
 }
 
+QString formatByteSize(qint64 bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return QStringLiteral("%1 %2").arg(v, 0, 'f', u == 0 ? 0 : 1).arg(QLatin1String(units[u]));
+}
+
 }  // namespace ll::pipeline
