@@ -1,5 +1,6 @@
 // Builds a Tokenizer from tokenizer.json (+ tokenizer_config.json). Every component type we do not implement
 // is rejected with a message naming it, rather than silently tokenising differently from the reference.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -225,7 +226,7 @@ json parse(const std::string& text) {
 }
 
 std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(std::filesystem::u8path(path), std::ios::binary);  // UTF-8 paths on Windows too
   if (!in) throw std::runtime_error("cannot open tokenizer file '" + path + "': check the path and permissions");
   std::ostringstream ss;
   ss << in.rdbuf();

@@ -1,6 +1,7 @@
 // Parsing and validation of dots.ocr's config.json; see config.h.
 #include "core/models/dots_ocr/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -108,7 +109,7 @@ DotsOcrConfig parseDotsOcrConfig(const std::string& jsonText, const std::string&
 
 DotsOcrConfig loadDotsOcrConfig(const std::string& modelDir) {
   const std::string path = modelDir + "/config.json";
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(std::filesystem::u8path(path), std::ios::binary);  // UTF-8 paths on Windows too
   if (!in) throw std::runtime_error(path + ": cannot be opened; pass the folder that holds the dots.ocr config.json");
   std::ostringstream ss;
   ss << in.rdbuf();
