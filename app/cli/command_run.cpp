@@ -43,7 +43,7 @@ const char* kRunHelp =
     "Inputs: --pdf (repeatable) and plain arguments name PDFs; a folder argument or --pdf-folder takes every PDF in\n"
     "it; --image-folder (repeatable) is one document whose pages are the folder's images, in name order.\n"
     "Without a Gemma model (--no-gemma; or no --gemma-model and google/gemma-3n-e4b-it not in the Hugging Face\n"
-    "cache, or a build without Gemma 3n) crops are still written and the report says 'skipped: no Gemma model'\n"
+    "cache) crops are still written and the report says 'skipped: no Gemma model'\n"
     "for crop OCR and summaries; a --gemma-model that cannot be loaded is an error (exit 6). --config loads a PipelineConfig JSON (the same keys as\n"
     "the Preferences dialog); flags override it. Defaults: the reference's (--pdf-dpi 200, --batch-size 18,\n"
     "--base-max-new-tokens 12000, --extra-max-new-tokens 12000, --padding 12, --crop-upscale 2.0,\n"

@@ -1,23 +1,13 @@
-// Gemma 3n behind VisionLanguageBackend. The generator (core/models/gemma3n/gemma3n_generator.h) and its
-// prompts (prompts.h) are written in parallel with the pipeline; until both headers exist this file
-// compiles to a backend that is never loadable, with a message saying so, instead of breaking the build.
-// (When the headers appear, re-run cmake or touch this file: Ninja cannot see a header it never included.)
+// Gemma 3n behind VisionLanguageBackend: the only file of the pipeline that knows the generator's types, so the
+// engine can hold "a vision-language model" without torch or Gemma headers.
 #include "core/pipeline/vision_language_backend.h"
 
-#include <stdexcept>
-
-#if __has_include("core/models/gemma3n/gemma3n_generator.h") && __has_include("core/models/gemma3n/prompts.h")
-#define LL_HAVE_GEMMA3N 1
 #include "core/infer/generation/generation_request.h"
 #include "core/models/gemma3n/gemma3n_generator.h"
 #include "core/models/gemma3n/prompts.h"
-#else
-#define LL_HAVE_GEMMA3N 0
-#endif
 
 namespace ll::pipeline {
 
-#if LL_HAVE_GEMMA3N
 namespace {
 
 namespace g3 = ll::models::gemma3n;
@@ -62,8 +52,6 @@ class Gemma3nBackend : public VisionLanguageBackend {
 
 }  // namespace
 
-bool gemma3nCompiledIn() { return true; }
-
 std::unique_ptr<VisionLanguageBackend> loadGemma3nBackend(const std::string& modelDirOrRepoId, const VlmRuntime& runtime,
                                                           int maxBatch) {
   g3::Gemma3nOptions options;
@@ -72,16 +60,5 @@ std::unique_ptr<VisionLanguageBackend> loadGemma3nBackend(const std::string& mod
   options.attention = runtime.attention;
   return std::make_unique<Gemma3nBackend>(g3::Gemma3nGenerator::load(modelDirOrRepoId, options, maxBatch));
 }
-
-#else
-
-bool gemma3nCompiledIn() { return false; }
-
-std::unique_ptr<VisionLanguageBackend> loadGemma3nBackend(const std::string& modelDirOrRepoId, const VlmRuntime&, int) {
-  throw std::runtime_error("cannot load " + modelDirOrRepoId +
-                           ": this build of LayoutLens has no Gemma 3n support; run without a Gemma model (--no-gemma)");
-}
-
-#endif
 
 }  // namespace ll::pipeline

@@ -157,10 +157,6 @@ std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settin
       return std::string("cannot load the dots.ocr model: ") + e.what();
     }
     if (p->settings.gemmaModel.isEmpty()) return {};
-    if (p->settings.gemmaOptional && !gemma3nCompiledIn()) {
-      if (log) log(QStringLiteral("this build has no Gemma 3n: crop OCR and summaries are skipped"));
-      return {};
-    }
     try {
       infer::resolveModel(p->settings.gemmaModel.toStdString());
     } catch (const infer::ModelNotFoundError& e) {

@@ -21,7 +21,7 @@ struct ModelEngineSettings {
   QString attnImpl = "sdpa";
   int maxBatch = 18;
   // The Gemma model was not asked for explicitly (the default id): when it is not in the Hugging Face cache,
-  // or this build has no Gemma 3n, run without it (logged) instead of failing. A model that is found but
+  // run without it (logged) instead of failing. A model that is found but
   // broken still fails the load.
   bool gemmaOptional = false;
 

@@ -55,10 +55,8 @@ class VisionLanguageBackend {
   virtual infer::ResolvedModel resolved() const = 0;
 };
 
-// True when this build contains the Gemma 3n generator.
-bool gemma3nCompiledIn();
 // Loads Gemma 3n (folder, cache folder or repo id). Throws std::runtime_error with a one-line message when
-// the model is missing or broken, or when this build has no Gemma 3n support.
+// the model is missing or broken.
 std::unique_ptr<VisionLanguageBackend> loadGemma3nBackend(const std::string& modelDirOrRepoId, const VlmRuntime& runtime,
                                                           int maxBatch);
 
