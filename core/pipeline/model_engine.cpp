@@ -71,13 +71,23 @@ class InferenceThread {
   std::thread thread_;  // last: started once the queue exists
 };
 
-// Waits for the inference thread, forwarding the pipeline's cancel flag to the generators' token so a
-// cancel stops generation at the next step instead of after the whole batch.
-template <typename T>
-T waitCancellable(std::future<T>& future, const CancelFlag& cancel, const std::shared_ptr<infer::CancellationToken>& token) {
-  while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
-    if (isCancelled(cancel)) token->cancel();
-  return future.get();
+// Runs generate(token) on the inference thread and waits, forwarding the pipeline's cancel flag to the
+// generators' token so a cancel stops generation at the next step instead of after the whole batch. A throw
+// (a bug or a broken model, not a per-request failure) becomes `*failure` and an empty result.
+template <typename Generate>
+auto generateOnThread(InferenceThread& thread, const CancelFlag& cancel, const QString& what, Generate generate,
+                      QString* failure) -> decltype(generate(std::shared_ptr<infer::CancellationToken>())) {
+  auto token = std::make_shared<infer::CancellationToken>();
+  if (isCancelled(cancel)) token->cancel();
+  auto future = thread.post([&generate, token] { return generate(token); });
+  try {
+    while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+      if (isCancelled(cancel)) token->cancel();
+    return future.get();
+  } catch (const std::exception& e) {
+    *failure = QStringLiteral("%1 failed: %2").arg(what, QString::fromUtf8(e.what()));
+    return {};
+  }
 }
 
 QString modelTypeOf(const std::string& directory) {
@@ -210,16 +220,11 @@ QList<LayoutAnswer> ModelEngine::layout(const QList<LayoutJob>& jobs, const Canc
     r.maxNewTokens = job.maxNewTokens;
     requests.push_back(r);
   }
-  auto token = std::make_shared<infer::CancellationToken>();
-  if (isCancelled(cancel)) token->cancel();
-  auto future = d->thread.post([this, &requests, token] { return d->dots->generate(requests, token); });
-  std::vector<models::dots_ocr::LayoutGeneration> results;
   QString failure;
-  try {
-    results = waitCancellable(future, cancel, token);
-  } catch (const std::exception& e) {
-    failure = QStringLiteral("layout generation failed: %1").arg(e.what());
-  }
+  const auto results = generateOnThread(
+      d->thread, cancel, QStringLiteral("layout generation"),
+      [this, &requests](const std::shared_ptr<infer::CancellationToken>& token) { return d->dots->generate(requests, token); },
+      &failure);
   for (int i = 0; i < jobs.size(); ++i) {
     LayoutAnswer a;
     a.key = jobs[i].key;
@@ -268,16 +273,11 @@ QList<VisionAnswer> ModelEngine::vision(const QList<VisionJob>& jobs, const Canc
     }
     requests.push_back(std::move(r));
   }
-  auto token = std::make_shared<infer::CancellationToken>();
-  if (isCancelled(cancel)) token->cancel();
-  auto future = d->thread.post([this, &requests, token] { return d->gemma->generate(requests, token); });
-  std::vector<VlmResult> results;
   QString failure;
-  try {
-    results = waitCancellable(future, cancel, token);
-  } catch (const std::exception& e) {
-    failure = QStringLiteral("Gemma 3n generation failed: %1").arg(e.what());
-  }
+  const auto results = generateOnThread(
+      d->thread, cancel, QStringLiteral("Gemma 3n generation"),
+      [this, &requests](const std::shared_ptr<infer::CancellationToken>& token) { return d->gemma->generate(requests, token); },
+      &failure);
   for (int i = 0; i < jobs.size(); ++i) {
     VisionAnswer a;
     a.key = jobs[i].key;

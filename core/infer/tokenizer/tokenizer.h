@@ -18,6 +18,10 @@ class Tokenizer {
   // add_bos_token/add_eos_token where tokenizer.json has no post_processor). Throws std::runtime_error whose
   // message names the file and what is wrong with it.
   static Tokenizer fromFile(const std::string& tokenizerJson, const std::string& tokenizerConfigJson = "");
+  // A Hugging Face model folder's tokenizer.json (+ tokenizer_config.json when present). Throws naming the
+  // model (`modelName`, e.g. "dots.ocr") and the files a complete folder has (`folderContents`) when it is missing.
+  static Tokenizer fromModelDirectory(const std::string& modelDir, const std::string& modelName,
+                                      const std::string& folderContents);
   // Same from JSON text already in memory; `sourceName` is used in error messages.
   static Tokenizer fromJson(const std::string& tokenizerJsonText, const std::string& tokenizerConfigJsonText = "",
                             const std::string& sourceName = "tokenizer.json");

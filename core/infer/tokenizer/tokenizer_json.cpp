@@ -292,6 +292,17 @@ Tokenizer Tokenizer::fromJson(const std::string& tokenizerJsonText, const std::s
   return Tokenizer(std::move(impl));
 }
 
+Tokenizer Tokenizer::fromModelDirectory(const std::string& modelDir, const std::string& modelName,
+                                        const std::string& folderContents) {
+  const std::filesystem::path dir = std::filesystem::u8path(modelDir);
+  const std::filesystem::path json = dir / "tokenizer.json";
+  if (!std::filesystem::exists(json))
+    throw std::runtime_error("the " + modelName + " model in " + modelDir + " has no tokenizer.json; copy the whole model folder (" +
+                             folderContents + ")");
+  const std::filesystem::path config = dir / "tokenizer_config.json";
+  return fromFile(json.u8string(), std::filesystem::exists(config) ? config.u8string() : std::string());
+}
+
 Tokenizer Tokenizer::fromFile(const std::string& tokenizerJson, const std::string& tokenizerConfigJson) {
   const std::string text = readFile(tokenizerJson);
   const std::string config = tokenizerConfigJson.empty() ? std::string() : readFile(tokenizerConfigJson);

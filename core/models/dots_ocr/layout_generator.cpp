@@ -52,14 +52,9 @@ std::unique_ptr<DotsLayoutGenerator> DotsLayoutGenerator::load(const std::string
   std::unique_ptr<DotsLayoutGenerator> g(new DotsLayoutGenerator());
   g->resolved_ = infer::resolveModel(modelDirOrRepoId);
   const fs::path dir(g->resolved_.directory);
-  const fs::path tokenizerJson = dir / "tokenizer.json";
-  if (!fs::exists(tokenizerJson))
-    throw std::runtime_error("the dots.ocr model in " + dir.string() +
-                             " has no tokenizer.json; copy the whole model folder (config.json, tokenizer.json, "
-                             "preprocessor_config.json and the .safetensors files)");
-  const fs::path tokenizerConfig = dir / "tokenizer_config.json";
-  g->tokenizer_ = std::make_unique<infer::Tokenizer>(
-      infer::Tokenizer::fromFile(tokenizerJson.string(), fs::exists(tokenizerConfig) ? tokenizerConfig.string() : ""));
+  g->tokenizer_ = std::make_unique<infer::Tokenizer>(infer::Tokenizer::fromModelDirectory(
+      g->resolved_.directory, "dots.ocr",
+      "config.json, tokenizer.json, preprocessor_config.json and the .safetensors files"));
   ensureDotsTokens(*g->tokenizer_);
   g->processor_ = std::make_unique<ProcessorState>();
   const fs::path preprocessor = dir / "preprocessor_config.json";

@@ -41,14 +41,8 @@ std::unique_ptr<Gemma3nGenerator> Gemma3nGenerator::load(const std::string& mode
   std::unique_ptr<Gemma3nGenerator> g(new Gemma3nGenerator());
   g->resolved_ = infer::resolveModel(modelDirOrRepoId);
   const fs::path dir(g->resolved_.directory);
-  const fs::path tokenizerJson = dir / "tokenizer.json";
-  if (!fs::exists(tokenizerJson))
-    throw std::runtime_error("the Gemma 3n model in " + dir.string() +
-                             " has no tokenizer.json; copy the whole model folder (config.json, tokenizer.json and "
-                             "the .safetensors files)");
-  const fs::path tokenizerConfig = dir / "tokenizer_config.json";
-  g->tokenizer_ = std::make_unique<infer::Tokenizer>(
-      infer::Tokenizer::fromFile(tokenizerJson.string(), fs::exists(tokenizerConfig) ? tokenizerConfig.string() : ""));
+  g->tokenizer_ = std::make_unique<infer::Tokenizer>(infer::Tokenizer::fromModelDirectory(
+      g->resolved_.directory, "Gemma 3n", "config.json, tokenizer.json and the .safetensors files"));
   g->model_ = Gemma3nModel::load(dir.string(), options);
   g->stopIds_ = stopTokenIds(*g->tokenizer_, g->model_->config().text.eosTokenIds);
   g->maxBatch_ = std::max(1, maxBatch);
