@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QDir>
 #include <QTest>
 
 #include "core/pipeline/pdf_document.h"
@@ -24,6 +25,11 @@ bool waitIdle(PdfPageView& view) { return QTest::qWaitFor([&] { return view.isRe
 class PdfPageViewTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void initTestCase() {
+    // The corpus lives beside the checkout (../shared/corpus); a clone elsewhere has none.
+    if (!QDir(QStringLiteral(LAYOUTLENS_CORPUS_DIR)).exists()) QSKIP("no PDF corpus at " LAYOUTLENS_CORPUS_DIR);
+  }
+
   void keysNavigatePages() {
     auto doc = openCorpus("technical/us-821393-wright-flyer.pdf");
     QVERIFY(doc);
