@@ -33,7 +33,7 @@ const char* kRunHelp =
     "         [--pdf-dpi N] [--max-long-edge-px N] [--batch-size N] [--base-max-new-tokens N]\n"
     "         [--extra-max-new-tokens N] [--attn-impl flash_attention_2|sdpa|eager]\n"
     "         [--torch-dtype bfloat16|float16|float32] [--device-map auto|cuda|cpu] [--crop-upscale X]\n"
-    "         [--padding N] [--save-manifest] [--no-summaries] [--verbose]\n"
+    "         [--padding N] [--save-manifest] [--no-summaries] [--reuse-layout REPORT.json] [--verbose]\n"
     "\n"
     "Renders every page, finds the layout with dots.ocr, cuts the Picture regions (padded, upscaled) into PNG\n"
     "crops, reads them with Gemma 3n and summarises each page, then writes JOB_DIR/<document>/final_report.json\n"
@@ -48,6 +48,9 @@ const char* kRunHelp =
     "the Preferences dialog); flags override it. Defaults: the reference's (--pdf-dpi 200, --batch-size 18,\n"
     "--base-max-new-tokens 12000, --extra-max-new-tokens 12000, --padding 12, --crop-upscale 2.0,\n"
     "--device-map auto, --torch-dtype bfloat16 (float32 on the CPU)), --reports-dir reports.\n"
+    "--reuse-layout (repeatable) takes each page's layout from an earlier final_report.json of the same file (same\n"
+    "sha256, same render size) instead of running dots.ocr: crops are cut again from those boxes and read and\n"
+    "summarised anew, e.g. with another Gemma checkpoint. Use a new --reports-dir, or pages already done are skipped.\n"
     "Prints a JSON summary (one object per document) on stdout; a progress bar on stderr when it is a terminal.\n"
     "exit codes: 0 ok, 2 bad arguments, 3 unreadable input, 4 PDF password, 5 some pages or documents failed,\n"
     "6 model error, 130 cancelled (finished pages are kept)\n";
@@ -85,11 +88,13 @@ int runPipeline(const std::vector<std::string>& args) {
   std::vector<std::pair<std::string, std::string>> valued;  // applied after --config, in order
   std::set<std::string> switches;
   std::string configFile, password;
+  QStringList reuseLayoutReports;
   bool noGemma = false;
   static const std::set<std::string> valueFlags{
       "--dots-model", "--gemma-model", "--pdf", "--pdf-folder", "--image-folder", "--reports-dir", "--crops-dir", "--out",
       "--config", "--pages", "--password", "--pdf-dpi", "--max-long-edge-px", "--batch-size", "--base-max-new-tokens",
-      "--extra-max-new-tokens", "--attn-impl", "--torch-dtype", "--device-map", "--crop-upscale", "--padding"};
+      "--extra-max-new-tokens", "--attn-impl", "--torch-dtype", "--device-map", "--crop-upscale", "--padding",
+      "--reuse-layout"};
   static const std::set<std::string> switchFlags{"--save-manifest", "--verbose", "--no-gemma", "--no-summaries"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -114,7 +119,11 @@ int runPipeline(const std::vector<std::string>& args) {
         for (const auto& p : pdfs) inputs.push_back({p, false});
       } else if (a == "--config") configFile = v;
       else if (a == "--password") password = v;
-      else valued.emplace_back(a, v);
+      else if (a == "--reuse-layout") {
+        if (!QFileInfo(QString::fromStdString(v)).isFile())
+          return cli::fail(cli::kExitInputError, "run: --reuse-layout " + v + " is not a file (give an earlier final_report.json)");
+        reuseLayoutReports << QString::fromStdString(v);
+      } else valued.emplace_back(a, v);
       continue;
     }
     if (a.rfind("--", 0) == 0) return cli::fail(cli::kExitUsage, "run: unknown option '" + a + "'; see `layoutlens-cli run --help`");
@@ -257,6 +266,7 @@ int runPipeline(const std::vector<std::string>& args) {
                     QFileInfo(p.document).fileName() + ": " + p.stage);
   };
   pipeline::PipelineRunner runner(*engine, config, *store, callbacks);
+  runner.reuseLayoutFrom(reuseLayoutReports);
   progress.restartClock();  // pages/s counts analysis, not model loading
 
   QJsonArray summary;

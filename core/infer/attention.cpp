@@ -181,6 +181,23 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   return at::cat(parts, 2);
 }
 
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionOptions& o,
+                           const at::Tensor& keyLengths) {
+  checkShapes(q, k, v, {});
+  if (q.size(2) != 1) throw std::invalid_argument("decodeAttention: one query per row");
+  if (!keyLengths.defined() || keyLengths.dim() != 1 || keyLengths.size(0) != q.size(0))
+    throw std::invalid_argument("decodeAttention: keyLengths needs one entry per batch row");
+  const int64_t b = q.size(0), hq = q.size(1), d = q.size(3), hkv = k.size(1), lk = k.size(2), groups = hq / hkv;
+  // The same group folding and plain math as attention()'s decode path, with the mask built on the device.
+  const auto longOpts = at::TensorOptions().dtype(at::kLong).device(q.device());
+  const at::Tensor keys = at::arange(lk, longOpts).view({1, 1, 1, lk});
+  const at::Tensor lens = keyLengths.to(at::kLong).view({b, 1, 1, 1});
+  at::Tensor mask = keys < lens;
+  if (o.slidingWindow > 0) mask = at::logical_and(mask, keys > lens - 1 - o.slidingWindow);
+  const at::Tensor qg = q.reshape({b, hkv, groups, d});
+  return eagerBlock(qg, k, v, mask, false, effectiveScale(o, d)).reshape({b, hq, 1, d});
+}
+
 at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const std::vector<int64_t>& cuSeqlens, const AttentionOptions& o) {
   if (q.dim() != 3 || k.dim() != 3 || v.dim() != 3)

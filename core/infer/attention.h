@@ -33,6 +33,14 @@ struct AttentionOptions {
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionOptions& options,
                      const std::vector<int64_t>& keyLengths = {});
 
+// One decode step with the key lengths as a device tensor (int64 [B]): nothing is read from the host,
+// so the call can be captured in a CUDA graph (cuda_graph.h) and replayed with new lengths. Keys at
+// index >= keyLengths[b] are padding; the query of row b sits at position keyLengths[b] - 1 (causal is
+// implied); slidingWindow applies as in attention(). Every length must be >= 1 (a row without keys
+// would be NaN). q [B, Hq, 1, D]; k, v [B, Hkv, Lk, D].
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionOptions& options,
+                           const at::Tensor& keyLengths);
+
 // Several sequences packed along the first dimension, attention only within each (vision towers:
 // one image per segment). q [T, Hq, D]; k, v [T, Hkv, D]; cuSeqlens = {0, end0, end1, ..., T}.
 // Returns [T, Hq, D]. Each segment is one dense attention call, so no block-diagonal mask over all

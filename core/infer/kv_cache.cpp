@@ -135,4 +135,14 @@ void KvCache::checkLayer(int layer) const {
     throw std::out_of_range("KV cache: layer " + std::to_string(layer) + " does not exist");
 }
 
+const at::Tensor& KvCache::keyStorage(int layer) const {
+  checkLayer(layer);
+  return keys_[static_cast<size_t>(layer)];
+}
+
+const at::Tensor& KvCache::valueStorage(int layer) const {
+  checkLayer(layer);
+  return values_[static_cast<size_t>(layer)];
+}
+
 }  // namespace ll::infer

@@ -57,6 +57,12 @@ class KvCache {
   // slots are consecutive and ascending, a gather otherwise).
   std::pair<at::Tensor, at::Tensor> read(int layer, const std::vector<int>& slots, int64_t length) const;
 
+  // The whole per-layer storage, [slots, maxLength, kvHeads, headDim] (not copies): a static decode
+  // step (CUDA graphs) reads the first Lb positions of every slot as one view and writes with
+  // index_copy_ into the flattened rows, with no host-side bookkeeping inside the step.
+  const at::Tensor& keyStorage(int layer) const;
+  const at::Tensor& valueStorage(int layer) const;
+
  private:
   void checkSlot(int slot) const;
   void checkLayer(int layer) const;

@@ -4,6 +4,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QFuture>
 #include <QHash>
@@ -104,6 +105,36 @@ VisionAnswerStatus classifyVisionAnswer(const VisionAnswer& answer) {
   return s;
 }
 
+QHash<int, PageResult> PipelineRunner::reusableLayouts(const QString& docId, QString* error) const {
+  QHash<int, PageResult> out;
+  const QString sha = store_.sourceSha256(docId);
+  for (const QString& path : reuseReports_) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+      *error = QStringLiteral("cannot read the layout report %1: %2").arg(path, f.errorString());
+      return {};
+    }
+    QJsonParseError parseError;
+    const QJsonDocument json = QJsonDocument::fromJson(f.readAll(), &parseError);
+    if (!json.isObject()) {
+      *error = QStringLiteral("the layout report %1 is not valid JSON (%2)").arg(path, parseError.errorString());
+      return {};
+    }
+    const QJsonObject root = json.object();
+    if (root.value("document").toObject().value("sha256").toString() != sha) continue;  // another file's report
+    for (const auto& v : root.value("pages").toArray()) {
+      PageResult page;
+      QString e;
+      if (!PageResult::fromJson(v.toObject(), &page, &e)) {
+        *error = QStringLiteral("the layout report %1 has a page this version cannot read: %2").arg(path, e);
+        return {};
+      }
+      if (page.status == PageResult::Status::Done) out.insert(page.pageIndex, page);
+    }
+  }
+  return out;
+}
+
 PipelineRunner::PipelineRunner(AnalysisEngine& engine, PipelineConfig config, JobStore& store, RunnerCallbacks callbacks)
     : engine_(engine), config_(std::move(config)), store_(store), callbacks_(std::move(callbacks)) {}
 
@@ -135,6 +166,13 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     return out;
   }
   const QList<int> todo = store_.pagesToProcess(out.docId, selected, kMaxPageAttempts);
+  const QHash<int, PageResult> reused = reusableLayouts(out.docId, &error);
+  if (!error.isEmpty()) {
+    out.error = error;
+    return out;
+  }
+  if (!reuseReports_.isEmpty())
+    log(QStringLiteral("%1: layout of %2 page(s) taken from earlier reports").arg(pdfPath).arg(reused.size()));
   for (int p : selected) {
     if (todo.contains(p)) continue;
     if (store_.isPageDone(out.docId, p)) ++out.pagesSkipped;
@@ -204,16 +242,29 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
       work.append(std::move(w));
     }
     report("layout");
+    // A page whose layout an earlier report recorded at the same render size is not sent to the model.
+    auto reusedLayout = [&](int i) -> const PageResult* {
+      const auto it = reused.constFind(work[i].result.pageIndex);
+      if (it == reused.constEnd() || it->renderWidth != work[i].result.renderWidth ||
+          it->renderHeight != work[i].result.renderHeight)
+        return nullptr;
+      return &it.value();
+    };
     auto runLayout = [&](const QList<int>& which, int maxNewTokens) {
       QList<LayoutJob> jobs;
-      for (int i : which) jobs.append({i, work[i].render->rendered.image, maxNewTokens});
+      QHash<int, LayoutAnswer> byKey;
+      for (int i : which) {
+        if (const PageResult* earlier = reusedLayout(i)) byKey.insert(i, LayoutAnswer{i, earlier->layoutRaw, {}, {}});
+        else jobs.append({i, work[i].render->rendered.image, maxNewTokens});
+      }
+      if (jobs.isEmpty()) return byKey;
       QElapsedTimer t;
       t.start();
       const auto answers = engine_.layout(jobs, cancel);
-      const double share = which.isEmpty() ? 0 : t.elapsed() / 1000.0 / which.size();
-      QHash<int, LayoutAnswer> byKey;
+      const double share = t.elapsed() / 1000.0 / jobs.size();
       for (const auto& a : answers) byKey.insert(a.key, a);
-      for (int i : which) work[i].result.timingsSeconds["layout"] += byKey.value(i).seconds > 0 ? byKey.value(i).seconds : share;
+      for (const auto& job : jobs)
+        work[job.key].result.timingsSeconds["layout"] += byKey.value(job.key).seconds > 0 ? byKey.value(job.key).seconds : share;
       return byKey;
     };
     QList<int> all;
@@ -234,6 +285,10 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
       }
       parsed[i] = layout::parseLayoutOutput(a.raw.toStdString());
       modelSizes.insert(i, a.modelInputSize);
+      if (reusedLayout(i)) {  // as it was: an earlier retry is in its raw text already
+        parsed[i].reason = (parsed[i].reason.empty() ? std::string() : parsed[i].reason + "; ") + "layout taken from an earlier report";
+        continue;
+      }
       if (parsed[i].shouldRetryWithLargerBudget && config_.extra_max_new_tokens > 0) retry.append(i);
     }
     if (!retry.isEmpty()) {

@@ -6,6 +6,8 @@
 // summaries are batched across the pages of a chunk (the reference ran summaries one page at a time).
 // The input is a PDF or a folder of images (page_source.h); crops go to <document>/<crops_dir>/.
 #include <QByteArray>
+#include <QHash>
+#include <QStringList>
 #include <QString>
 #include <functional>
 
@@ -52,11 +54,21 @@ class PipelineRunner {
 
   DocumentOutcome runDocument(const QString& pdfPath, const QByteArray& password, const CancelFlag& cancel);
 
+  // Earlier final_report.json files whose pages' layout is taken instead of running the layout model:
+  // re-reading the crops and re-summarising with another Gemma checkpoint, or after a layout run on
+  // another machine, without paying for layout again. A report applies to the document with its
+  // sha256 only, and a page only when it was rendered at the same size; other pages run the model.
+  void reuseLayoutFrom(QStringList reportPaths) { reuseReports_ = std::move(reportPaths); }
+
  private:
+  // Page index -> the layout model's raw output recorded by a matching report (see reuseLayoutFrom).
+  QHash<int, PageResult> reusableLayouts(const QString& docId, QString* error) const;
+
   AnalysisEngine& engine_;
   PipelineConfig config_;
   JobStore& store_;
   RunnerCallbacks callbacks_;
+  QStringList reuseReports_;
 };
 
 // How a Gemma answer that should be JSON was received (core/layout/vision_answer.h): "ok" when it parses,

@@ -13,7 +13,7 @@
 # budgeted to BENCH_BUDGET_S=540 s; if a LayoutLens stage would not fit what is left, its lengths are scaled
 # down and its time extrapolated from the measured step time (the report says so).
 # Needs .device/ carried: nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages/*.png,
-# tokenizers/qwen3/tokenizer.json, tokenizers/gemma3/tokenizer.json.gz (else a tiny Gemma tokenizer is used).
+# tokenizers/qwen3/tokenizer.json(.gz), tokenizers/gemma3/tokenizer.json.gz (else a tiny Gemma tokenizer is used).
 # BENCH_NO_GEMMA=1 measures the layout stage only.
 # Run from the repository root:  bash tools/gpu/benchmark.sh
 set -uo pipefail
@@ -39,7 +39,9 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (+ uncommitted changes)"
 python3 -c 'import torch, transformers, timm; print("torch", torch.__version__, "transformers", transformers.__version__, "timm", timm.__version__)' \
   || { echo "python3 with torch, transformers and timm is required"; exit 1; }
-for f in .device/reference/dots_ocr/modeling_dots_ocr.py .device/tokenizers/qwen3/tokenizer.json .device/bench_pages/page-1.png; do
+[ -f .device/tokenizers/qwen3/tokenizer.json ] || [ -f .device/tokenizers/qwen3/tokenizer.json.gz ] \
+  || { echo "missing .device/tokenizers/qwen3/tokenizer.json(.gz): carry .device (see the header of this script)"; exit 1; }
+for f in .device/reference/dots_ocr/modeling_dots_ocr.py .device/bench_pages/page-1.png; do
   [ -f "$f" ] || { echo "missing $f: carry .device (see the header of this script)"; exit 1; }
 done
 NOGEMMA=(); GEMMA_ARG=(--gemma "$WORK/gemma")

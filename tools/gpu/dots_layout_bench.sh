@@ -19,4 +19,5 @@ cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLE
   -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/bench_build.log" 2>&1 || { tail -30 "$OUT/bench_build.log"; exit 1; }
 cmake --build "$BUILD" -j "$(nproc)" --target dots_layout_bench >> "$OUT/bench_build.log" 2>&1 \
   || { grep -E "error|FAILED" "$OUT/bench_build.log" | head -30; exit 1; }
+[ -f .device/tokenizers/qwen3/tokenizer.json ] || gunzip -k .device/tokenizers/qwen3/tokenizer.json.gz
 "$BUILD/dots_layout_bench" /tmp/dots_full "$PWD/.device/tokenizers/qwen3/tokenizer.json"

@@ -1,13 +1,17 @@
 // Decode-speed benchmark of the generation engine on a Qwen2 decoder with dots.ocr's text geometry
 // (1536 hidden, 28 layers, 12/2 heads, 8960 MLP, 151936 vocab) and random weights: per-step decode
 // time by batch size, prefill time, and end-to-end continuous-batching throughput. Speed is measured
-// here, never asserted in tests. Usage: qwen2_decode_bench [cuda|cpu] [bfloat16|float32] [layers]
+// here, never asserted in tests. Usage: qwen2_decode_bench [cuda|cpu] [bfloat16|float32] [layers] [graphs]
+// With "graphs" it only compares decode steps with CUDA graphs on and off (lines starting "graphs:").
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "core/infer/cuda_graph.h"
 #include "core/infer/generation/generation_scheduler.h"
 #include "core/models/qwen2/qwen2_causal_lm.h"
 
@@ -15,6 +19,7 @@ using namespace ll::infer;
 using ll::models::qwen2::DecoderOptions;
 using ll::models::qwen2::Qwen2CausalLM;
 using ll::models::qwen2::Qwen2Config;
+using ll::models::qwen2::StaticDecode;
 
 namespace {
 
@@ -53,6 +58,66 @@ std::vector<int64_t> prompt(int64_t n, int64_t seed) {
   return ids;
 }
 
+// The same decode steps three ways: eager (the step as before graphs), the static whole-pool step
+// computed directly (LAYOUTLENS_CUDA_GRAPHS=0 for it), and the static step replayed as CUDA graphs. Each
+// way prefills the batch's slots afresh (ragged ~1k contexts) and feeds the same token schedule, so the
+// logits of every step are comparable; one slot pool of 32 as in dots.ocr layout runs.
+void compareGraphs(Qwen2CausalLM& model) {
+  const int slots = 32;
+  model.reserveSlots(slots, 2048);
+  if (!cudaGraphsWanted(model.device()))
+    std::printf("graphs: not wanted on %s (no CUDA, or LAYOUTLENS_CUDA_GRAPHS=0): the graph column runs the eager step\n",
+                model.device().str().c_str());
+  std::vector<int> all;
+  for (int i = 0; i < slots; ++i) all.push_back(*model.acquireSlot());
+  const int warmup = 3, steps = 20;
+  struct Run {
+    double ms = 0, firstMs = 0;
+    std::vector<at::Tensor> logits;
+  };
+  for (int batch : {1, 8, 18, 32}) {
+    const std::vector<int> ss(all.begin(), all.begin() + batch);
+    auto run = [&](StaticDecode mode, bool graphs) {
+      const char* old = std::getenv("LAYOUTLENS_CUDA_GRAPHS");
+      const std::string saved = old ? old : "";
+      if (!graphs) setenv("LAYOUTLENS_CUDA_GRAPHS", "0", 1);
+      model.setStaticDecode(mode);
+      for (int i = 0; i < batch; ++i) model.prefill(ss[i], PrefillInput{prompt(1000 - (i * 37) % 160, i), {}});
+      Run r;
+      Clock::time_point start = Clock::now();
+      for (int k = 0; k < warmup + steps; ++k) {
+        if (k == warmup) start = Clock::now();
+        std::vector<int64_t> toks;
+        for (int i = 0; i < batch; ++i) toks.push_back((k * 7919 + i * 104729 + 13) % 150000);
+        const auto t = Clock::now();
+        const at::Tensor l = model.decode(ss, toks);
+        l.argmax(1).cpu();  // what the scheduler does with every step (and a sync)
+        if (k == 0) r.firstMs = msSince(t);
+        r.logits.push_back(l);
+      }
+      r.ms = msSince(start) / steps;
+      if (old) setenv("LAYOUTLENS_CUDA_GRAPHS", saved.c_str(), 1);
+      else unsetenv("LAYOUTLENS_CUDA_GRAPHS");
+      return r;
+    };
+    const Run eager = run(StaticDecode::Never, false);
+    const Run direct = run(StaticDecode::Always, false);
+    const Run graph = run(StaticDecode::Auto, true);
+    double dDirect = 0, dGraph = 0, magnitude = 0;
+    for (size_t k = 0; k < eager.logits.size(); ++k) {
+      dDirect = std::max(dDirect, (direct.logits[k] - eager.logits[k]).abs().max().item<double>());
+      dGraph = std::max(dGraph, (graph.logits[k] - eager.logits[k]).abs().max().item<double>());
+      magnitude = std::max(magnitude, eager.logits[k].abs().max().item<double>());
+    }
+    std::printf("graphs: batch %2d eager %.2f ms/step graph %.2f ms/step (%.1fx) max|dlogit| %.2e | static without graphs "
+                "%.2f ms/step max|dlogit| %.2e | max|logit| %.2f, %d+%d steps, %d slots, first graph step %.1f ms\n",
+                batch, eager.ms, graph.ms, eager.ms / graph.ms, dGraph, direct.ms, dDirect, magnitude, warmup, steps, slots,
+                graph.firstMs);
+  }
+  if (model.decodeGraphsFailed()) std::printf("graphs: capture FAILED: %s\n", model.decodeGraphsFailure().c_str());
+  for (int s : all) model.releaseSlot(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,6 +137,12 @@ int main(int argc, char** argv) {
   o.dtype = parseDType(dtype);
   at::manual_seed(0);
   auto model = Qwen2CausalLM::fromWeights(c, randomWeights(c, o), o);
+  if (argc > 4 && std::string(argv[4]) == "graphs") {
+    std::printf("qwen2 decode bench (graphs): %s %s, %lld layers\n", device.c_str(), dtype.c_str(),
+                static_cast<long long>(c.numLayers));
+    compareGraphs(*model);
+    return 0;
+  }
   const int slots = 64;
   const int64_t context = 1024;
   model->reserveSlots(slots, 2048);

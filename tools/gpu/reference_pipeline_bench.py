@@ -400,7 +400,11 @@ def main():
     ap.add_argument("--gemma-tokenizer", default=os.path.join(HERE, "..", "..", ".device", "tokenizers", "gemma3", "tokenizer.json.gz"))
     ap.add_argument("--steps", type=int, default=24, help="decode steps measured per reference probe")
     ap.add_argument("--wait-s", type=float, default=480, help="longest wait for WORKDIR/go")
+    ap.add_argument("--make-only", action="store_true",
+                    help="only write the plan and the checkpoints, then exit (tools/gpu/pipeline_run.sh)")
     a = ap.parse_args()
+    if not os.path.exists(a.qwen_tokenizer) and os.path.exists(a.qwen_tokenizer + ".gz"):
+        a.qwen_tokenizer += ".gz"  # carried compressed: the device takes 64 MiB in all
     os.makedirs(a.workdir, exist_ok=True)
     for marker in ("ready", "go"):
         if os.path.exists(os.path.join(a.workdir, marker)):
@@ -417,6 +421,9 @@ def main():
     gemma, tok_note = (None, None) if a.no_gemma else make_gemma(a, torch)
     result["make_s"] = time.time() - t0
     result["gemma_tokenizer"] = tok_note
+    if a.make_only:
+        log(f"checkpoints written to {a.workdir} in {result['make_s']:.1f} s (--make-only)")
+        return
     open(os.path.join(a.workdir, "ready"), "w").close()
     log("checkpoints ready; waiting for LayoutLens to finish with the GPU")
     t0 = time.time()

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "core/infer/cuda_graph.h"
+
 namespace ll::models::gemma3n {
 namespace {
 
@@ -141,20 +143,24 @@ at::Tensor Gemma3nTextDecoder::forwardAll(const infer::PrefillInput& input, std:
 }
 
 void Gemma3nTextDecoder::reserveSlots(int slots, int64_t maxLength) {
-  cache_.reset();  // free the old pool before allocating the new one
+  dropStaticDecode();  // graphs and static buffers point into the old cache
+  cache_.reset();   // free the old pool before allocating the new one
+  maxLength_ = 0;
   infer::KvCacheGeometry g;
   // Only the non-shared layers own K/V. Sliding layers keep the full length for now (simple and
   // exact); a window-sized ring buffer would cut their memory to `slidingWindow` positions.
   g.layers = config_.text.firstSharedLayer();
   g.slots = slots;
-  g.maxLength = maxLength;
+  g.maxLength = maxLength + 1;  // + the static step's scratch row (text_decoder.h)
   g.kvHeads = config_.text.numKvHeads;
   g.headDim = config_.text.headDim;
+  if (maxLength <= 0) throw std::invalid_argument("Gemma 3n: the slot length must be positive");
   cache_ = std::make_unique<infer::KvCache>(g, options_.dtype, options_.device);
+  maxLength_ = maxLength;
 }
 
 int Gemma3nTextDecoder::slotCount() const { return cache_ ? static_cast<int>(cache_->geometry().slots) : 0; }
-int64_t Gemma3nTextDecoder::maxSequenceLength() const { return cache_ ? cache_->geometry().maxLength : 0; }
+int64_t Gemma3nTextDecoder::maxSequenceLength() const { return cache_ ? maxLength_ : 0; }
 
 std::optional<int> Gemma3nTextDecoder::acquireSlot() {
   if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before acquiring a slot");
@@ -170,13 +176,20 @@ int64_t Gemma3nTextDecoder::cachedLength(int slot) const { return cache_ ? cache
 at::Tensor Gemma3nTextDecoder::prefill(int slot, const infer::PrefillInput& input) {
   if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before prefill");
   const auto T = static_cast<int64_t>(input.tokenIds.size());
-  if (T > cache_->geometry().maxLength)
+  if (T > maxLength_)
     throw std::invalid_argument("Gemma 3n: the prompt (" + std::to_string(T) + " tokens) is longer than a cache slot (" +
-                                std::to_string(cache_->geometry().maxLength) + ")");
+                                std::to_string(maxLength_) + ")");
   cache_->setLength(slot, 0);
   const at::Tensor out = promptLogits(input, cache_.get(), slot, true, nullptr);
   cache_->setLength(slot, T);
   return out[0];
+}
+
+void Gemma3nTextDecoder::truncateSlot(int slot, int64_t length) {
+  if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before truncateSlot");
+  if (length < 0 || length > cache_->length(slot))
+    throw std::invalid_argument("Gemma 3n: truncateSlot can only shorten slot " + std::to_string(slot));
+  cache_->setLength(slot, length);
 }
 
 at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
@@ -184,15 +197,32 @@ at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::
   if (slots.empty() || slots.size() != tokens.size())
     throw std::invalid_argument("Gemma 3n: decode needs one token per slot");
   checkIds(tokens);
-  std::vector<int64_t> lengths, keyLengths;
-  for (int s : slots) {
-    const int64_t len = cache_->length(s);
+  std::vector<int64_t> lengths;
+  std::vector<bool> seen(static_cast<size_t>(slotCount()), false);
+  bool visionToken = false;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const int s = slots[i];
+    const int64_t len = cache_->length(s);  // throws for a slot outside the pool
+    if (seen[static_cast<size_t>(s)]) throw std::invalid_argument("Gemma 3n: slot " + std::to_string(s) + " appears twice in one step");
+    seen[static_cast<size_t>(s)] = true;
     if (len == 0) throw std::invalid_argument("Gemma 3n: slot " + std::to_string(s) + " has no prompt; prefill it first");
-    if (len >= cache_->geometry().maxLength)
+    if (len >= maxLength_)
       throw std::invalid_argument("Gemma 3n: slot " + std::to_string(s) + " is full (" + std::to_string(len) + " tokens)");
     lengths.push_back(len);
-    keyLengths.push_back(len + 1);
+    visionToken = visionToken || config_.isVisionToken(tokens[i]);
   }
+  // The static step embeds text ids only; a (rare) generated vision id takes the eager path.
+  DecodeMode mode = options_.decodeMode;
+  if (mode == DecodeMode::Auto) mode = !graphsFailed_ && infer::cudaGraphsWanted(options_.device) ? DecodeMode::Static : DecodeMode::Eager;
+  if (mode == DecodeMode::Eager || visionToken) return eagerDecode(slots, tokens, lengths);
+  const bool graphs = options_.decodeMode == DecodeMode::Auto;
+  return staticDecode(slots, tokens, lengths, graphs);
+}
+
+at::Tensor Gemma3nTextDecoder::eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                           const std::vector<int64_t>& lengths) {
+  std::vector<int64_t> keyLengths;
+  for (auto len : lengths) keyLengths.push_back(len + 1);
   const at::Tensor e = embedIds(tokens);
   const at::Tensor ple = perLayerInputs(tokens, e);
   const Rope rp = rope(at::tensor(lengths, at::TensorOptions().dtype(at::kLong)).to(options_.device, true));

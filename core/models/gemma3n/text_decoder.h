@@ -6,7 +6,8 @@
 // scale constants to the activation dtype is reproduced so bf16 runs stay bit-close to transformers.
 // Layout differences from transformers only: q/k/v and gate/up weights are fused at load time, K/V
 // live in a slot-pool cache that holds the first F (non-shared) layers only, and the PLE table may
-// stay in host memory (it is only gathered, T rows per step, and is 4-5 GB in bf16).
+// stay in host memory (it is only gathered, T rows per step, and is 4-5 GB in bf16). On CUDA a decode
+// step replays a captured graph of a fixed-shape step over the whole slot pool (text_decoder_graphs.cpp).
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,11 +24,17 @@
 
 namespace ll::models::gemma3n {
 
+// How decode() runs a step. Auto: a CUDA graph per key-length bucket when cudaGraphsWanted(device)
+// (text_decoder_graphs.cpp), else Eager. Static: the graph's fixed-shape step over the whole slot pool,
+// run directly without capture (any device; the tests check it against Eager on the CPU).
+enum class DecodeMode { Auto, Eager, Static };
+
 struct Gemma3nOptions {
   c10::Device device = c10::Device(c10::kCPU);
   c10::ScalarType dtype = c10::ScalarType::Float;
   infer::AttentionImpl attention = infer::AttentionImpl::Sdpa;
   bool perLayerTableOnHost = true;  // PLE table stays in (pinned) host memory when device is CUDA
+  DecodeMode decodeMode = DecodeMode::Auto;
 };
 
 class Gemma3nTextDecoder : public infer::CausalLM {
@@ -42,10 +49,23 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   static std::unique_ptr<Gemma3nTextDecoder> load(const std::string& modelDir, const Gemma3nOptions& options);
   // (name, shape) of every tensor fromWeights needs, in checkpoint naming.
   static std::vector<std::pair<std::string, std::vector<int64_t>>> requiredTensors(const Gemma3nConfig& config);
+  ~Gemma3nTextDecoder() override;
 
   const Gemma3nConfig& config() const { return config_; }
   const Gemma3nOptions& options() const { return options_; }
   void setAttentionImpl(infer::AttentionImpl impl) { options_.attention = impl; }
+  // Switching mode keeps the captured graphs (they stay valid); reserveSlots() drops them.
+  void setDecodeMode(DecodeMode mode) { options_.decodeMode = mode; }
+  // CUDA graphs captured so far (one per key-length bucket), and whether a capture failed, after
+  // which decode() stays eager for the rest of the model's life. For benchmarks and logs.
+  int capturedGraphCount() const;
+  bool graphCaptureFailed() const { return graphsFailed_; }
+  // Forgets the last tokens of a slot: its cached length becomes `length` (<= the current one). The
+  // positions behind it are simply overwritten by later steps. Benchmarks replay steps with it.
+  void truncateSlot(int slot, int64_t length);
+  // The key-length bucket (keys read per slot) of a static step whose longest row has maxKeyLength
+  // keys: powers of two from 256, capped at the slot capacity.
+  static int64_t keyBucket(int64_t maxKeyLength, int64_t maxLength);
 
   // Merged input embeddings [T, D] (spec §2.1): text ids scaled by sqrt(D), vision hard ids through
   // the embed_vision hard path, then the override rows (final soft image tokens) at their positions.
@@ -101,6 +121,8 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   // text_decoder_embed.cpp
   at::Tensor embedIds(const std::vector<int64_t>& ids) const;                                   // [n, D]
   at::Tensor perLayerInputs(const std::vector<int64_t>& ids, const at::Tensor& embeds) const;   // [n, L, P]
+  // The PLE formula on gathered table rows tok [n, L*P] (unscaled): shared by both decode paths.
+  at::Tensor combinePerLayerInputs(const at::Tensor& tok, const at::Tensor& embeds) const;      // [n, L, P]
   at::Tensor altupInit(const at::Tensor& embeds) const;                                         // [N, n, D]
   at::Tensor finalHidden(const at::Tensor& streams) const;                                      // [n, D], after the norm
   at::Tensor logits(const at::Tensor& hidden) const;                                            // float32 [n, vocab]
@@ -121,6 +143,14 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   // text_decoder.cpp
   at::Tensor promptLogits(const infer::PrefillInput& input, infer::KvCache* cache, int slot, bool lastOnly,
                           std::map<std::string, at::Tensor>* debug) const;
+  at::Tensor eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                         const std::vector<int64_t>& lengths);
+  // text_decoder_graphs.cpp: the static step over all slots (inputs in static buffers, see there).
+  struct StaticDecode;
+  at::Tensor staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                          const std::vector<int64_t>& lengths, bool graphs);
+  void staticStep(int64_t keyBucket);
+  void dropStaticDecode();
 
   Gemma3nConfig config_;
   Gemma3nOptions options_;
@@ -133,7 +163,12 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   at::Tensor visionEmbedding_, visionHardNorm_, visionProjection_;
   at::Tensor invFreqFull_, invFreqSliding_;
   std::vector<Layer> layers_;
+  // The cache holds maxLength_ + 1 positions per slot: the last one is a scratch row that the static
+  // step's idle slots write to, so a step never touches another sequence's K/V.
   std::unique_ptr<infer::KvCache> cache_;
+  int64_t maxLength_ = 0;
+  std::unique_ptr<StaticDecode> static_;  // static buffers and captured graphs; reset by reserveSlots()
+  bool graphsFailed_ = false;
 };
 
 }  // namespace ll::models::gemma3n

@@ -72,7 +72,6 @@ at::Tensor Gemma3nTextDecoder::embed(const infer::PrefillInput& input) const {
 
 at::Tensor Gemma3nTextDecoder::perLayerInputs(const std::vector<int64_t>& ids, const at::Tensor& embeds) const {
   const Gemma3nTextConfig& c = config_.text;
-  const int64_t n = embeds.size(0), L = c.numLayers, P = c.hiddenSizePerLayerInput;
   std::vector<int64_t> rows(ids);
   for (auto& t : rows)
     if (t < 0 || t >= c.vocabSizePerLayerInput) t = 0;  // image/audio positions use the pad row
@@ -85,10 +84,16 @@ at::Tensor Gemma3nTextDecoder::perLayerInputs(const std::vector<int64_t>& ids, c
   } else {
     tok = at::embedding(pleTable_, idTensor(rows, options_.device));
   }
-  tok = (tok * pleTableScale_).view({n, L, P});
+  return combinePerLayerInputs(tok, embeds);
+}
+
+at::Tensor Gemma3nTextDecoder::combinePerLayerInputs(const at::Tensor& tok, const at::Tensor& embeds) const {
+  const Gemma3nTextConfig& c = config_.text;
+  const int64_t n = embeds.size(0), L = c.numLayers, P = c.hiddenSizePerLayerInput;
+  const at::Tensor rows = (tok * pleTableScale_).view({n, L, P});
   at::Tensor proj = (at::linear(embeds, pleProjection_) * pleProjectionScale_).view({n, L, P});
   proj = rmsNorm(proj, pleProjectionNorm_);
-  return (proj + tok) * pleInputScale_;
+  return (proj + rows) * pleInputScale_;
 }
 
 at::Tensor Gemma3nTextDecoder::altupInit(const at::Tensor& embeds) const {

@@ -52,9 +52,6 @@ class WeightTaker {
 
 }  // namespace
 
-Gemma3nTextDecoder::Gemma3nTextDecoder(const Gemma3nConfig& config, const Gemma3nOptions& options)
-    : config_(config), options_(options) {}
-
 std::vector<std::pair<std::string, std::vector<int64_t>>> Gemma3nTextDecoder::requiredTensors(const Gemma3nConfig& config) {
   const Gemma3nTextConfig& c = config.text;
   const int64_t D = c.hiddenSize, L = c.numLayers, P = c.hiddenSizePerLayerInput, N = c.altupNumInputs, d = c.headDim;

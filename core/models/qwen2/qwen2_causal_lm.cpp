@@ -1,5 +1,6 @@
 // Qwen2 decoder forward passes: a prompt pass (prefill, also the cache-free reference) and a batched
-// one-token decode step over cache slots of different lengths. Numerics follow transformers:
+// one-token decode step over cache slots of different lengths, eager or static (the whole slot pool with
+// fixed shapes, replayed as CUDA graphs: qwen2_decode_graphs.h). Numerics follow transformers:
 // RMSNorm in float32 then cast, RoPE tables in float32 then cast, softmax in float32.
 #include "core/models/qwen2/qwen2_causal_lm.h"
 
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "core/infer/checkpoint.h"
+#include "core/infer/cuda_graph.h"
 
 namespace ll::models::qwen2 {
 namespace {
@@ -181,18 +183,21 @@ at::Tensor Qwen2CausalLM::forwardAll(const infer::PrefillInput& input) const {
 }
 
 void Qwen2CausalLM::reserveSlots(int slots, int64_t maxLength) {
-  cache_.reset();  // free the old pool before allocating the new one
+  static_.reset();  // its graphs hold the old cache's addresses
+  cache_.reset();   // free the old pool before allocating the new one
+  maxLength_ = 0;
   infer::KvCacheGeometry g;
   g.layers = config_.numLayers;
   g.slots = slots;
-  g.maxLength = maxLength;
+  g.maxLength = maxLength + 1;  // + the scratch row that slots outside a static step write to
   g.kvHeads = config_.numKvHeads;
   g.headDim = config_.headDim;
   cache_ = std::make_unique<infer::KvCache>(g, options_.dtype, options_.device);
+  maxLength_ = maxLength;
 }
 
 int Qwen2CausalLM::slotCount() const { return cache_ ? static_cast<int>(cache_->geometry().slots) : 0; }
-int64_t Qwen2CausalLM::maxSequenceLength() const { return cache_ ? cache_->geometry().maxLength : 0; }
+int64_t Qwen2CausalLM::maxSequenceLength() const { return cache_ ? maxLength_ : 0; }
 
 std::optional<int> Qwen2CausalLM::acquireSlot() {
   if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before acquiring a slot");
@@ -207,7 +212,7 @@ int64_t Qwen2CausalLM::cachedLength(int slot) const { return cache_ ? cache_->le
 
 at::Tensor Qwen2CausalLM::prefill(int slot, const infer::PrefillInput& input) {
   if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before prefill");
-  if (static_cast<int64_t>(input.tokenIds.size()) > cache_->geometry().maxLength)
+  if (static_cast<int64_t>(input.tokenIds.size()) > maxLength_)
     throw std::invalid_argument("Qwen2: the prompt is longer than a cache slot");
   cache_->setLength(slot, 0);
   const at::Tensor h = promptHidden(input, cache_.get(), slot);
@@ -217,12 +222,33 @@ at::Tensor Qwen2CausalLM::prefill(int slot, const infer::PrefillInput& input) {
 
 at::Tensor Qwen2CausalLM::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
   if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before decode");
+  return staticDecodeWanted() ? staticDecode(slots, tokens) : eagerDecode(slots, tokens);
+}
+
+bool Qwen2CausalLM::staticDecodeWanted() const {
+  switch (options_.staticDecode) {
+    case StaticDecode::Never:
+      return false;
+    case StaticDecode::Always:
+      return true;
+    case StaticDecode::Auto:
+      break;
+  }
+  return infer::cudaGraphsWanted(options_.device) && !(static_ && static_->graphsFailed());
+}
+
+at::Tensor Qwen2CausalLM::eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
   if (slots.empty() || slots.size() != tokens.size())
     throw std::invalid_argument("Qwen2: decode needs one token per slot");
   const auto B = static_cast<int64_t>(slots.size());
   std::vector<int64_t> lengths;
   lengths.reserve(slots.size());
-  for (int s : slots) lengths.push_back(cache_->length(s));
+  for (int s : slots) {
+    lengths.push_back(cache_->length(s));
+    // The cache has a scratch row past maxLength_, so its own check would let a full slot through.
+    if (lengths.back() >= maxLength_)
+      throw std::out_of_range("KV cache: slot " + std::to_string(s) + " is full (" + std::to_string(maxLength_) + " tokens)");
+  }
   const int64_t maxLen = *std::max_element(lengths.begin(), lengths.end()) + 1;
   std::vector<int64_t> keyLengths;
   const bool ragged = std::any_of(lengths.begin(), lengths.end(), [&](int64_t l) { return l + 1 != maxLen; });
@@ -250,6 +276,50 @@ at::Tensor Qwen2CausalLM::decode(const std::vector<int>& slots, const std::vecto
   const at::Tensor out = logits(h);
   for (size_t i = 0; i < slots.size(); ++i) cache_->setLength(slots[i], lengths[i] + 1);
   return out;
+}
+
+at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
+  const int64_t S = cache_->geometry().slots;
+  std::vector<int64_t> lengths(static_cast<size_t>(S));
+  for (int64_t i = 0; i < S; ++i) lengths[i] = cache_->length(static_cast<int>(i));
+  // Everything that can be wrong with the batch is found here, before any device work.
+  const StaticStepPlan plan =
+      planStaticStep(slots, tokens, lengths, maxLength_, config_.vocabSize, options_.staticDecodeMinBucket);
+  if (!static_) static_ = std::make_unique<StaticDecodeStep>(options_.device, S);
+  const at::Tensor order = static_->load(plan, slots);
+  const int64_t bucket = plan.bucket;
+  const at::Tensor all = static_->run(bucket, infer::cudaGraphsWanted(options_.device),
+                                      [this, bucket] { return staticStepLogits(bucket); });
+  // A copy: the static output is overwritten by the next step.
+  const at::Tensor out = all.index_select(0, order);
+  for (int s : slots) cache_->setLength(s, lengths[static_cast<size_t>(s)] + 1);
+  return out;
+}
+
+// Shapes depend only on S and the bucket, inputs come only from static_'s device buffers, and nothing is
+// read back to the host: the requirements of a CUDA graph capture.
+at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
+  const int64_t S = cache_->geometry().slots, d = config_.headDim, hq = config_.numHeads;
+  const auto [cos, sin] = rope(static_->positions());  // the eager step's ops, so bf16 rounding matches
+  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [S, 1, D]
+  const at::Tensor rows = static_->rows(), keyLengths = static_->keyLengths();
+  at::Tensor h = at::embedding(embed_, static_->tokens());  // [S, hidden]
+  infer::AttentionOptions ao;
+  ao.impl = options_.attention;
+  ao.causal = true;
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    const Layer& layer = layers_[li];
+    const int layerIndex = static_cast<int>(li);
+    const auto [q, k, v] = rotatedQkv(layer, h, c, s);
+    cache_->writeStep(layerIndex, rows, k, v);
+    // [S, kvHeads, bucket, D] views of every slot's first `bucket` positions: no gather.
+    const at::Tensor keys = cache_->keyStorage(layerIndex).narrow(1, 0, bucket).transpose(1, 2);
+    const at::Tensor values = cache_->valueStorage(layerIndex).narrow(1, 0, bucket).transpose(1, 2);
+    const at::Tensor attn = infer::decodeAttention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [S, hq, 1, d]
+    h = h + at::linear(attn.reshape({S, hq * d}), layer.oWeight);
+    h = h + mlp(layer, rmsNorm(h, layer.postNorm));
+  }
+  return logits(h);
 }
 
 }  // namespace ll::models::qwen2

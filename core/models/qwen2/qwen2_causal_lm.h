@@ -17,13 +17,23 @@
 #include "core/infer/causal_lm.h"
 #include "core/infer/kv_cache.h"
 #include "core/models/qwen2/qwen2_config.h"
+#include "core/models/qwen2/qwen2_decode_graphs.h"
 
 namespace ll::models::qwen2 {
+
+// How decode() runs a step (qwen2_decode_graphs.h). Auto: the static whole-pool step replayed as CUDA
+// graphs where infer::cudaGraphsWanted(device), the eager step elsewhere and after a failed capture.
+// Always: the static step everywhere, through graphs where wanted, computed directly otherwise (how the
+// CPU tests check it against the eager step). Never: the eager step.
+enum class StaticDecode { Auto, Always, Never };
 
 struct DecoderOptions {
   c10::Device device = c10::Device(c10::kCPU);
   c10::ScalarType dtype = c10::ScalarType::Float;
   infer::AttentionImpl attention = infer::AttentionImpl::Sdpa;
+  StaticDecode staticDecode = StaticDecode::Auto;
+  // Smallest key-length bucket of the static step (buckets double from here up to the slot length).
+  int64_t staticDecodeMinBucket = 256;
 };
 
 class Qwen2CausalLM : public infer::CausalLM {
@@ -41,6 +51,10 @@ class Qwen2CausalLM : public infer::CausalLM {
   const Qwen2Config& config() const { return config_; }
   const DecoderOptions& options() const { return options_; }
   void setAttentionImpl(infer::AttentionImpl impl) { options_.attention = impl; }
+  void setStaticDecode(StaticDecode mode) { options_.staticDecode = mode; }
+  // Whether a graph capture failed (decode() then runs without graphs for the model's life) and why.
+  bool decodeGraphsFailed() const { return static_ && static_->graphsFailed(); }
+  std::string decodeGraphsFailure() const { return static_ ? static_->failure() : std::string(); }
 
   // Token embeddings [ids.size(), hidden] (dots.ocr splices image features into these).
   at::Tensor embedTokens(const std::vector<int64_t>& ids) const;
@@ -81,12 +95,19 @@ class Qwen2CausalLM : public infer::CausalLM {
                                                             const at::Tensor& sin) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
   at::Tensor logits(const at::Tensor& hidden) const;
+  bool staticDecodeWanted() const;
+  at::Tensor eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
+  at::Tensor staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
+  // The static step's body: float32 logits [S, vocab] from static_'s inputs, keys [0, bucket) of every slot.
+  at::Tensor staticStepLogits(int64_t bucket);
 
   Qwen2Config config_;
   DecoderOptions options_;
   at::Tensor embed_, finalNorm_, lmHead_, invFreq_;
   std::vector<Layer> layers_;
-  std::unique_ptr<infer::KvCache> cache_;
+  std::unique_ptr<infer::KvCache> cache_;  // maxLength_ + 1 rows per slot: the last is the static step's scratch row
+  int64_t maxLength_ = 0;
+  std::unique_ptr<StaticDecodeStep> static_;  // built on the first static step, dropped with the cache
 };
 
 }  // namespace ll::models::qwen2

@@ -511,6 +511,97 @@ class PipelineRunnerTest : public QObject {
     QVERIFY(empty.error.contains("has no images"));
   }
 
+  // --reuse-layout: a second job takes every page's layout from the first job's report (same file, same
+  // render size) and never asks the layout model; crops, OCR and summaries run again from those boxes.
+  // A report of another file is ignored, and a page rendered at another size goes to the model.
+  void reusesLayoutFromAnEarlierReport() {
+    QTemporaryDir tmp;
+    const QString pdf = makePdf(tmp.filePath("drawing.pdf"));
+    const QString other = makePdf(tmp.filePath("other.pdf"));
+    {
+      QFile f(other);  // a different file (sha256) with the same pages: a comment after %%EOF
+      QVERIFY(f.open(QIODevice::Append));
+      f.write("\n% another file\n");
+    }
+    QString error;
+    QString firstReport;
+    {
+      auto store = JobStore::open(tmp.filePath("job1"), &error);
+      FakeEngine engine;
+      const DocumentOutcome out = PipelineRunner(engine, smallConfig(), *store).runDocument(pdf, {}, makeCancelFlag());
+      QCOMPARE(out.pagesDone, kPages);
+      firstReport = out.reportPath;
+    }
+    // The report as it would come from another machine: page 2 (0-based) edited to hold two pictures.
+    QJsonObject report = readJson(firstReport);
+    QJsonArray pages = report.value("pages").toArray();
+    QJsonObject page2 = pages[2].toObject();
+    QJsonObject layout = page2.value("layout").toObject();
+    layout.insert("raw", QStringLiteral("[{\"bbox\":[100,50,160,110],\"category\":\"Picture\"},"
+                                        "{\"bbox\":[10,10,50,40],\"category\":\"Picture\"}]"));
+    page2.insert("layout", layout);
+    pages[2] = page2;
+    // Page 1's render size in the report differs: that page must go to the model.
+    QJsonObject page1 = pages[1].toObject();
+    QJsonObject render = page1.value("render").toObject();
+    render.insert("width", 999);
+    page1.insert("render", render);
+    pages[1] = page1;
+    report.insert("pages", pages);
+    const QString edited = tmp.filePath("edited_report.json");
+    {
+      QFile f(edited);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(QJsonDocument(report).toJson());
+    }
+
+    auto store = JobStore::open(tmp.filePath("job2"), &error);
+    QVERIFY2(store, qPrintable(error));
+    FakeEngine engine;
+    PipelineRunner runner(engine, smallConfig(), *store);
+    runner.reuseLayoutFrom({edited});
+    const DocumentOutcome out = runner.runDocument(pdf, {}, makeCancelFlag());
+    QVERIFY2(out.error.isEmpty(), qPrintable(out.error));
+    QCOMPARE(out.pagesDone, kPages);
+    QCOMPARE(engine.layoutPages, (QList<int>{1}));  // only the page whose render size differs
+    const auto p2 = store->loadPage(out.docId, 2);
+    QVERIFY(p2.has_value());
+    QCOMPARE(p2->pictures.size(), 2);  // the edited layout, not the model's
+    // A report does not record the model's input size, so reused boxes map through dots.ocr's own
+    // smart_resize of the page (200x150 -> 196x140), as the real engine's answers do: x' = int(x / (196/200)).
+    QCOMPARE(p2->pictures[1].paddedBboxPx, QRectF(QPointF(0, 0), QPointF(51 + 12, 42 + 12)));  // padded, clamped
+    QVERIFY(p2->layoutParseReason.contains("layout taken from an earlier report"));
+    QCOMPARE(engine.ocrPages.count(2), 1);  // the second crop is white page background: pageOf() gives 5
+    const auto p0 = store->loadPage(out.docId, 0);
+    QCOMPARE(p0->pictures.size(), 1);
+    // [100,50,160,110] in model pixels -> (102,53)-(163,117) on the page, padded 12 -> 85x88, upscaled 2x.
+    QCOMPARE(p0->pictures[0].ocrText, QStringLiteral("{\"text\":\"red 40\",\"size\":\"170x176\"}"));
+    QVERIFY(!p0->timingsSeconds.contains("layout"));  // no model time was spent on it
+    QVERIFY(QFileInfo::exists(store->documentDir(out.docId) + "/" + p2->pictures[1].cropFile));
+
+    // Another file's report changes nothing: every page of that file goes to the model.
+    FakeEngine otherEngine;
+    PipelineRunner otherRunner(otherEngine, smallConfig(), *store);
+    otherRunner.reuseLayoutFrom({edited});
+    QCOMPARE(otherRunner.runDocument(other, {}, makeCancelFlag()).pagesDone, kPages);
+    QCOMPARE(otherEngine.layoutPagesSeen, kPages);
+
+    // A report that is not JSON stops the document with a message naming it, before any work.
+    const QString broken = tmp.filePath("broken.json");
+    {
+      QFile f(broken);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("{ not json");
+    }
+    auto store3 = JobStore::open(tmp.filePath("job3"), &error);
+    FakeEngine idle;
+    PipelineRunner brokenRunner(idle, smallConfig(), *store3);
+    brokenRunner.reuseLayoutFrom({broken});
+    const DocumentOutcome failed = brokenRunner.runDocument(pdf, {}, makeCancelFlag());
+    QVERIFY(failed.error.contains("broken.json"));
+    QCOMPARE(idle.layoutCalls + idle.visionCalls, 0);
+  }
+
   void classifiesVisionAnswers() {
     QCOMPARE(classifyVisionAnswer({0, "{\"a\":1}", {}}).status, QString("ok"));
     const auto fenced = classifyVisionAnswer({0, "```json\n{\"a\":1}\n```", {}});

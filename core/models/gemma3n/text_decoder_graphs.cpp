@@ -1,0 +1,178 @@
+// The static decode step of the Gemma 3n decoder and its CUDA graphs. A batched decode step is ~40
+// small kernels per layer (AltUp, LAuReL, PLE) and was CPU launch-bound on an H200 (52-78 ms/step,
+// flat from batch 1 to 32), so the whole step is captured once per key-length bucket and replayed.
+//
+// A graph fixes shapes and addresses, so the step always runs over the WHOLE slot pool (S rows) and
+// reads its per-step inputs from static device buffers: token, RoPE position, cache write row, key
+// length and PLE table row per slot, plus the order of the requested rows for the output. Slots not in
+// the step still run (nearly free while launch-bound) as token 0 at position 0 with one key, writing
+// their K/V to the slot's scratch row (position maxLength, never read), so they change nothing. Keys
+// are a view of every slot's first Lb cache positions; the mask built from the key-length buffer does
+// the rest (decodeAttention), sliding window included. Nothing inside the step reads the host.
+#include "core/models/gemma3n/text_decoder.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+
+#include "core/infer/cuda_graph.h"
+
+namespace ll::models::gemma3n {
+
+// Rows of StaticDecode::inputs.
+enum StaticInput : int64_t { kToken, kPosition, kWriteRow, kKeyLength, kPleRow, kOrder, kInputRows };
+
+struct Gemma3nTextDecoder::StaticDecode {
+  at::Tensor inputs;  // int64 [kInputRows, S] on the device
+  at::Tensor ple;     // [S, L*P] gathered PLE table rows, when the table stays on the host
+  at::Tensor logits;  // float32 [S, vocab]: what every step (graph or not) writes
+  // Declared after the buffers: graphs go first, then their pool.
+  std::unique_ptr<infer::CudaGraphPool> pool;
+  std::map<int64_t, std::unique_ptr<infer::CapturedGraph>> graphs;  // by key bucket
+};
+
+namespace {
+
+// Attention of the static step: K/V rows are written with one index_copy_ per layer at the rows from
+// the input buffer; keys are the first Lb positions of every slot (a view, no gather).
+class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
+ public:
+  StaticAttention(const Gemma3nTextConfig& config, infer::KvCache& cache, at::Tensor writeRows, at::Tensor keyLengths,
+                  int64_t keyBucket, std::function<infer::AttentionOptions(int64_t)> options)
+      : config_(config),
+        cache_(cache),
+        writeRows_(std::move(writeRows)),
+        keyLengths_(std::move(keyLengths)),
+        bucket_(keyBucket),
+        options_(std::move(options)) {}
+
+  at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
+    const auto& g = cache_.geometry();
+    const int64_t rows = g.slots * g.maxLength;
+    if (k.defined()) {
+      cache_.keyStorage(static_cast<int>(layer)).view({rows, g.kvHeads, g.headDim}).index_copy_(0, writeRows_, k);
+      cache_.valueStorage(static_cast<int>(layer)).view({rows, g.kvHeads, g.headDim}).index_copy_(0, writeRows_, v);
+    }
+    const int producer = static_cast<int>(config_.kvProducerFor(layer));
+    const at::Tensor keys = cache_.keyStorage(producer).narrow(1, 0, bucket_).transpose(1, 2);
+    const at::Tensor values = cache_.valueStorage(producer).narrow(1, 0, bucket_).transpose(1, 2);
+    return infer::decodeAttention(q.unsqueeze(2), keys, values, options_(layer), keyLengths_).reshape({q.size(0), -1});
+  }
+
+ private:
+  const Gemma3nTextConfig& config_;
+  infer::KvCache& cache_;
+  at::Tensor writeRows_, keyLengths_;
+  int64_t bucket_;
+  std::function<infer::AttentionOptions(int64_t)> options_;
+};
+
+}  // namespace
+
+// Here rather than next to fromWeights: constructor and destructor need StaticDecode complete.
+Gemma3nTextDecoder::Gemma3nTextDecoder(const Gemma3nConfig& config, const Gemma3nOptions& options)
+    : config_(config), options_(options) {}
+
+Gemma3nTextDecoder::~Gemma3nTextDecoder() = default;
+
+void Gemma3nTextDecoder::dropStaticDecode() { static_.reset(); }
+
+int Gemma3nTextDecoder::capturedGraphCount() const { return static_ ? static_cast<int>(static_->graphs.size()) : 0; }
+
+int64_t Gemma3nTextDecoder::keyBucket(int64_t maxKeyLength, int64_t maxLength) {
+  int64_t b = 256;
+  while (b < maxKeyLength) b *= 2;
+  return std::min(b, maxLength);
+}
+
+// The captured body: device work only, shapes from S and the bucket alone.
+void Gemma3nTextDecoder::staticStep(int64_t bucket) {
+  StaticDecode& st = *static_;
+  const at::Tensor tokens = st.inputs[kToken];
+  const at::Tensor e = at::embedding(embed_, tokens) * embedScale_;
+  const at::Tensor tok = pleOnHost_ ? st.ple : at::embedding(pleTable_, st.inputs[kPleRow]);
+  const at::Tensor ple = combinePerLayerInputs(tok, e);
+  const Rope rp = rope(st.inputs[kPosition]);
+  StaticAttention attention(config_.text, *cache_, st.inputs[kWriteRow], st.inputs[kKeyLength], bucket,
+                            [this](int64_t l) { return attentionOptions(l); });
+  const at::Tensor streams = runLayers(altupInit(e), ple, rp, attention, nullptr);
+  st.logits.copy_(logits(finalHidden(streams)));
+}
+
+at::Tensor Gemma3nTextDecoder::staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                            const std::vector<int64_t>& lengths, bool graphs) {
+  const Gemma3nTextConfig& c = config_.text;
+  const int64_t S = slotCount(), stride = cache_->geometry().maxLength, n = static_cast<int64_t>(slots.size());
+  const bool cuda = options_.device.is_cuda();
+  if (!static_) {
+    auto st = std::make_unique<StaticDecode>();
+    const auto dev = at::TensorOptions().device(options_.device);
+    st->inputs = at::zeros({kInputRows, S}, dev.dtype(at::kLong));
+    if (pleOnHost_) st->ple = at::zeros({S, pleTable_.size(1)}, dev.dtype(options_.dtype));
+    st->logits = at::zeros({S, c.vocabSize}, dev.dtype(at::kFloat));
+    static_ = std::move(st);
+  }
+  StaticDecode& st = *static_;
+
+  // All inputs in one pinned host tensor and one asynchronous copy; idle slots as described above.
+  at::Tensor host = at::empty({kInputRows, S}, at::TensorOptions().dtype(at::kLong).pinned_memory(cuda));
+  auto in = host.accessor<int64_t, 2>();
+  for (int64_t s = 0; s < S; ++s) {
+    in[kToken][s] = 0;
+    in[kPosition][s] = 0;
+    in[kWriteRow][s] = s * stride + maxLength_;
+    in[kKeyLength][s] = 1;
+    in[kPleRow][s] = 0;
+    in[kOrder][s] = 0;
+  }
+  int64_t maxKey = 1;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t s = slots[static_cast<size_t>(i)], t = tokens[static_cast<size_t>(i)], len = lengths[static_cast<size_t>(i)];
+    in[kToken][s] = t;
+    in[kPosition][s] = len;
+    in[kWriteRow][s] = s * stride + len;
+    in[kKeyLength][s] = len + 1;
+    in[kPleRow][s] = t < c.vocabSizePerLayerInput ? t : 0;  // audio ids use the pad row, as perLayerInputs
+    in[kOrder][i] = s;
+    maxKey = std::max(maxKey, len + 1);
+  }
+  st.inputs.copy_(host, /*non_blocking=*/cuda);
+  if (pleOnHost_) {
+    // The table is in host memory: gather the S rows there, then one copy into the static buffer.
+    at::Tensor staging = at::empty({S, pleTable_.size(1)}, pleTable_.options().pinned_memory(pleTable_.is_pinned()));
+    at::index_select_out(staging, pleTable_, 0, host[kPleRow]);
+    st.ple.copy_(staging, /*non_blocking=*/true);
+  }
+
+  const int64_t bucket = keyBucket(maxKey, maxLength_);
+  if (graphs) {
+    auto it = st.graphs.find(bucket);
+    if (it == st.graphs.end()) {
+      try {
+        if (!st.pool) st.pool = std::make_unique<infer::CudaGraphPool>();
+        auto graph = infer::CapturedGraph::capture(options_.device, *st.pool, [this, bucket] { staticStep(bucket); });
+        it = st.graphs.emplace(bucket, std::move(graph)).first;
+      } catch (const std::exception& e) {
+        // Warm-up runs may have written this step's K/V rows; the eager step rewrites the same rows.
+        std::cerr << "Gemma 3n: CUDA graph capture failed, decoding without graphs from now on: " << e.what() << std::endl;
+        graphsFailed_ = true;
+        static_.reset();
+        return eagerDecode(slots, tokens, lengths);
+      }
+    }
+    it->second->replay();
+  } else {
+    staticStep(bucket);
+  }
+  // A copy: the static logits are overwritten by the next step.
+  const at::Tensor out = st.logits.index_select(0, st.inputs[kOrder].narrow(0, 0, n));
+  for (int64_t i = 0; i < n; ++i)
+    cache_->setLength(slots[static_cast<size_t>(i)], lengths[static_cast<size_t>(i)] + 1);
+  return out;
+}
+
+}  // namespace ll::models::gemma3n
