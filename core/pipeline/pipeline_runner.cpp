@@ -293,8 +293,10 @@ DocumentOutcome PipelineRunner::runDocument(const QString& pdfPath, const QByteA
     }
     if (!retry.isEmpty()) {
       log(QStringLiteral("%1 page(s) gave unreadable layout output; retrying with %2 more tokens").arg(retry.size()).arg(config_.extra_max_new_tokens));
+      layoutClock.restart();
       const auto retried = runLayout(retry, config_.base_max_new_tokens + config_.extra_max_new_tokens);
       if (isCancelled(cancel)) break;
+      log(QStringLiteral("layout retry: %1 page(s) in %2 s").arg(retry.size()).arg(layoutClock.elapsed() / 1000.0, 0, 'f', 2));
       for (int i : retry) {
         const LayoutAnswer a = retried.value(i);
         if (!a.error.isEmpty() || a.raw.isEmpty()) continue;  // keep the first answer

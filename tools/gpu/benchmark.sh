@@ -62,7 +62,7 @@ cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLE
   -DCMAKE_PREFIX_PATH="$PREFIX" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
   -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
   -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$EXTRAS/build.log" 2>&1 \
-  && cmake --build "$BUILD" -j "$(nproc)" --target layoutlens_bench >> "$EXTRAS/build.log" 2>&1 \
+  && cmake --build "$BUILD" -j "$(nproc)" --target layoutlens_bench gemma3n_decode_bench >> "$EXTRAS/build.log" 2>&1 \
   || { built=0; echo "build FAILED:"; grep -E "error|FAILED" "$EXTRAS/build.log" | head -30; }
 echo "== [$(elapsed) s] build done (ok=$built)"
 
@@ -71,6 +71,14 @@ while [ ! -f "$WORK/ready" ] && kill -0 "$REF" 2>/dev/null; do sleep 1; done
 echo "== [$(elapsed) s] checkpoints ready"
 grep -E "plan:|dots.ocr:|Gemma 3n E4B:" "$EXTRAS/reference.log"
 
+if [ "${BENCH_GRAPH_CHECK:-0}" = 1 ] && (( built == 1 )) && [ -f "$WORK/ready" ] && [ -z "${NOGEMMA[*]}" ]; then
+  # The graphed decode step against the eager one on the benchmark's own E4B checkpoint (tame init), in
+  # float32 (must agree to rounding) and bfloat16.
+  echo "== [$(elapsed) s] Gemma 3n E4B: static/graphed vs eager decode steps"
+  for d in float32 bfloat16; do
+    timeout 120 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 4 8 cuda $d 2>&1 | grep -E "^(graphs|static):|rror" | sed "s/^/$d /"
+  done
+fi
 left=$(( BUDGET - $(elapsed) - REF_RESERVE ))
 ours_budget=$left
 (( NGPU >= 2 )) && ours_budget=$(( left * 55 / 100 ))

@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
       const std::vector<int> slots(order.begin(), order.begin() + batch);
       const Run eager = measure(*model, DecodeMode::Eager, slots, steps);
       const Run still = measure(*model, DecodeMode::Static, slots, steps);
-      std::printf("static: batch %d static %.1f ms/step max|dlogit| %.1e\n", batch, still.msPerStep,
-                  (still.lastLogits - eager.lastLogits).abs().max().item<double>());
+      std::printf("static: batch %d static %.1f ms/step max|dlogit| %.1e (max|logit| %.2f)\n", batch, still.msPerStep,
+                  (still.lastLogits - eager.lastLogits).abs().max().item<double>(),
+                  eager.lastLogits.abs().max().item<double>());
       if (!ll::infer::cudaGraphsWanted(o.device)) {
         std::printf("graphs: batch %d eager %.1f ms/step graph off (not compiled, not CUDA, or LAYOUTLENS_CUDA_GRAPHS=0)\n",
                     batch, eager.msPerStep);

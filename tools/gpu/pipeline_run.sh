@@ -73,6 +73,7 @@ wait "$MAKE" || { echo "checkpoints FAILED:"; tail -20 "$OUT/checkpoints.log"; e
 grep -E "dots.ocr:|Gemma 3n E4B:" "$OUT/checkpoints.log"
 (( built == 1 )) || exit 1
 
+if [ "${PIPELINE_CHECKS:-1}" = 1 ]; then
 echo "== [$(elapsed) s] decoder tests on CUDA (graphs on by default there)"
 for t in "${GRAPH_TESTS[@]}"; do
   for d in float32 bfloat16; do
@@ -85,6 +86,11 @@ tar -czf "$OUT/decoder_tests.tar.gz" -C "$OUT" $(cd "$OUT" && ls test_core_model
 echo "== [$(elapsed) s] CUDA graphs vs eager decode steps (full-size models)"
 timeout 150 "$BUILD/qwen2_decode_bench" cuda bfloat16 28 graphs 2>&1 | grep -E "graphs:|rror" || echo "qwen2 graph bench FAILED"
 timeout 150 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 16 32 2>&1 | grep -E "graphs:|static:|rror" || echo "gemma graph bench FAILED"
+fi
+# bf16 static vs eager logits of the random E4B differ by up to ~13 (rounding order, amplified over 35
+# layers); in float32 the same comparison shows whether the paths compute the same function.
+echo "== [$(elapsed) s] Gemma 3n E4B static vs eager decode in float32"
+timeout 120 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 4 8 cuda float32 2>&1 | grep -E "graphs:|static:|rror" || echo "gemma float32 check FAILED"
 
 COMMON=(--dots-model "$WORK/dots" --gemma-model "$WORK/gemma" --base-max-new-tokens 1500 --extra-max-new-tokens 500
         --attn-impl sdpa --torch-dtype bfloat16 --device-map cuda --verbose)
@@ -111,25 +117,6 @@ PY
 echo "exit $?"; grep -vE "^\s" "$OUT/run2.log" | tail -25; grep -E "Maximum resident" "$OUT/run2.log"
 REPORT2=$(ls "$WORK"/job2/*/final_report.json | head -1)
 
-if (( $(elapsed) > 470 )); then echo "== [$(elapsed) s] run 3 (kill -9 and resume) skipped: no time left"; else
-echo "== [$(elapsed) s] run 3: kill -9 during the run, then resume"
-"$CLI" run "${COMMON[@]}" --reports-dir "$WORK/job3" --reuse-layout "$WORK/layout3.json" --batch-size 4 "$PDF" > /dev/null 2> "$OUT/run3a.log" &
-victim=$!
-doc3=""
-for _ in $(seq 1 240); do  # until the first pages are on disk
-  sleep 0.5
-  n=$(ls "$WORK"/job3/*/pages/page_*.json 2>/dev/null | wc -l)
-  (( n >= 4 )) && break
-done
-kill -9 "$victim" 2>/dev/null; wait "$victim" 2>/dev/null
-before=$(ls "$WORK"/job3/*/pages/page_*.json 2>/dev/null | wc -l)
-sha_before=$(cat "$WORK"/job3/*/pages/page_0001.json 2>/dev/null | sha256sum | cut -c1-16)
-echo "killed with $before page(s) on disk"
-"$CLI" run "${COMMON[@]}" --reports-dir "$WORK/job3" --reuse-layout "$WORK/layout3.json" --batch-size 4 "$PDF" > "$OUT/run3.json" 2> "$OUT/run3b.log"
-echo "resume exit $?; page 1 unchanged: $([ "$sha_before" = "$(sha256sum < "$WORK"/job3/*/pages/page_0001.json | cut -c1-16)" ] && echo yes || echo NO)"
-grep -E "already done|skipped" "$OUT/run3b.log" | head -3
-fi
-
 echo "== [$(elapsed) s] summary"
 python3 - "$REPORT1" "$REPORT2" "$OUT/pipeline_run_summary.json" "$GPU" "$PDF" <<'PY'
 import json, sys, collections
@@ -153,4 +140,31 @@ for name, path in (("run1_scratch", sys.argv[1]), ("run2_reused_layout", sys.arg
 json.dump(out, open(sys.argv[3], "w"), indent=1)
 PY
 cp "$REPORT1" "$OUT/run1_final_report.json"; cp "$REPORT2" "$OUT/run2_final_report.json"
+if (( $(elapsed) > 430 )); then echo "== [$(elapsed) s] run 3 (kill -9 and resume) skipped: no time left"; else
+echo "== [$(elapsed) s] run 3: kill -9 during the run, then resume"
+RUN3=(--reports-dir "$WORK/job3" --reuse-layout "$WORK/layout3.json" --batch-size 4 --pages 1-8)
+"$CLI" run "${COMMON[@]}" "${RUN3[@]}" "$PDF" > /dev/null 2> "$OUT/run3a.log" &
+victim=$!
+doc3=""
+for _ in $(seq 1 240); do  # until the first pages are on disk
+  sleep 0.5
+  n=$(ls "$WORK"/job3/*/pages/page_*.json 2>/dev/null | wc -l)
+  (( n >= 4 )) && break
+done
+kill -9 "$victim" 2>/dev/null; wait "$victim" 2>/dev/null
+before=$(ls "$WORK"/job3/*/pages/page_*.json 2>/dev/null | wc -l)
+sha_before=$(cat "$WORK"/job3/*/pages/page_0001.json 2>/dev/null | sha256sum | cut -c1-16)
+echo "killed with $before page(s) on disk"
+"$CLI" run "${COMMON[@]}" "${RUN3[@]}" "$PDF" > "$OUT/run3.json" 2> "$OUT/run3b.log"
+rc=$?
+grep -vE "^\s" "$OUT/run3b.log" | tail -8
+echo "resume exit $rc; pages on disk $(ls "$WORK"/job3/*/pages/page_*.json | wc -l) of 8; page 1 unchanged: $([ "$sha_before" = "$(sha256sum < "$WORK"/job3/*/pages/page_0001.json | cut -c1-16)" ] && echo yes || echo NO)"
+grep -E "already done|skipped" "$OUT/run3b.log" | head -3
+fi
+
+# At most 8 files come back: the log, the summary and the two reports; everything else in one archive.
+(cd "$OUT" && tar -czf pipeline_logs.tar.gz --exclude pipeline_logs.tar.gz --exclude pipeline_run.log \
+  --exclude pipeline_run_summary.json --exclude 'run?_final_report.json' . && \
+  find . -maxdepth 1 -type f ! -name pipeline_logs.tar.gz ! -name pipeline_run.log ! -name pipeline_run_summary.json \
+  ! -name 'run?_final_report.json' -delete)
 echo "== [$(elapsed) s] done"

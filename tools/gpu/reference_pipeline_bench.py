@@ -150,7 +150,9 @@ def make_gemma(a, torch):
             model.set_attn_implementation("sdpa")
         except Exception as e:  # noqa: BLE001 - the default is used then; logged
             log(f"note: set_attn_implementation('sdpa') failed: {e}")
-    gref.randomise(model, 1234)
+    # tame: the spec's ranges make a chaotic 35-layer model, whose logits no parity check can compare
+    # (tools/gpu/gemma3n_reference.py); speed does not depend on the values.
+    gref.randomise(model, 1234, tame=True)
     model.config.architectures = ["Gemma3nForConditionalGeneration"]
     model.config.save_pretrained(out)
     n, total, shards = gref.save_weights(model, out)
