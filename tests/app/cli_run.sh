@@ -130,6 +130,24 @@ else
   echo "note: no tests/fixtures/gemma3n_tiny; the Gemma part of run was checked only as skipped"
 fi
 
+# --reuse-layout: a new job takes the layout of the first job's report for the same file (no dots.ocr run).
+first=$(echo "$reports" | head -1)
+"$cli" run "${common[@]}" --pdf "$pdf1" --pages 1 --reports-dir "$tmp/reuse" --reuse-layout "$first" --verbose \
+  > "$tmp/reuse.json" 2> "$tmp/err.txt"
+rc=$?
+[ $rc -eq 0 ] || { cat "$tmp/err.txt"; fail "--reuse-layout run exited $rc"; }
+grep -q "layout of 1 page(s) taken from earlier reports" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "--reuse-layout did not take the page"; }
+python3 - "$first" "$(ls "$tmp"/reuse/*/final_report.json)" <<'PY' || fail "--reuse-layout: the layout differs from the earlier report"
+import json, sys
+old, new = (json.load(open(p))["pages"][0] for p in sys.argv[1:3])
+assert new["layout"]["raw"] == old["layout"]["raw"], (old["layout"]["raw"][:80], new["layout"]["raw"][:80])
+assert new["layout"]["cells"] == old["layout"]["cells"]
+assert "taken from an earlier report" in new["layout"]["parse_reason"], new["layout"]["parse_reason"]
+assert "layout" not in new["timings_s"], new["timings_s"]
+PY
+"$cli" run "${common[@]}" --pdf "$pdf1" --reuse-layout "$tmp/no-such-report.json" > /dev/null 2> "$tmp/err.txt"
+[ $? -eq 3 ] || fail "a missing --reuse-layout report should exit 3"
+
 # One bad document among good ones: reported, the others written, exit 5.
 printf 'not a pdf' > "$tmp/broken.pdf"
 "$cli" run "${common[@]}" --pdf "$tmp/broken.pdf" --pdf "$pdf1" --pages 1 --reports-dir "$tmp/job" > "$tmp/mixed.json" 2> "$tmp/err.txt"

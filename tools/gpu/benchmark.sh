@@ -108,7 +108,7 @@ if (( NGPU >= 2 )) && (( built == 1 )) && [ -f "$OUT/layoutlens.json" ]; then
       --pages "$half:$(( N - half ))" --budget-s "$left" --out "$EXTRAS/gpu1.json" > "$EXTRAS/gpu1.log" 2>&1 &
     p1=$!
     wait $p0; wait $p1
-    tail -3 "$EXTRAS/gpu0.log" "$EXTRAS/gpu1.log"
+    tail -n 3 "$EXTRAS/gpu0.log" "$EXTRAS/gpu1.log"
     TWO=(--ours-2gpu "$EXTRAS/gpu0.json,$EXTRAS/gpu1.json")
   else
     echo "2 GPUs seen, but only ${left} s left: the split run is skipped"
