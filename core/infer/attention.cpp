@@ -12,6 +12,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ll::infer {
 namespace {
@@ -195,7 +196,18 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
   at::Tensor mask = keys < lens;
   if (o.slidingWindow > 0) mask = at::logical_and(mask, keys > lens - 1 - o.slidingWindow);
   const at::Tensor qg = q.reshape({b, hkv, groups, d});
-  return eagerBlock(qg, k, v, mask, false, effectiveScale(o, d)).reshape({b, hq, 1, d});
+  // One batched matmul per K/V head instead of one 4-D matmul: the callers pass K/V as views of a
+  // [slots, length, kvHeads, headDim] cache, where a 4-D matmul first copies K and V into contiguous
+  // memory (every layer, every step: at 8k keys x 18 slots that copy costs more than the attention). Per
+  // head, K is a [B, Lk, D] matrix batch with row stride kvHeads*D, which bmm reads as it is.
+  std::vector<at::Tensor> scores;
+  for (int64_t h = 0; h < hkv; ++h) scores.push_back(at::bmm(qg.select(1, h), k.select(1, h).transpose(1, 2)));
+  at::Tensor s = at::stack(scores, 1) * effectiveScale(o, d);  // [B, Hkv, G, Lk]
+  s = s.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+  const at::Tensor probs = at::softmax(s, -1, at::kFloat).to(q.scalar_type());
+  std::vector<at::Tensor> outs;
+  for (int64_t h = 0; h < hkv; ++h) outs.push_back(at::bmm(probs.select(1, h), v.select(1, h)));
+  return at::stack(outs, 1).reshape({b, hq, 1, d});
 }
 
 at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -157,6 +157,29 @@ TEST(Attention, EagerEqualsSdpaOnALongerSequence) {
   EXPECT_LT(err, ll::testing::testIsFloat32() ? 1e-5 : 3e-2);
 }
 
+// The graph-friendly decode step: key lengths as a device tensor, K/V as views of a [slots, length,
+// kvHeads, headDim] cache (the layout the models pass), sliding window or not, against the reference.
+TEST(Attention, DecodeAttentionWithDeviceKeyLengthsMatchesReference) {
+  at::manual_seed(11);
+  const int64_t B = 3, Hq = 6, Hkv = 2, L = 12, D = 8;
+  const auto cacheK = at::randn({B, L + 4, Hkv, D}, opts()), cacheV = at::randn({B, L + 4, Hkv, D}, opts());
+  const at::Tensor k = cacheK.narrow(1, 0, L).transpose(1, 2), v = cacheV.narrow(1, 0, L).transpose(1, 2);
+  ASSERT_FALSE(k.is_contiguous());
+  const auto q = at::randn({B, Hq, 1, D}, opts());
+  const std::vector<int64_t> lengths{12, 5, 1};
+  const at::Tensor lens = at::tensor(lengths, at::kLong).to(ll::testing::testDevice());
+  for (int64_t window : {int64_t(0), int64_t(3)}) {
+    AttentionOptions o;
+    o.causal = true;
+    o.slidingWindow = window;
+    expectClose(ll::infer::decodeAttention(q, k, v, o, lens), manual(q, k, v, true, window, lengths));
+    // The host-side path agrees too (what the eager decode step uses).
+    expectClose(attention(q, k, v, o, lengths), manual(q, k, v, true, window, lengths));
+  }
+  AttentionOptions o;
+  EXPECT_THROW(ll::infer::decodeAttention(q, k, v, o, lens.narrow(0, 0, 2)), std::invalid_argument);
+}
+
 TEST(Attention, RejectsHeadCountsThatAreNotGrouped) {
   const auto q = at::randn({1, 5, 2, 8}), k = at::randn({1, 2, 2, 8});
   EXPECT_THROW(attention(q, k, k, AttentionOptions{}), std::invalid_argument);
