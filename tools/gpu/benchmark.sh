@@ -14,7 +14,8 @@
 # down and its time extrapolated from the measured step time (the report says so).
 # Needs .device/ carried: nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages/*.png,
 # tokenizers/qwen3/tokenizer.json(.gz), tokenizers/gemma3/tokenizer.json.gz (else a tiny Gemma tokenizer is used).
-# BENCH_NO_GEMMA=1 measures the layout stage only.
+# BENCH_NO_GEMMA=1 measures the layout stage only; BENCH_GRAPH_CHECK=1 first compares graphed and eager Gemma
+# decode steps; BENCH_AB_GRAPHS=1 runs LayoutLens once more with CUDA graphs off (LAYOUTLENS_CUDA_GRAPHS=0).
 # Run from the repository root:  bash tools/gpu/benchmark.sh
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
@@ -94,6 +95,16 @@ while kill -0 "$REF" 2>/dev/null && (( $(elapsed) < BUDGET - 10 )); do sleep 1; 
 kill -0 "$REF" 2>/dev/null && { echo "reference still running at the budget: stopped"; kill "$REF"; }
 wait "$REF" || echo "reference ended with rc $?"
 grep -E "^\[ref" "$EXTRAS/reference.log" | tail -8
+
+if [ "${BENCH_AB_GRAPHS:-0}" = 1 ] && (( built == 1 )) && [ -f "$OUT/layoutlens.json" ]; then
+  # The same LayoutLens run with the decode-step CUDA graphs off, on the same GPU: what the graphs are worth.
+  left=$(( BUDGET - $(elapsed) - 15 ))
+  echo "== [$(elapsed) s] LayoutLens without CUDA graphs (LAYOUTLENS_CUDA_GRAPHS=0), budget ${left} s"
+  LAYOUTLENS_CUDA_GRAPHS=0 timeout --signal=KILL $(( left + 30 )) "$BUILD/layoutlens_bench" --plan "$WORK/plan.json" \
+    --dots "$WORK/dots" "${GEMMA_ARG[@]}" --budget-s "$left" --out "$EXTRAS/layoutlens_nographs.json" 2>&1 \
+    | grep -E "requests|done in" | sed "s/^/no graphs: /"
+  grep -hE "requests|done in" "$OUT/benchmark.log" | grep -v "no graphs" | sed "s/^/graphs:    /" | tail -4
+fi
 
 TWO=()
 if (( NGPU >= 2 )) && (( built == 1 )) && [ -f "$OUT/layoutlens.json" ]; then
