@@ -35,17 +35,6 @@ bool isHex(const QString& s, int length) {
   return s.size() == length && hex.match(s).hasMatch();
 }
 
-QString humanSize(qint64 bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return u == 0 ? QStringLiteral("%1 B").arg(bytes) : QStringLiteral("%1 %2").arg(v, 0, 'f', 2).arg(QLatin1String(units[u]));
-}
-
 std::filesystem::path nativePath(const QString& s) {
 #ifdef _WIN32
   return std::filesystem::path(s.toStdWString());
@@ -369,7 +358,7 @@ void HubDownloader::afterMetadata() {
   storage.refresh();
   if (storage.isValid() && storage.bytesAvailable() >= 0 && storage.bytesAvailable() < needed)
     return fail(Error::NoSpace, QStringLiteral("%1 needs %2 more in %3, but only %4 is free there; free some space or set HF_HUB_CACHE to a folder on a larger disk")
-                                    .arg(request_.repoId, humanSize(needed), QDir::toNativeSeparators(request_.cacheDir), humanSize(storage.bytesAvailable())));
+                                    .arg(request_.repoId, formatByteSize(needed), QDir::toNativeSeparators(request_.cacheDir), formatByteSize(storage.bytesAvailable())));
   bytesBeforeCurrent_ = bytesDone_;
   setState(State::Downloading);
   Q_EMIT progress(bytesDone_, bytesTotal_, QString());
@@ -391,7 +380,7 @@ void HubDownloader::downloadNext() {
     writer_->index = current_;
     QString error;
     if (!writer_->open(blobPath(entry.etag) + QStringLiteral(".incomplete"), entry.size, &error)) return fail(Error::Disk, error);
-    if (writer_->written > 0) Q_EMIT statusMessage(tr("Resuming %1 at %2.").arg(entry.path, humanSize(writer_->written)));
+    if (writer_->written > 0) Q_EMIT statusMessage(tr("Resuming %1 at %2.").arg(entry.path, formatByteSize(writer_->written)));
   }
   bytesDone_ = bytesBeforeCurrent_ + writer_->written;
   Q_EMIT progress(bytesDone_, bytesTotal_, entry.path);
@@ -480,7 +469,7 @@ void HubDownloader::retryOrFail(const QString& why) {
     return fail(Error::Network, QStringLiteral("%1: %2 (gave up after %3 attempts); %4 of it is kept and the next download resumes there")
                                     .arg(entry.path, why)
                                     .arg(attempts_)
-                                    .arg(humanSize(writer_ ? writer_->written : 0)));
+                                    .arg(formatByteSize(writer_ ? writer_->written : 0)));
   const int delay = request_.retryDelayMs << std::min(attempts_ - 1, 6);
   Q_EMIT statusMessage(tr("%1: %2; retrying in %3 s (attempt %4 of %5).").arg(entry.path, why).arg(delay / 1000.0).arg(attempts_ + 1).arg(request_.maxRetries + 1));
   const int index = current_;

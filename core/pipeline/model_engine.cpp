@@ -100,6 +100,30 @@ ModelRecord recordFor(const QString& role, const infer::ResolvedModel& r) {
   return {role, QString::fromStdString(r.directory), modelTypeOf(r.directory), QString::fromStdString(r.revision)};
 }
 
+// One answer per job, in job order: the whole call's failure, "no answer" when the generator returned fewer
+// results, or the result's error (a cancelled one says so), token count and time, plus what fill() takes from it.
+template <typename Answer, typename Job, typename Result, typename Fill>
+QList<Answer> answersFor(const QList<Job>& jobs, const std::vector<Result>& results, const QString& failure,
+                         const QString& noAnswer, Fill fill) {
+  QList<Answer> out;
+  for (int i = 0; i < jobs.size(); ++i) {
+    Answer a;
+    a.key = jobs[i].key;
+    if (!failure.isEmpty() || static_cast<size_t>(i) >= results.size()) {
+      a.error = failure.isEmpty() ? noAnswer : failure;
+    } else {
+      const Result& r = results[static_cast<size_t>(i)];
+      fill(a, r);
+      a.error = QString::fromStdString(r.error);
+      if (a.error.isEmpty() && r.finishReason == "cancelled") a.error = QStringLiteral("cancelled");
+      a.generatedTokens = static_cast<int>(r.generatedTokens);
+      a.seconds = r.seconds;
+    }
+    out.append(a);
+  }
+  return out;
+}
+
 QImage asRgb888(const QImage& image) {
   return image.format() == QImage::Format_RGB888 ? image : image.convertToFormat(QImage::Format_RGB888);
 }
@@ -207,8 +231,7 @@ QList<ModelRecord> ModelEngine::models() const { return d->records; }
 QString ModelEngine::visionUnavailableReason() const { return d->visionUnavailable; }
 
 QList<LayoutAnswer> ModelEngine::layout(const QList<LayoutJob>& jobs, const CancelFlag& cancel) {
-  QList<LayoutAnswer> out;
-  if (jobs.isEmpty()) return out;
+  if (jobs.isEmpty()) return {};
   std::vector<QImage> images;  // keeps the pixels alive (and RGB888) while the inference thread reads them
   std::vector<models::dots_ocr::LayoutGenerationRequest> requests;
   for (const auto& job : jobs) {
@@ -225,29 +248,17 @@ QList<LayoutAnswer> ModelEngine::layout(const QList<LayoutJob>& jobs, const Canc
       d->thread, cancel, QStringLiteral("layout generation"),
       [this, &requests](const std::shared_ptr<infer::CancellationToken>& token) { return d->dots->generate(requests, token); },
       &failure);
-  for (int i = 0; i < jobs.size(); ++i) {
-    LayoutAnswer a;
-    a.key = jobs[i].key;
-    if (!failure.isEmpty() || static_cast<size_t>(i) >= results.size()) {
-      a.error = failure.isEmpty() ? QStringLiteral("the layout model returned no answer for this page") : failure;
-    } else {
-      const auto& r = results[static_cast<size_t>(i)];
-      a.raw = QString::fromStdString(r.text);
-      a.modelInputSize = QSize(static_cast<int>(r.modelWidth), static_cast<int>(r.modelHeight));
-      a.error = QString::fromStdString(r.error);
-      if (a.error.isEmpty() && r.finishReason == "cancelled") a.error = QStringLiteral("cancelled");
-      a.generatedTokens = static_cast<int>(r.generatedTokens);
-      a.seconds = r.seconds;
-    }
-    out.append(a);
-  }
-  return out;
+  return answersFor<LayoutAnswer>(jobs, results, failure, QStringLiteral("the layout model returned no answer for this page"),
+                                  [](LayoutAnswer& a, const auto& r) {
+                                    a.raw = QString::fromStdString(r.text);
+                                    a.modelInputSize = QSize(static_cast<int>(r.modelWidth), static_cast<int>(r.modelHeight));
+                                  });
 }
 
 QList<VisionAnswer> ModelEngine::vision(const QList<VisionJob>& jobs, const CancelFlag& cancel) {
-  QList<VisionAnswer> out;
-  if (jobs.isEmpty()) return out;
+  if (jobs.isEmpty()) return {};
   if (!d->gemma) {
+    QList<VisionAnswer> out;
     for (const auto& job : jobs) out.append({job.key, {}, d->visionUnavailable});
     return out;
   }
@@ -278,22 +289,8 @@ QList<VisionAnswer> ModelEngine::vision(const QList<VisionJob>& jobs, const Canc
       d->thread, cancel, QStringLiteral("Gemma 3n generation"),
       [this, &requests](const std::shared_ptr<infer::CancellationToken>& token) { return d->gemma->generate(requests, token); },
       &failure);
-  for (int i = 0; i < jobs.size(); ++i) {
-    VisionAnswer a;
-    a.key = jobs[i].key;
-    if (!failure.isEmpty() || static_cast<size_t>(i) >= results.size()) {
-      a.error = failure.isEmpty() ? QStringLiteral("the vision-language model returned no answer") : failure;
-    } else {
-      const auto& r = results[static_cast<size_t>(i)];
-      a.text = QString::fromStdString(r.text);
-      a.error = QString::fromStdString(r.error);
-      if (a.error.isEmpty() && r.finishReason == "cancelled") a.error = QStringLiteral("cancelled");
-      a.generatedTokens = static_cast<int>(r.generatedTokens);
-      a.seconds = r.seconds;
-    }
-    out.append(a);
-  }
-  return out;
+  return answersFor<VisionAnswer>(jobs, results, failure, QStringLiteral("the vision-language model returned no answer"),
+                                  [](VisionAnswer& a, const auto& r) { a.text = QString::fromStdString(r.text); });
 }
 
 QString ModelEngine::memoryInUse() const {

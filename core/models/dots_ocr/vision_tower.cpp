@@ -2,23 +2,17 @@
 #include "core/models/dots_ocr/vision_tower.h"
 
 #include <algorithm>
-#include <sstream>
 #include <stdexcept>
 
 #include <ATen/ATen.h>
 
 #include "core/infer/attention.h"
+#include "core/infer/shape_text.h"
 
 namespace ll::models::dots_ocr {
 namespace {
 
-std::string shapeText(at::IntArrayRef s) {
-  std::ostringstream o;
-  o << '[';
-  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
-  o << ']';
-  return o.str();
-}
+using infer::shapeText;
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
   return b.defined() ? at::linear(x, w, b) : at::linear(x, w);

@@ -2,22 +2,17 @@
 #include "core/models/gemma3n/multimodal_embedder.h"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include "core/infer/shape_text.h"
+
 namespace ll::models::gemma3n {
 namespace {
 
-std::string shapeText(at::IntArrayRef s) {
-  std::ostringstream o;
-  o << '[';
-  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
-  o << ']';
-  return o.str();
-}
+using infer::shapeText;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::invalid_argument("Gemma 3n vision embedder (" + std::string(MultimodalEmbedder::kCheckpointPrefix) +

@@ -10,18 +10,15 @@
 #include <stdexcept>
 
 #include "core/infer/checkpoint.h"
+#include "core/infer/shape_text.h"
 
 namespace ll::models::gemma3n {
 namespace {
 
+using infer::shapeText;
+
 const char* const kLm = "model.language_model.";
 const char* const kVision = "model.embed_vision.";
-
-std::string shapeText(at::IntArrayRef s) {
-  std::string t = "[";
-  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-  return t + "]";
-}
 
 std::string layerPrefix(int64_t l) { return std::string(kLm) + "layers." + std::to_string(l) + "."; }
 

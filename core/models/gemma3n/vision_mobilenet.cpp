@@ -10,19 +10,14 @@
 #include <c10/core/GradMode.h>
 
 #include "core/models/gemma3n/vision_blocks.h"
+#include "core/infer/shape_text.h"
 
 namespace ll::models::gemma3n {
 namespace {
 
-const char* kOrigin = "MobileNetV5 vision tower";
+using infer::shapeText;
 
-std::string shapeText(at::IntArrayRef s) {
-  std::ostringstream o;
-  o << '[';
-  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
-  o << ']';
-  return o.str();
-}
+const char* kOrigin = "MobileNetV5 vision tower";
 
 [[noreturn]] void fail(const std::string& what) { throw std::invalid_argument(std::string(kOrigin) + ": " + what); }
 

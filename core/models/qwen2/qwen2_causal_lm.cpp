@@ -12,15 +12,12 @@
 
 #include "core/infer/checkpoint.h"
 #include "core/infer/cuda_graph.h"
+#include "core/infer/shape_text.h"
 
 namespace ll::models::qwen2 {
 namespace {
 
-std::string shapeText(at::IntArrayRef s) {
-  std::string t = "[";
-  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-  return t + "]";
-}
+using infer::shapeText;
 
 class WeightTaker {
  public:

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "core/models/gemma3n/image_processor.h"
+#include "support/invalid_argument_message.h"
 
 using namespace ll::models::gemma3n;
 
@@ -25,14 +26,7 @@ std::vector<uint8_t> makeImage(int64_t w, int64_t h, int64_t pad, F value) {
   return img;
 }
 
-std::string messageOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using ll::testing::messageOf;
 
 const std::vector<ResizeKernel> kKernels{ResizeKernel::TorchUint8, ResizeKernel::TorchFloat};
 

@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include "core/models/gemma3n/multimodal_embedder.h"
+#include "support/invalid_argument_message.h"
 
 using namespace ll::models::gemma3n;
 using Weights = std::map<std::string, at::Tensor>;
@@ -36,14 +37,7 @@ at::Tensor formula(const Weights& w, const char* norm, at::Tensor x) {
   return p / std::sqrt((p * p).mean().item<double>() + 1e-6);
 }
 
-std::string messageOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using ll::testing::messageOf;
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 
 #include "core/models/gemma3n/vision_blocks.h"
 #include "core/models/gemma3n/vision_mobilenet.h"
+#include "support/invalid_argument_message.h"
 
 using namespace ll::models::gemma3n;
 using Weights = std::map<std::string, at::Tensor>;
@@ -24,14 +25,7 @@ double maxAbsDiff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
 }
 
-std::string messageOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no exception>";
-}
+using ll::testing::messageOf;
 
 at::Tensor conv(int64_t out, int64_t in, int64_t k) {
   return at::randn({out, in, k, k}) * (1.0 / std::sqrt(double(in * k * k)));
