@@ -10,9 +10,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include "core/infer/shape_text.h"
 
 namespace ll::infer {
 namespace {
@@ -208,6 +213,95 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
   std::vector<at::Tensor> outs;
   for (int64_t h = 0; h < hkv; ++h) outs.push_back(at::bmm(probs.select(1, h), v.select(1, h)));
   return at::stack(outs, 1).reshape({b, hq, 1, d});
+}
+
+namespace {
+
+// _flash_attention_forward takes seqused_k and a sliding window from 2.7 (earlier builds lack one or both).
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 7)
+#define LL_FLASH_VARLEN_DECODE 1
+#endif
+
+#ifdef LL_FLASH_VARLEN_DECODE
+at::Tensor flashDecode(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
+                       const CacheDecodeIndex& index, const AttentionOptions& o) {
+  const int64_t slots = keyStorage.size(0), rows = keyStorage.size(1), hkv = keyStorage.size(2), d = keyStorage.size(3);
+  const at::Tensor k = keyStorage.view({slots * rows, hkv, d}), v = valueStorage.view({slots * rows, hkv, d});
+  // A window of W keys (the query's own included) is FlashAttention's window_size_left = W - 1.
+  const int64_t left = o.slidingWindow > 0 ? o.slidingWindow - 1 : -1, right = o.slidingWindow > 0 ? 0 : -1;
+  return std::get<0>(at::_flash_attention_forward(q.contiguous(), k, v, index.queryStarts, index.keyStarts, 1, index.bucket,
+                                                  0.0, /*is_causal=*/false, /*return_debug_mask=*/false,
+                                                  effectiveScale(o, d), left, right, index.usedKeys, c10::nullopt));
+}
+#endif
+
+}  // namespace
+
+// Tried once per (device, dtype, head size) on a two-slot toy cache.
+bool fusedCacheDecodeAvailable(const at::Device& device, at::ScalarType dtype, int64_t headDim) {
+#ifdef LL_FLASH_VARLEN_DECODE
+  if (!device.is_cuda() || (dtype != at::kBFloat16 && dtype != at::kHalf) || headDim % 8 != 0 || headDim > 256) return false;
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, int64_t>, bool> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(static_cast<int>(device.index()), static_cast<int>(dtype), headDim);
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  bool works = false;
+  try {
+    const auto opts = at::TensorOptions().dtype(dtype).device(device);
+    const at::Tensor cache = at::ones({2, 4, 1, headDim}, opts);
+    CacheDecodeIndex index;
+    index.bucket = 4;
+    index.queryStarts = at::arange(3, opts.dtype(at::kInt));
+    index.keyStarts = index.queryStarts * 4;
+    index.usedKeys = at::tensor(std::vector<int>{1, 3}, at::TensorOptions().dtype(at::kInt)).to(device);
+    const at::Tensor out = flashDecode(at::ones({2, 2, headDim}, opts), cache, cache, index, AttentionOptions{});
+    works = std::abs(out.to(at::kFloat).sum().item<double>() - 4.0 * static_cast<double>(headDim)) < 1e-2 * headDim;
+  } catch (const std::exception&) {
+    works = false;  // e.g. a GPU older than Ampere, or a build without flash kernels
+  }
+  known[key] = works;
+  return works;
+#else
+  (void)device, (void)dtype, (void)headDim;
+  return false;
+#endif
+}
+
+CacheDecodeIndex cacheDecodeIndex(const at::Tensor& keyLengths, int64_t bucket, int64_t rowsPerSlot, at::ScalarType dtype,
+                                  int64_t headDim) {
+  if (!keyLengths.defined() || keyLengths.dim() != 1)
+    throw std::invalid_argument("cacheDecodeIndex: keyLengths needs one entry per slot");
+  if (bucket < 1 || bucket > rowsPerSlot)
+    throw std::invalid_argument("cacheDecodeIndex: bucket " + std::to_string(bucket) + " must lie in 1.." +
+                                std::to_string(rowsPerSlot));
+  CacheDecodeIndex index;
+  index.keyLengths = keyLengths;
+  index.bucket = bucket;
+  index.fused = fusedCacheDecodeAvailable(keyLengths.device(), dtype, headDim);
+  if (index.fused) {
+    const auto ints = at::TensorOptions().dtype(at::kInt).device(keyLengths.device());
+    index.queryStarts = at::arange(keyLengths.size(0) + 1, ints);
+    index.keyStarts = index.queryStarts * rowsPerSlot;
+    index.usedKeys = keyLengths.to(at::kInt);
+  }
+  return index;
+}
+
+at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
+                                const CacheDecodeIndex& index, const AttentionOptions& o) {
+  if (q.dim() != 3 || keyStorage.dim() != 4 || !keyStorage.sizes().equals(valueStorage.sizes()) ||
+      q.size(0) != keyStorage.size(0) || q.size(2) != keyStorage.size(3) || q.size(1) % keyStorage.size(2) != 0)
+    throw std::invalid_argument("cacheDecodeAttention: q [S, Hq, D] and a cache [S, rows, Hkv, D] with Hq a multiple of Hkv "
+                                "expected, got q " + shapeText(q.sizes()) + " and cache " + shapeText(keyStorage.sizes()));
+  if (index.keyLengths.size(0) != q.size(0) || index.bucket > keyStorage.size(1))
+    throw std::invalid_argument("cacheDecodeAttention: the index was built for another cache");
+#ifdef LL_FLASH_VARLEN_DECODE
+  if (index.fused) return flashDecode(q, keyStorage, valueStorage, index, o);
+#endif
+  const at::Tensor keys = keyStorage.narrow(1, 0, index.bucket).transpose(1, 2);
+  const at::Tensor values = valueStorage.narrow(1, 0, index.bucket).transpose(1, 2);
+  return decodeAttention(q.unsqueeze(2), keys, values, o, index.keyLengths).squeeze(2);
 }
 
 at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -41,6 +41,34 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionOptions& options,
                            const at::Tensor& keyLengths);
 
+// A decode step straight over a slot-major KV cache: every slot of the pool has one query, and its keys
+// are the first keyLengths[s] rows of its part of the cache (the last slidingWindow of them on local
+// layers). Built once per step and shared by all layers: the lengths as a device tensor, so the call can
+// be captured in a CUDA graph (nothing is read from the host).
+struct CacheDecodeIndex {
+  at::Tensor keyLengths;  // int64 [S] on the cache's device, each >= 1
+  int64_t bucket = 0;     // no slot attends more keys than this (<= rows per slot)
+  // FlashAttention-2 varlen (CUDA, bf16/fp16, libtorch >= 2.7): the cache read in place, one kernel per
+  // layer instead of ~17 (masks, two batched matmuls per K/V head, softmax). Otherwise decodeAttention()
+  // over views of the first `bucket` rows.
+  bool fused = false;
+  at::Tensor queryStarts, keyStarts, usedKeys;  // int32, for the fused kernel
+};
+
+// Whether the fused kernel runs for this device, dtype and head size. The first call for a combination
+// runs it once on a tiny input and reads the result back, so make it outside any CUDA graph capture
+// (models do before capturing their step); the answer is remembered, later calls only look it up.
+bool fusedCacheDecodeAvailable(const at::Device& device, at::ScalarType dtype, int64_t headDim);
+
+// `fused` is fusedCacheDecodeAvailable()'s answer.
+CacheDecodeIndex cacheDecodeIndex(const at::Tensor& keyLengths, int64_t bucket, int64_t rowsPerSlot,
+                                  at::ScalarType dtype, int64_t headDim);
+
+// q [S, Hq, D]; keyStorage, valueStorage [S, rows, Hkv, D] contiguous (KvCache::keyStorage). Returns
+// [S, Hq, D]. options.causal is implied; options.scale and slidingWindow apply.
+at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
+                                const CacheDecodeIndex& index, const AttentionOptions& options);
+
 // Several sequences packed along the first dimension, attention only within each (vision towers:
 // one image per segment). q [T, Hq, D]; k, v [T, Hkv, D]; cuSeqlens = {0, end0, end1, ..., T}.
 // Returns [T, Hq, D]. Each segment is one dense attention call, so no block-diagonal mask over all

@@ -7,6 +7,8 @@
 //   static: batch 8 static 50.3 ms/step max|dlogit| 1.0e-02
 // Each timed step ends with argmax(logits).cpu() as the scheduler's sampling would.
 // Usage: gemma3n_decode_bench MODEL_DIR [steps=16] [slots=32] [device=cuda] [dtype=bfloat16]
+// With LL_TRACE_DIR set, Kineto traces of 4 graphed and 4 eager steps at batch 8 go there
+// (gemma3n_graph_trace.json, gemma3n_eager_trace.json; tools/gpu/trace_summary.py reads them).
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 
 #include "core/infer/cuda_graph.h"
 #include "core/models/gemma3n/text_decoder.h"
+#include "tools/gpu/kernel_trace.h"
 
 using ll::infer::PrefillInput;
 using namespace ll::models::gemma3n;
@@ -122,6 +125,18 @@ int main(int argc, char** argv) {
                   eager.msPerStep, graph.msPerStep, (graph.lastLogits - eager.lastLogits).abs().max().item<double>(),
                   model->capturedGraphCount(), model->graphCaptureFailed());
       std::fflush(stdout);
+      if (const char* dir = std::getenv("LL_TRACE_DIR"); dir && batch == 8) {
+        for (const DecodeMode mode : {DecodeMode::Auto, DecodeMode::Eager}) {
+          model->setDecodeMode(mode);
+          decodeSteps(*model, slots, 2, false);
+          ll::tools::KernelTrace trace;
+          decodeSteps(*model, slots, 4, false);
+          const std::string path =
+              std::string(dir) + (mode == DecodeMode::Auto ? "/gemma3n_graph_trace.json" : "/gemma3n_eager_trace.json");
+          trace.save(path);
+          std::printf("trace: 4 steps at batch 8 in %s\n", path.c_str());
+        }
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gemma3n_decode_bench failed: %s\n", e.what());

@@ -1,8 +1,11 @@
 // Decode-speed benchmark of the generation engine on a Qwen2 decoder with dots.ocr's text geometry
 // (1536 hidden, 28 layers, 12/2 heads, 8960 MLP, 151936 vocab) and random weights: per-step decode
 // time by batch size, prefill time, and end-to-end continuous-batching throughput. Speed is measured
-// here, never asserted in tests. Usage: qwen2_decode_bench [cuda|cpu] [bfloat16|float32] [layers] [graphs]
+// here, never asserted in tests. Usage: qwen2_decode_bench [cuda|cpu] [bfloat16|float32] [layers] [graphs|profile]
 // With "graphs" it only compares decode steps with CUDA graphs on and off (lines starting "graphs:").
+// With "profile [CONTEXT=5500] [BATCH=8] [TRACE=qwen2_trace.json]" it measures the step of a layout page
+// (a pool of 18 slots, BATCH of them at ~CONTEXT tokens): with the per-step read-back the scheduler does,
+// without it (GPU-bound), and writes a Kineto trace of a few steps for tools/gpu/trace_summary.py.
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include "core/infer/cuda_graph.h"
 #include "core/infer/generation/generation_scheduler.h"
 #include "core/models/qwen2/qwen2_causal_lm.h"
+#include "tools/gpu/kernel_trace.h"
 
 using namespace ll::infer;
 using ll::models::qwen2::DecoderOptions;
@@ -118,6 +122,40 @@ void compareGraphs(Qwen2CausalLM& model) {
   for (int s : all) model.releaseSlot(s);
 }
 
+// Where a layout decode step's time goes: a pool of 18 slots (dots.ocr's layout batch), `batch` of them at
+// ~`context` tokens (a letter page's ~4,800 image tokens plus what was generated), graphs as configured.
+void profileStep(Qwen2CausalLM& model, int64_t context, int batch, const std::string& tracePath) {
+  const int slots = 18;
+  model.reserveSlots(slots, context + 256);
+  std::vector<int> ss;
+  for (int i = 0; i < batch; ++i) {
+    ss.push_back(*model.acquireSlot());
+    model.prefill(ss.back(), PrefillInput{prompt(context - (i * 37) % 160, i), {}});
+  }
+  std::vector<int64_t> toks(static_cast<size_t>(batch), 42);
+  auto steps = [&](int n, bool readBack) {
+    const auto t = Clock::now();
+    at::Tensor l;
+    for (int k = 0; k < n; ++k) {
+      l = model.decode(ss, toks);
+      if (readBack) l.argmax(1).cpu();
+    }
+    l.argmax(1).cpu();
+    return msSince(t) / n;
+  };
+  steps(4, true);  // warm-up and graph capture
+  const double synced = steps(30, true), free = steps(30, false);
+  std::printf("profile: qwen2 batch %d of %d slots at ~%lld keys: %.2f ms/step with argmax read-back per step, %.2f "
+              "ms/step without (graphs %s)\n",
+              batch, slots, static_cast<long long>(context), synced, free,
+              cudaGraphsWanted(model.device()) ? "on" : "off");
+  ll::tools::KernelTrace trace;
+  steps(5, true);
+  trace.save(tracePath);
+  std::printf("profile: trace of 5 steps (+1 read-back) in %s\n", tracePath.c_str());
+  for (int s : ss) model.releaseSlot(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +179,12 @@ int main(int argc, char** argv) {
     std::printf("qwen2 decode bench (graphs): %s %s, %lld layers\n", device.c_str(), dtype.c_str(),
                 static_cast<long long>(c.numLayers));
     compareGraphs(*model);
+    return 0;
+  }
+  if (argc > 4 && std::string(argv[4]) == "profile") {
+    const int64_t context = argc > 5 ? std::stoll(argv[5]) : 5500;
+    const int batch = argc > 6 ? std::atoi(argv[6]) : 8;
+    profileStep(*model, context, batch, argc > 7 ? argv[7] : "qwen2_trace.json");
     return 0;
   }
   const int slots = 64;

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "core/infer/attention.h"
+#include "core/infer/rms_norm.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::dots_ocr {
@@ -125,9 +126,7 @@ VisionTower::VisionTower(const VisionConfig& config, const std::map<std::string,
 
 at::Tensor VisionTower::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
   // Statistics in float32, normalised value rounded to the input dtype before the weight multiply.
-  const at::Tensor xf = x.to(at::kFloat);
-  const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + config_.rmsNormEps);
-  return normed.to(x.scalar_type()) * weight;
+  return infer::rmsNorm(x, weight, config_.rmsNormEps, infer::RmsNormWeight::AfterRounding);
 }
 
 at::Tensor VisionTower::embedPatches(const at::Tensor& pixelValues) const {

@@ -7,8 +7,8 @@
 // length and PLE table row per slot, plus the order of the requested rows for the output. Slots not in
 // the step still run (nearly free while launch-bound) as token 0 at position 0 with one key, writing
 // their K/V to the slot's scratch row (position maxLength, never read), so they change nothing. Keys
-// are a view of every slot's first Lb cache positions; the mask built from the key-length buffer does
-// the rest (decodeAttention), sliding window included. Nothing inside the step reads the host.
+// are every slot's first Lb cache positions read in place; the key-length buffer does the rest
+// (infer::cacheDecodeAttention), sliding window included. Nothing inside the step reads the host.
 #include "core/models/gemma3n/text_decoder.h"
 
 #include <ATen/ATen.h>
@@ -38,16 +38,15 @@ struct Gemma3nTextDecoder::StaticDecode {
 namespace {
 
 // Attention of the static step: K/V rows are written with one index_copy_ per layer at the rows from
-// the input buffer; keys are the first Lb positions of every slot (a view, no gather).
+// the input buffer; keys are the first Lb positions of every slot, read in place (no gather).
 class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
  public:
-  StaticAttention(const Gemma3nTextConfig& config, infer::KvCache& cache, at::Tensor writeRows, at::Tensor keyLengths,
-                  int64_t keyBucket, std::function<infer::AttentionOptions(int64_t)> options)
+  StaticAttention(const Gemma3nTextConfig& config, infer::KvCache& cache, at::Tensor writeRows,
+                  infer::CacheDecodeIndex index, std::function<infer::AttentionOptions(int64_t)> options)
       : config_(config),
         cache_(cache),
         writeRows_(std::move(writeRows)),
-        keyLengths_(std::move(keyLengths)),
-        bucket_(keyBucket),
+        index_(std::move(index)),
         options_(std::move(options)) {}
 
   at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
@@ -58,16 +57,15 @@ class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
       cache_.valueStorage(static_cast<int>(layer)).view({rows, g.kvHeads, g.headDim}).index_copy_(0, writeRows_, v);
     }
     const int producer = static_cast<int>(config_.kvProducerFor(layer));
-    const at::Tensor keys = cache_.keyStorage(producer).narrow(1, 0, bucket_).transpose(1, 2);
-    const at::Tensor values = cache_.valueStorage(producer).narrow(1, 0, bucket_).transpose(1, 2);
-    return infer::decodeAttention(q.unsqueeze(2), keys, values, options_(layer), keyLengths_).reshape({q.size(0), -1});
+    return infer::cacheDecodeAttention(q, cache_.keyStorage(producer), cache_.valueStorage(producer), index_, options_(layer))
+        .reshape({q.size(0), -1});
   }
 
  private:
   const Gemma3nTextConfig& config_;
   infer::KvCache& cache_;
-  at::Tensor writeRows_, keyLengths_;
-  int64_t bucket_;
+  at::Tensor writeRows_;
+  infer::CacheDecodeIndex index_;
   std::function<infer::AttentionOptions(int64_t)> options_;
 };
 
@@ -97,7 +95,9 @@ void Gemma3nTextDecoder::staticStep(int64_t bucket) {
   const at::Tensor tok = pleOnHost_ ? st.ple : at::embedding(pleTable_, st.inputs[kPleRow]);
   const at::Tensor ple = combinePerLayerInputs(tok, e);
   const Rope rp = rope(st.inputs[kPosition]);
-  StaticAttention attention(config_.text, *cache_, st.inputs[kWriteRow], st.inputs[kKeyLength], bucket,
+  const auto& g = cache_->geometry();
+  StaticAttention attention(config_.text, *cache_, st.inputs[kWriteRow],
+                            infer::cacheDecodeIndex(st.inputs[kKeyLength], bucket, g.maxLength, options_.dtype, g.headDim),
                             [this](int64_t l) { return attentionOptions(l); });
   const at::Tensor streams = runLayers(altupInit(e), ple, rp, attention, nullptr);
   st.logits.copy_(logits(finalHidden(streams)));
@@ -115,6 +115,7 @@ at::Tensor Gemma3nTextDecoder::staticDecode(const std::vector<int>& slots, const
     if (pleOnHost_) st->ple = at::zeros({S, pleTable_.size(1)}, dev.dtype(options_.dtype));
     st->logits = at::zeros({S, c.vocabSize}, dev.dtype(at::kFloat));
     static_ = std::move(st);
+    (void)infer::fusedCacheDecodeAvailable(options_.device, options_.dtype, c.headDim);  // not during a capture
   }
   StaticDecode& st = *static_;
 

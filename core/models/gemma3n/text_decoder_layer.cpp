@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+#include "core/infer/rms_norm.h"
+
 namespace ll::models::gemma3n {
 namespace {
 
@@ -19,13 +21,10 @@ at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
 
 }  // namespace
 
-// Gemma3nRMSNorm: fp32, x * (mean(x^2) + eps)^-0.5 * w with the weight also in fp32, then cast back.
-// No (1 + w) offset; an undefined weight is the weightless variant (v_norm, post-projection norm).
+// Gemma3nRMSNorm: x * (mean(x^2) + eps)^-0.5 * w in fp32 (weight too), then cast back; no (1 + w)
+// offset; an undefined weight is the weightless variant (v_norm, post-projection norm).
 at::Tensor Gemma3nTextDecoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) const {
-  const at::Tensor xf = x.to(at::kFloat);
-  at::Tensor out = xf * at::pow(xf.pow(2).mean({-1}, true) + eps, -0.5);
-  if (weight.defined()) out = out * weight.to(at::kFloat);
-  return out.to(x.scalar_type());
+  return infer::rmsNorm(x, weight, eps, infer::RmsNormWeight::InFloat32);
 }
 
 Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) const {

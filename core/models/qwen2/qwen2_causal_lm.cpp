@@ -12,6 +12,7 @@
 
 #include "core/infer/checkpoint.h"
 #include "core/infer/cuda_graph.h"
+#include "core/infer/rms_norm.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::qwen2 {
@@ -99,9 +100,7 @@ std::unique_ptr<Qwen2CausalLM> Qwen2CausalLM::load(const std::string& modelDir, 
 }
 
 at::Tensor Qwen2CausalLM::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
-  const at::Tensor xf = x.to(at::kFloat);
-  const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean({-1}, true) + config_.rmsNormEps);
-  return weight * normed.to(x.scalar_type());
+  return infer::rmsNorm(x, weight, config_.rmsNormEps, infer::RmsNormWeight::AfterRounding);
 }
 
 std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::rope(const at::Tensor& positions) const {
@@ -282,7 +281,10 @@ at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std:
   // Everything that can be wrong with the batch is found here, before any device work.
   const StaticStepPlan plan =
       planStaticStep(slots, tokens, lengths, maxLength_, config_.vocabSize, options_.staticDecodeMinBucket);
-  if (!static_) static_ = std::make_unique<StaticDecodeStep>(options_.device, S);
+  if (!static_) {
+    static_ = std::make_unique<StaticDecodeStep>(options_.device, S);
+    (void)infer::fusedCacheDecodeAvailable(options_.device, options_.dtype, config_.headDim);  // not during a capture
+  }
   const at::Tensor order = static_->load(plan, slots);
   const int64_t bucket = plan.bucket;
   const at::Tensor all = static_->run(bucket, infer::cudaGraphsWanted(options_.device),
@@ -299,7 +301,9 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
   const int64_t S = cache_->geometry().slots, d = config_.headDim, hq = config_.numHeads;
   const auto [cos, sin] = rope(static_->positions());  // the eager step's ops, so bf16 rounding matches
   const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [S, 1, D]
-  const at::Tensor rows = static_->rows(), keyLengths = static_->keyLengths();
+  const at::Tensor rows = static_->rows();
+  const infer::CacheDecodeIndex index =
+      infer::cacheDecodeIndex(static_->keyLengths(), bucket, cache_->geometry().maxLength, options_.dtype, d);
   at::Tensor h = at::embedding(embed_, static_->tokens());  // [S, hidden]
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
@@ -309,10 +313,9 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
     const int layerIndex = static_cast<int>(li);
     const auto [q, k, v] = rotatedQkv(layer, h, c, s);
     cache_->writeStep(layerIndex, rows, k, v);
-    // [S, kvHeads, bucket, D] views of every slot's first `bucket` positions: no gather.
-    const at::Tensor keys = cache_->keyStorage(layerIndex).narrow(1, 0, bucket).transpose(1, 2);
-    const at::Tensor values = cache_->valueStorage(layerIndex).narrow(1, 0, bucket).transpose(1, 2);
-    const at::Tensor attn = infer::decodeAttention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [S, hq, 1, d]
+    // Every slot's first `bucket` positions, read in place (no gather).
+    const at::Tensor attn =
+        infer::cacheDecodeAttention(q, cache_->keyStorage(layerIndex), cache_->valueStorage(layerIndex), index, ao);
     h = h + at::linear(attn.reshape({S, hq * d}), layer.oWeight);
     h = h + mlp(layer, rmsNorm(h, layer.postNorm));
   }

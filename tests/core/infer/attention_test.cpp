@@ -180,6 +180,46 @@ TEST(Attention, DecodeAttentionWithDeviceKeyLengthsMatchesReference) {
   EXPECT_THROW(ll::infer::decodeAttention(q, k, v, o, lens.narrow(0, 0, 2)), std::invalid_argument);
 }
 
+// The step's attention straight over a slot-major cache, as the graphed decode steps call it (on CUDA in
+// bf16/fp16 that is FlashAttention's varlen kernel; elsewhere decodeAttention over views). Ragged lengths,
+// a slot with one key, rows past the bucket holding garbage, sliding windows of 1 and 3 keys: a window
+// off by one key would be far outside the tolerance here.
+TEST(Attention, CacheDecodeAttentionReadsEverySlotsOwnRows) {
+  at::manual_seed(12);
+  const int64_t S = 4, Hq = 6, Hkv = 2, rows = 21, bucket = 16, D = 8;
+  const auto cacheK = at::randn({S, rows, Hkv, D}, opts()), cacheV = at::randn({S, rows, Hkv, D}, opts());
+  const auto q = at::randn({S, Hq, D}, opts()) * 2;
+  const std::vector<int64_t> lengths{16, 5, 1, 9};
+  const at::Tensor lens = at::tensor(lengths, at::kLong).to(ll::testing::testDevice());
+  const auto index = ll::infer::cacheDecodeIndex(lens, bucket, rows, ll::testing::testDType(), D);
+  EXPECT_EQ(index.fused, ll::infer::fusedCacheDecodeAvailable(ll::testing::testDevice(), ll::testing::testDType(), D));
+  const at::Tensor k = cacheK.narrow(1, 0, bucket).transpose(1, 2), v = cacheV.narrow(1, 0, bucket).transpose(1, 2);
+  for (int64_t window : {int64_t(0), int64_t(1), int64_t(3)}) {
+    for (double scale : {0.0, 1.0}) {
+      AttentionOptions o;
+      o.slidingWindow = window;
+      o.scale = scale;
+      const at::Tensor got = ll::infer::cacheDecodeAttention(q, cacheK, cacheV, index, o);
+      ASSERT_EQ(got.sizes(), q.sizes());
+      SCOPED_TRACE("window " + std::to_string(window) + " scale " + std::to_string(scale));
+      expectClose(got.unsqueeze(2), manual(q.unsqueeze(2), k, v, true, window, lengths, scale));
+    }
+  }
+  // An index for another pool, or a bucket outside the cache, is refused.
+  EXPECT_THROW(ll::infer::cacheDecodeAttention(q.narrow(0, 0, 3), cacheK.narrow(0, 0, 3), cacheV.narrow(0, 0, 3), index,
+                                               AttentionOptions{}),
+               std::invalid_argument);
+  EXPECT_THROW(ll::infer::cacheDecodeIndex(lens, rows + 1, rows, ll::testing::testDType(), D), std::invalid_argument);
+  EXPECT_THROW(ll::infer::cacheDecodeAttention(q, cacheK.narrow(1, 0, 8), cacheV.narrow(1, 0, 8), index, AttentionOptions{}),
+               std::invalid_argument);
+}
+
+// Only CUDA with bf16/fp16 has the fused kernel; the CPU never claims it.
+TEST(Attention, FusedCacheDecodeIsNeverClaimedOnTheCpu) {
+  EXPECT_FALSE(ll::infer::fusedCacheDecodeAvailable(at::Device("cpu"), at::kBFloat16, 128));
+  EXPECT_FALSE(ll::infer::fusedCacheDecodeAvailable(at::Device("cpu"), at::kFloat, 128));
+}
+
 TEST(Attention, RejectsHeadCountsThatAreNotGrouped) {
   const auto q = at::randn({1, 5, 2, 8}), k = at::randn({1, 2, 2, 8});
   EXPECT_THROW(attention(q, k, k, AttentionOptions{}), std::invalid_argument);
