@@ -7,7 +7,7 @@
 #    (random full-size checkpoint from reference_pipeline_bench.py --make-only);
 #  - tools/gpu/trace_summary.py over each trace -> $OUT/profile.txt.
 # Needs .device carried (nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages). Run from the
-# repository root: bash tools/gpu/profile_decode.sh
+# repository root: bash tools/gpu/profile_decode.sh (PROFILE_PROBE=0 skips the kernel probe)
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
 mkdir -p "$OUT"
@@ -34,8 +34,10 @@ GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
   && cmake --build "$BUILD" -j "$(nproc)" --target qwen2_decode_bench gemma3n_decode_bench) > "$WORK/build.log" 2>&1 &
 BUILDER=$!
 
-echo "== [$(elapsed) s] kernel probe (while building)"
-timeout 150 python3 tools/gpu/decode_kernels_probe.py 2>&1 | grep -v Warning
+if [ "${PROFILE_PROBE:-1}" = 1 ]; then
+  echo "== [$(elapsed) s] kernel probe (while building)"
+  timeout 150 python3 tools/gpu/decode_kernels_probe.py 2>&1 | grep -v -i warn
+fi
 wait "$BUILDER" || { echo "build FAILED"; grep -E "error|FAILED" "$WORK/build.log" | head -30; exit 1; }
 echo "== [$(elapsed) s] built"
 
