@@ -20,6 +20,9 @@ TEST(DeviceMemory, CpuReportsNothing) {
 TEST(DeviceMemory, CudaFollowsAnAllocation) {
   const c10::Device device = ll::testing::testDevice();
   if (!device.is_cuda()) GTEST_SKIP() << "set LAYOUTLENS_TEST_DEVICE=cuda on a GPU machine";
+  // The caching allocator has no statistics before the process's first CUDA allocation (the app asks
+  // once models are loaded); when this test runs first in its process, that is now.
+  const at::Tensor first = at::zeros({1}, at::TensorOptions().device(device));
   const auto before = ll::infer::deviceMemory(device);
   ASSERT_TRUE(before.known) << "this libtorch has CUDA but no allocator statistics were read";
   at::Tensor t = at::empty({64, 1024, 1024}, at::TensorOptions().dtype(at::kFloat).device(device));  // 256 MiB
