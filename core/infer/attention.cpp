@@ -136,6 +136,50 @@ void preferShapeAgnosticKernels() {
 #endif
 }
 
+// cuDNN's attention for one long, unmasked, non-causal sequence with as many K/V heads as query heads
+// (the dots.ocr vision tower: ~19k patches per letter page). There it runs at ~600 TFLOP/s on an H100
+// against ~370 for flash (tools/gpu/gemm_probe.py), which outweighs its per-shape plan (the reason it
+// is kept out of the dispatcher's choice above) from this length on; pages of one document share a size.
+constexpr int64_t kCudnnMinLength = 16384;
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 6)
+#define LL_CUDNN_ATTENTION 1
+at::Tensor cudnnBlock(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+  return std::get<0>(at::_scaled_dot_product_cudnn_attention(q, k, v, c10::nullopt, /*compute_log_sumexp=*/false, 0.0,
+                                                              /*is_causal=*/false, /*return_debug_mask=*/false, scale));
+}
+#endif
+
+// Whether cudnnBlock runs and agrees with flash here: tried once per (device, dtype, head size).
+bool cudnnAttentionWorks(const at::Device& device, at::ScalarType dtype, int64_t headDim) {
+#ifdef LL_CUDNN_ATTENTION
+  if (!device.is_cuda() || (dtype != at::kBFloat16 && dtype != at::kHalf) || headDim % 8 != 0 || headDim > 128) return false;
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, int64_t>, bool> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(static_cast<int>(device.index()), static_cast<int>(dtype), headDim);
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  bool works = false;
+  try {
+    const auto opts = at::TensorOptions().dtype(dtype).device(device);
+    const at::Tensor q = at::randn({1, 2, 256, headDim}, opts), k = at::randn_like(q), v = at::randn_like(q);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
+    const double err = (cudnnBlock(q, k, v, scale).to(at::kFloat) - eagerBlock(q, k, v, at::Tensor(), false, scale).to(at::kFloat))
+                           .abs()
+                           .max()
+                           .item<double>();
+    works = err < 3e-2;
+  } catch (const std::exception&) {
+    works = false;  // no cuDNN with attention support in this build, or an unsupported GPU
+  }
+  known[key] = works;
+  return works;
+#else
+  (void)device, (void)dtype, (void)headDim;
+  return false;
+#endif
+}
+
 }  // namespace
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionOptions& o,
@@ -167,6 +211,11 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const int64_t rowBytes = b * hq * lk * 4;
   const int64_t chunk = materialises ? std::max<int64_t>(1, o.maxScoreBytes / std::max<int64_t>(1, rowBytes)) : lq;
 
+#ifdef LL_CUDNN_ATTENTION
+  if (!eager && !maskNeeded && !o.causal && groups == 1 && lq == lk && lq >= kCudnnMinLength &&
+      cudnnAttentionWorks(q.device(), q.scalar_type(), d))
+    return cudnnBlock(q, k, v, scale);
+#endif
   if (chunk >= lq) {
     const at::Tensor mask = maskNeeded ? buildMask(lq, 0, lq, lk, o, keyLengths, q.device()) : at::Tensor();
     if (eager) return eagerBlock(q, repeatKv(k, groups), repeatKv(v, groups), mask, plainCausal, scale);

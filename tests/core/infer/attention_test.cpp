@@ -214,6 +214,18 @@ TEST(Attention, CacheDecodeAttentionReadsEverySlotsOwnRows) {
                std::invalid_argument);
 }
 
+// A vision-tower-sized sequence (>= 16k tokens, no mask, no GQA) takes cuDNN's kernel on CUDA in bf16/fp16;
+// it must agree with the chunked plain-math path. Too slow for the CI machine's CPU BLAS, so CUDA only.
+TEST(Attention, LongUnmaskedSequenceAgreesWithPlainMath) {
+  if (!ll::testing::testDevice().is_cuda()) GTEST_SKIP() << "set LAYOUTLENS_TEST_DEVICE=cuda on a GPU machine";
+  at::manual_seed(13);
+  const auto q = at::randn({1, 2, 16384 + 77, 64}, opts()), k = at::randn_like(q), v = at::randn_like(q);
+  AttentionOptions fused, eager;
+  eager.impl = AttentionImpl::Eager;
+  const double err = (attention(q, k, v, fused) - attention(q, k, v, eager)).abs().max().item<double>();
+  EXPECT_LT(err, ll::testing::testIsFloat32() ? 1e-5 : 2e-2);
+}
+
 // Only CUDA with bf16/fp16 has the fused kernel; the CPU never claims it.
 TEST(Attention, FusedCacheDecodeIsNeverClaimedOnTheCpu) {
   EXPECT_FALSE(ll::infer::fusedCacheDecodeAvailable(at::Device("cpu"), at::kBFloat16, 128));
