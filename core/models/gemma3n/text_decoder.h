@@ -113,7 +113,8 @@ class Gemma3nTextDecoder : public infer::CausalLM {
     at::Tensor perLayerInputGate, perLayerProjection, postPerLayerInputNorm;
   };
   struct Rope {
-    at::Tensor cosFull, sinFull, cosSliding, sinSliding;  // [n, 1, d] in the activation dtype
+    // [n, 1, d] in the activation dtype; the sines as infer::signedSine (for infer::applyRotary)
+    at::Tensor cosFull, sinFull, cosSliding, sinSliding;
   };
 
   Gemma3nTextDecoder(const Gemma3nConfig& config, const Gemma3nOptions& options);
@@ -155,6 +156,7 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   Gemma3nConfig config_;
   Gemma3nOptions options_;
   double embedScale_ = 1, pleTableScale_ = 1, pleProjectionScale_ = 1, pleInputScale_ = 1, routerScale_ = 1;
+  bool routerScaleFolded_ = false;  // routerScale_ is already in every layer's routerNorm
   at::Tensor embed_, finalNorm_;
   at::Tensor pleTable_;  // [vocabPerLayer, L*P], on the host when pleOnHost_
   bool pleOnHost_ = false;

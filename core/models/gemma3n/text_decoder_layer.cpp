@@ -8,14 +8,10 @@
 #include <cmath>
 
 #include "core/infer/rms_norm.h"
+#include "core/infer/rotary.h"
 
 namespace ll::models::gemma3n {
 namespace {
-
-at::Tensor rotateHalf(const at::Tensor& x) {
-  const int64_t half = x.size(-1) / 2;
-  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-}
 
 at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
 
@@ -33,7 +29,7 @@ Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) c
     const at::Tensor freqs = pos * invFreq.unsqueeze(0);
     const at::Tensor emb = at::cat({freqs, freqs}, -1);
     cos = emb.cos().to(options_.dtype).unsqueeze(1);
-    sin = emb.sin().to(options_.dtype).unsqueeze(1);
+    sin = infer::signedSine(emb.sin().to(options_.dtype)).unsqueeze(1);
   };
   Rope r;
   table(invFreqFull_, r.cosFull, r.sinFull);
@@ -41,10 +37,13 @@ Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) c
   return r;
 }
 
-// tanh(modality_router · (RMS(x; router_norm) / D)), tanh in fp32 -> [n, N].
+// tanh(modality_router · (RMS(x; router_norm) / D)) -> [n, N]. When 1/D is a power of two the loader
+// has folded it into routerNorm (exact: scaling by 2^-k commutes with rounding), else it is applied
+// here. tanh on a bf16/fp16 tensor is computed in float32 and rounded once, as transformers' chain.
 at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) const {
-  const at::Tensor routed = at::linear(rmsNorm(x, layer.routerNorm) * routerScale_, layer.modalityRouter);
-  return at::tanh(routed.to(at::kFloat)).to(x.scalar_type());
+  at::Tensor normed = rmsNorm(x, layer.routerNorm);
+  if (!routerScaleFolded_) normed = normed * routerScale_;
+  return at::tanh(at::linear(normed, layer.modalityRouter));
 }
 
 at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) const {
@@ -89,11 +88,11 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
   const at::Tensor proj = at::linear(h, y.qkvWeight);
   at::Tensor q = rmsNorm(proj.narrow(1, 0, hq * d).view({n, hq, d}), y.qNorm);
-  q = q * cos + rotateHalf(q) * sin;
+  q = infer::applyRotary(q, cos, sin);
   at::Tensor k, v;
   if (y.ownsKv) {
     k = rmsNorm(proj.narrow(1, hq * d, hkv * d).view({n, hkv, d}), y.kNorm);
-    k = k * cos + rotateHalf(k) * sin;
+    k = infer::applyRotary(k, cos, sin);
     v = rmsNorm(proj.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}), at::Tensor());
   }
   const at::Tensor attn = rmsNorm(at::linear(attention.run(l, q, k, v), y.oWeight), y.postAttentionNorm);

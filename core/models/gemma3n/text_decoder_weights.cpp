@@ -188,6 +188,13 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::fromWeights(const Gemma3
   m->pleProjectionScale_ = roundTo(1.0 / std::sqrt(static_cast<double>(D)), dt);
   m->pleInputScale_ = roundTo(1.0 / std::sqrt(2.0), dt);
   m->routerScale_ = roundTo(1.0 / static_cast<double>(D), dt);
+  // 1/D a power of two (D = 2048 in every Gemma 3n): fold it into the router norms' weights, one
+  // multiply per router call less and the same bits (norm(x)·w·2^-k rounds like norm(x)·w, then scaled).
+  int exponent = 0;
+  if (std::frexp(m->routerScale_, &exponent) == 0.5) {
+    for (auto& y : m->layers_) y.routerNorm = y.routerNorm * m->routerScale_;
+    m->routerScaleFolded_ = true;
+  }
   // transformers: inv_freq = 1 / base^(arange(0, d, 2) / d) in float32, per RoPE base.
   const auto f32 = at::TensorOptions().dtype(at::kFloat).device(options.device);
   const at::Tensor expo = at::arange(0, d, 2, f32.dtype(at::kLong)).to(at::kFloat) / static_cast<double>(d);

@@ -13,6 +13,7 @@
 #include "core/infer/checkpoint.h"
 #include "core/infer/cuda_graph.h"
 #include "core/infer/rms_norm.h"
+#include "core/infer/rotary.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::qwen2 {
@@ -40,11 +41,6 @@ class WeightTaker {
   std::map<std::string, at::Tensor>& weights_;
   const DecoderOptions& options_;
 };
-
-at::Tensor rotateHalf(const at::Tensor& x) {
-  const int64_t half = x.size(-1) / 2;
-  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-}
 
 }  // namespace
 
@@ -106,7 +102,7 @@ at::Tensor Qwen2CausalLM::rmsNorm(const at::Tensor& x, const at::Tensor& weight)
 std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::rope(const at::Tensor& positions) const {
   const at::Tensor freqs = positions.to(at::kFloat).unsqueeze(1) * invFreq_.unsqueeze(0);
   const at::Tensor emb = at::cat({freqs, freqs}, -1);
-  return {emb.cos().to(options_.dtype), emb.sin().to(options_.dtype)};
+  return {emb.cos().to(options_.dtype), infer::signedSine(emb.sin().to(options_.dtype))};
 }
 
 // q, k, v of N rows ([N, heads, headDim]) with rotary applied to q and k: shared by prefill (N prompt
@@ -115,12 +111,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const L
                                                                          const at::Tensor& cos, const at::Tensor& sin) const {
   const int64_t n = h.size(0), d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
   const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
-  at::Tensor q = qkv.narrow(1, 0, hq * d).view({n, hq, d});
-  at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d});
-  at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d});
-  q = q * cos + rotateHalf(q) * sin;
-  k = k * cos + rotateHalf(k) * sin;
-  return {q, k, v};
+  const at::Tensor q = qkv.narrow(1, 0, hq * d).view({n, hq, d});
+  const at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d});
+  const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d});
+  return {infer::applyRotary(q, cos, sin), infer::applyRotary(k, cos, sin), v};
 }
 
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {

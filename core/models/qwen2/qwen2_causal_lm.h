@@ -90,7 +90,7 @@ class Qwen2CausalLM : public infer::CausalLM {
   // Hidden states [L, hidden] before the final norm; writes K/V into `cache` at `slot` when given.
   at::Tensor promptHidden(const infer::PrefillInput& input, infer::KvCache* cache, int slot) const;
   at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
-  std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions) const;  // cos, sin [N, headDim]
+  std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions) const;  // cos, infer::signedSine(sin) [N, headDim]
   std::tuple<at::Tensor, at::Tensor, at::Tensor> rotatedQkv(const Layer& layer, const at::Tensor& h, const at::Tensor& cos,
                                                             const at::Tensor& sin) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
