@@ -360,6 +360,21 @@ at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::T
   if (cuSeqlens.size() < 2 || cuSeqlens.front() != 0 || cuSeqlens.back() != q.size(0) || k.size(0) != q.size(0))
     throw std::invalid_argument("varlenAttention: cuSeqlens must run from 0 to the token count (" +
                                 std::to_string(q.size(0)) + ")");
+#ifdef LL_FLASH_VARLEN_DECODE
+  // Several causal prompts packed together (a batched prefill): FlashAttention's varlen kernel does all
+  // segments in one launch per layer, GQA and sliding window included. The vision tower (one long
+  // non-causal segment per image) keeps the per-segment path, which picks cuDNN for long images.
+  if (o.causal && cuSeqlens.size() > 2 && fusedCacheDecodeAvailable(q.device(), q.scalar_type(), q.size(2))) {
+    int64_t longest = 0;
+    for (size_t i = 0; i + 1 < cuSeqlens.size(); ++i) longest = std::max(longest, cuSeqlens[i + 1] - cuSeqlens[i]);
+    const at::Tensor cu = at::tensor(std::vector<int>(cuSeqlens.begin(), cuSeqlens.end()), at::TensorOptions().dtype(at::kInt))
+                              .to(q.device(), /*non_blocking=*/false);
+    const int64_t left = o.slidingWindow > 0 ? o.slidingWindow - 1 : -1;
+    return std::get<0>(at::_flash_attention_forward(q.contiguous(), k.contiguous(), v.contiguous(), cu, cu, longest, longest,
+                                                    0.0, /*is_causal=*/true, /*return_debug_mask=*/false,
+                                                    effectiveScale(o, q.size(2)), left, 0, c10::nullopt, c10::nullopt));
+  }
+#endif
   std::vector<at::Tensor> parts;
   parts.reserve(cuSeqlens.size() - 1);
   for (size_t i = 0; i + 1 < cuSeqlens.size(); ++i) {

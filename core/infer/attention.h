@@ -72,7 +72,8 @@ at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorag
 // Several sequences packed along the first dimension, attention only within each (vision towers:
 // one image per segment). q [T, Hq, D]; k, v [T, Hkv, D]; cuSeqlens = {0, end0, end1, ..., T}.
 // Returns [T, Hq, D]. Each segment is one dense attention call, so no block-diagonal mask over all
-// T tokens is ever built.
+// T tokens is ever built; causal segments (prompts prefilled together) on CUDA in bf16/fp16 take one
+// FlashAttention varlen call instead. options.causal and slidingWindow apply within each segment.
 at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const std::vector<int64_t>& cuSeqlens, const AttentionOptions& options);
 

@@ -1,11 +1,22 @@
-// Classification of failures that the scheduler recovers from (see causal_lm.h).
+// CausalLM's default batched prefill, and the classification of failures the scheduler recovers from.
 #include "core/infer/causal_lm.h"
 
+#include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
 #include <cstring>
+#include <stdexcept>
 
 namespace ll::infer {
+
+at::Tensor CausalLM::prefillMany(const std::vector<int>& slots, const std::vector<PrefillInput>& inputs) {
+  if (slots.empty() || slots.size() != inputs.size())
+    throw std::invalid_argument("prefillMany: one slot per prompt, at least one prompt");
+  std::vector<at::Tensor> rows;
+  rows.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) rows.push_back(prefill(slots[i], inputs[i]));
+  return at::stack(rows, 0);
+}
 
 bool isOutOfMemoryError(const std::exception& e) {
   if (dynamic_cast<const c10::OutOfMemoryError*>(&e) != nullptr) return true;

@@ -50,6 +50,12 @@ class CausalLM {
   // returns float32 logits [vocab] of the last prompt position, on device().
   virtual at::Tensor prefill(int slot, const PrefillInput& input) = 0;
 
+  // Several prompts, each into its own slot (distinct), in one call: float32 logits [inputs.size(), vocab]
+  // on device(), row i for the last position of prompt i, as prefill() would give. The default runs
+  // prefill() for each; a model whose prefill is launch-bound (a few thousand small kernels whatever the
+  // prompt length) packs them into one pass. When it throws, no slot holds a usable prompt.
+  virtual at::Tensor prefillMany(const std::vector<int>& slots, const std::vector<PrefillInput>& inputs);
+
   // One step for several sequences: tokens[i] is appended to slots[i]; returns float32 logits
   // [slots.size(), vocab] on device(). Either every slot advances by one token or, when it throws,
   // none does (a retry of the same step is safe: the failed step's cache writes are overwritten).

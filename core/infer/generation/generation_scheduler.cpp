@@ -183,14 +183,14 @@ std::string GenerationScheduler::validateRequest(const GenerationRequest& r) con
 
 void GenerationScheduler::admit() {
   int64_t budget = options_.maxPrefillTokensPerStep;
-  bool first = true;
-  while (static_cast<int>(running_.size()) < runningLimit_) {
+  std::vector<std::unique_ptr<Sequence>> group;
+  while (static_cast<int>(running_.size() + group.size()) < runningLimit_) {
     std::unique_ptr<Sequence> s;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (queue_.empty()) return;
+      if (queue_.empty()) break;
       const auto promptLen = static_cast<int64_t>(queue_.front()->request.promptIds.size());
-      if (!first && promptLen > budget) return;
+      if (!group.empty() && promptLen > budget) break;  // at least one newcomer per step
       s = std::move(queue_.front());
       queue_.pop_front();
     }
@@ -202,44 +202,95 @@ void GenerationScheduler::admit() {
     if (!slot) {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_front(std::move(s));
-      return;
+      break;
     }
     s->slot = *slot;
-    s->prefillStart = Clock::now();
-    PrefillInput input{s->request.promptIds, s->request.embeddings};
-    at::Tensor logits;
-    try {
-      if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Prefill, 1);
-      logits = model_.prefill(s->slot, input);
-      s->lastToken = s->sampler.sample(logits);
-    } catch (const std::exception& e) {
-      model_.releaseSlot(s->slot);
-      s->slot = -1;
-      if (isOutOfMemoryError(e) && !running_.empty()) {
-        // Memory is held by the running batch: wait for it to shrink before admitting again.
-        runningLimit_ = std::max(1, static_cast<int>(running_.size()));
-        ++stats_.outOfMemorySplits;
-        std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_front(std::move(s));
-        return;
-      }
-      const std::string why = isOutOfMemoryError(e)
-                                  ? std::string("out of memory while prefilling this prompt alone (") + e.what() +
-                                        "); use a smaller image/prompt or a GPU with more memory"
-                                  : std::string("prefill failed: ") + e.what();
-      finishQueued(std::move(s), FinishReason::Error, why);
-      continue;
-    }
-    const auto now = Clock::now();
-    s->firstToken = now;
-    ++stats_.prefills;
-    stats_.prefillMs += msBetween(s->prefillStart, now);
     budget -= static_cast<int64_t>(s->request.promptIds.size());
-    first = false;
-    Sequence& ref = *s;
-    running_.push_back(std::move(s));
+    group.push_back(std::move(s));
+  }
+  if (group.empty()) return;
+  if (group.size() > 1 && prefillTogether(group)) return;
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (prefillAlone(group[i])) continue;
+    // Out of memory while others run: this request and the rest of the group wait, in order.
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t j = group.size(); j-- > i;) {
+      if (!group[j]) continue;
+      if (group[j]->slot >= 0) model_.releaseSlot(group[j]->slot);
+      group[j]->slot = -1;
+      queue_.push_front(std::move(group[j]));
+    }
+    return;
+  }
+}
+
+// One prefillMany() call for the whole group; false (nothing admitted, slots still held) when it fails,
+// so each request is then prefilled alone and gets its own answer.
+bool GenerationScheduler::prefillTogether(std::vector<std::unique_ptr<Sequence>>& group) {
+  std::vector<int> slots;
+  std::vector<PrefillInput> inputs;
+  const auto start = Clock::now();
+  for (auto& s : group) {
+    s->prefillStart = start;
+    slots.push_back(s->slot);
+    inputs.push_back(PrefillInput{s->request.promptIds, s->request.embeddings});
+  }
+  std::vector<int64_t> first;
+  try {
+    if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Prefill, static_cast<int>(group.size()));
+    const at::Tensor logits = model_.prefillMany(slots, inputs);
+    for (size_t i = 0; i < group.size(); ++i) first.push_back(group[i]->sampler.sample(logits[static_cast<int64_t>(i)]));
+  } catch (const std::exception&) {
+    return false;
+  }
+  const auto now = Clock::now();
+  ++stats_.batchedPrefills;
+  for (size_t i = 0; i < group.size(); ++i) {
+    Sequence& ref = *group[i];
+    ref.firstToken = now;
+    ref.lastToken = first[i];
+    ++stats_.prefills;
+    stats_.prefillMs += msBetween(start, now) / static_cast<double>(group.size());
+    running_.push_back(std::move(group[i]));
     acceptToken(ref, ref.lastToken);
   }
+  group.clear();
+  return true;
+}
+
+// Prefills one request (its slot already acquired). Returns false only when it ran out of memory while
+// other sequences hold memory: the caller puts it back in the queue. Other failures answer the request.
+bool GenerationScheduler::prefillAlone(std::unique_ptr<Sequence>& s) {
+  s->prefillStart = Clock::now();
+  PrefillInput input{s->request.promptIds, s->request.embeddings};
+  try {
+    if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Prefill, 1);
+    const at::Tensor logits = model_.prefill(s->slot, input);
+    s->lastToken = s->sampler.sample(logits);
+  } catch (const std::exception& e) {
+    if (isOutOfMemoryError(e) && !running_.empty()) {
+      // Memory is held by the running batch: wait for it to shrink before admitting again.
+      runningLimit_ = std::max(1, static_cast<int>(running_.size()));
+      ++stats_.outOfMemorySplits;
+      return false;
+    }
+    model_.releaseSlot(s->slot);
+    s->slot = -1;
+    const std::string why = isOutOfMemoryError(e)
+                                ? std::string("out of memory while prefilling this prompt alone (") + e.what() +
+                                      "); use a smaller image/prompt or a GPU with more memory"
+                                : std::string("prefill failed: ") + e.what();
+    finishQueued(std::move(s), FinishReason::Error, why);
+    return true;
+  }
+  const auto now = Clock::now();
+  s->firstToken = now;
+  ++stats_.prefills;
+  stats_.prefillMs += msBetween(s->prefillStart, now);
+  Sequence& ref = *s;
+  running_.push_back(std::move(s));
+  acceptToken(ref, ref.lastToken);
+  return true;
 }
 
 void GenerationScheduler::decodeRunning() {

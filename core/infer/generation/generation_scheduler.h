@@ -1,7 +1,7 @@
 #pragma once
 // Continuous batching over one CausalLM: requests join the running batch whenever a slot is free,
 // a finished sequence frees its slot at once, prefill of newcomers is interleaved with the decode
-// steps of the running batch, and a CUDA out-of-memory error halves the decode batch (or defers a
+// steps of the running batch (the newcomers of one step in one CausalLM::prefillMany call), and a CUDA out-of-memory error halves the decode batch (or defers a
 // prefill) instead of failing requests. One thread drives step(); submit/cancel are thread-safe.
 #include <chrono>
 #include <condition_variable>
@@ -33,7 +33,8 @@ struct SchedulerOptions {
 };
 
 struct SchedulerStats {
-  int64_t prefills = 0;
+  int64_t prefills = 0;         // prompts prefilled
+  int64_t batchedPrefills = 0;  // prefillMany calls that took several prompts at once
   int64_t decodeSteps = 0;      // model decode calls
   int64_t decodedTokens = 0;    // sequences advanced by those calls, summed
   int64_t outOfMemorySplits = 0;
@@ -80,6 +81,8 @@ class GenerationScheduler {
 
   void dropCancelled();
   void admit();
+  bool prefillTogether(std::vector<std::unique_ptr<Sequence>>& group);
+  bool prefillAlone(std::unique_ptr<Sequence>& s);
   void decodeRunning();
   bool decodeChunk(const std::vector<Sequence*>& chunk);
   void acceptToken(Sequence& s, int64_t token);

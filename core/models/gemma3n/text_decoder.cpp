@@ -112,6 +112,46 @@ class DecodeAttention : public Gemma3nTextDecoder::AttentionStep {
   std::map<int64_t, std::pair<at::Tensor, at::Tensor>> read_;
 };
 
+// Several prompts packed along the rows (segments from cuSeqlens), each written into its own slot; attention
+// stays within a segment (infer::varlenAttention). Producer K/V are kept for the shared layers.
+class PackedPromptAttention : public Gemma3nTextDecoder::AttentionStep {
+ public:
+  PackedPromptAttention(const Gemma3nTextDecoder& model, infer::KvCache& cache, const std::vector<int>& slots,
+                        const std::vector<int64_t>& cuSeqlens, std::function<infer::AttentionOptions(int64_t)> options)
+      : model_(model),
+        cache_(cache),
+        slots_(slots),
+        cuSeqlens_(cuSeqlens),
+        options_(std::move(options)),
+        producers_(kvProducers(model.config().text)) {}
+
+  at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
+    at::Tensor keys = k, values = v;
+    if (k.defined()) {
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        const int64_t start = cuSeqlens_[i], len = cuSeqlens_[i + 1] - start;
+        cache_.write(static_cast<int>(layer), slots_[i], 0, k.narrow(0, start, len), v.narrow(0, start, len));
+      }
+      if (producers_.count(layer)) produced_[layer] = {k, v};
+    } else {
+      const auto it = produced_.find(model_.config().text.kvProducerFor(layer));
+      if (it == produced_.end()) throw std::logic_error("Gemma 3n: KV producer layer ran after its consumer");
+      keys = it->second.first;
+      values = it->second.second;
+    }
+    return infer::varlenAttention(q, keys, values, cuSeqlens_, options_(layer)).reshape({q.size(0), -1});
+  }
+
+ private:
+  const Gemma3nTextDecoder& model_;
+  infer::KvCache& cache_;
+  const std::vector<int>& slots_;
+  const std::vector<int64_t>& cuSeqlens_;
+  std::function<infer::AttentionOptions(int64_t)> options_;
+  std::set<int64_t> producers_;
+  std::map<int64_t, std::pair<at::Tensor, at::Tensor>> produced_;
+};
+
 }  // namespace
 
 at::Tensor Gemma3nTextDecoder::promptLogits(const infer::PrefillInput& input, infer::KvCache* cache, int slot, bool lastOnly,
@@ -183,6 +223,43 @@ at::Tensor Gemma3nTextDecoder::prefill(int slot, const infer::PrefillInput& inpu
   const at::Tensor out = promptLogits(input, cache_.get(), slot, true, nullptr);
   cache_->setLength(slot, T);
   return out[0];
+}
+
+// The prompts as one pass: a prefill is ~3,000 kernels whatever its length (35 layers of AltUp, LAuReL,
+// PLE), so short prompts (crop OCR) were launch-bound one by one. Everything but attention is per row, so
+// packing only needs per-prompt positions, per-segment cache writes and segment-local attention.
+at::Tensor Gemma3nTextDecoder::prefillMany(const std::vector<int>& slots, const std::vector<infer::PrefillInput>& inputs) {
+  if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before prefill");
+  if (slots.empty() || slots.size() != inputs.size())
+    throw std::invalid_argument("Gemma 3n: prefillMany needs one slot per prompt, at least one prompt");
+  if (inputs.size() == 1) return prefill(slots[0], inputs[0]).unsqueeze(0);
+  std::vector<int64_t> cu{0}, ids, positions, lastRows;
+  std::vector<at::Tensor> embeds;
+  std::set<int> distinct(slots.begin(), slots.end());
+  if (distinct.size() != slots.size()) throw std::invalid_argument("Gemma 3n: prefillMany got one slot twice");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto T = static_cast<int64_t>(inputs[i].tokenIds.size());
+    if (T < 1 || T > maxLength_)
+      throw std::invalid_argument("Gemma 3n: prompt " + std::to_string(i) + " has " + std::to_string(T) +
+                                  " tokens; a cache slot holds 1.." + std::to_string(maxLength_));
+    (void)cache_->length(slots[i]);  // throws for a slot outside the pool
+    embeds.push_back(embed(inputs[i]));
+    ids.insert(ids.end(), inputs[i].tokenIds.begin(), inputs[i].tokenIds.end());
+    for (int64_t p = 0; p < T; ++p) positions.push_back(p);
+    cu.push_back(cu.back() + T);
+    lastRows.push_back(cu.back() - 1);
+  }
+  for (int s : slots) cache_->setLength(s, 0);
+  const at::Tensor e = at::cat(embeds, 0);
+  const at::Tensor ple = perLayerInputs(ids, e);
+  const auto longs = at::TensorOptions().dtype(at::kLong);
+  const Rope rp = rope(at::tensor(positions, longs).to(options_.device));
+  PackedPromptAttention attention(*this, *cache_, slots, cu, [this](int64_t l) { return attentionOptions(l); });
+  const at::Tensor streams = runLayers(altupInit(e), ple, rp, attention, nullptr);
+  const at::Tensor last = streams.index_select(1, at::tensor(lastRows, longs).to(options_.device));
+  const at::Tensor out = logits(finalHidden(last));
+  for (size_t i = 0; i < slots.size(); ++i) cache_->setLength(slots[i], cu[i + 1] - cu[i]);
+  return out;
 }
 
 void Gemma3nTextDecoder::truncateSlot(int slot, int64_t length) {

@@ -89,6 +89,7 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   void releaseSlot(int slot) override;
   int64_t cachedLength(int slot) const override;
   at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
+  at::Tensor prefillMany(const std::vector<int>& slots, const std::vector<infer::PrefillInput>& inputs) override;
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
 
   // Attention of one layer for n query rows: q [n, Hq, d] (normed, rotated); k, v [n, Hkv, d] for

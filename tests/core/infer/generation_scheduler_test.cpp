@@ -248,9 +248,10 @@ TEST(GenerationScheduler, PrefillOutOfMemoryWaitsForTheBatchToShrink) {
   lm.reserveSlots(4, 128);
   SchedulerOptions o;
   GenerationScheduler* sched = nullptr;
-  o.beforeModelCall = [&](ModelCall call, int) {
-    // Memory for another prefill only exists while fewer than two sequences are running.
-    if (call == ModelCall::Prefill && sched->runningCount() >= 2) throw std::runtime_error("CUDA error: out of memory");
+  o.beforeModelCall = [&](ModelCall call, int prompts) {
+    // Memory for at most two sequences: a prefill call that would exceed it runs out of memory (the
+    // batched prefill of all four first, then the third prompt alone).
+    if (call == ModelCall::Prefill && sched->runningCount() + prompts > 2) throw std::runtime_error("CUDA error: out of memory");
   };
   GenerationScheduler s(lm, o);
   sched = &s;
@@ -260,6 +261,47 @@ TEST(GenerationScheduler, PrefillOutOfMemoryWaitsForTheBatchToShrink) {
     EXPECT_EQ(rs[i].tokens, counting(i + 2, 4));
   }
   EXPECT_GE(s.stats().outOfMemorySplits, 1);
+}
+
+// A model with a batched prefill: records the calls, can be told to fail them.
+class BatchingLM : public ScriptedLM {
+ public:
+  at::Tensor prefillMany(const std::vector<int>& slots, const std::vector<PrefillInput>& inputs) override {
+    calls.push_back("prefillMany:" + std::to_string(inputs.size()));
+    if (failBatches) throw std::runtime_error("packed prefill failed");
+    return CausalLM::prefillMany(slots, inputs);
+  }
+  bool failBatches = false;
+};
+
+TEST(GenerationScheduler, NewcomersOfOneStepArePrefilledTogether) {
+  for (bool fail : {false, true}) {
+    BatchingLM lm;
+    lm.failBatches = fail;
+    lm.reserveSlots(4, 128);
+    SchedulerOptions o;
+    o.maxPrefillTokensPerStep = 5;  // prompts of 2 tokens: two fit a step's budget, a third waits
+    GenerationScheduler s(lm, o);
+    std::vector<GenerationRequest> reqs;
+    for (int i = 0; i < 3; ++i) reqs.push_back(request({int64_t(i), int64_t(i + 1)}, 3));
+    const auto rs = s.generate(std::move(reqs));
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(rs[i].reason, FinishReason::Length) << rs[i].error;
+      EXPECT_EQ(rs[i].tokens, counting(i + 2, 3)) << "request " << i;  // as if each were prefilled alone
+    }
+    ASSERT_FALSE(lm.calls.empty());
+    EXPECT_EQ(lm.calls[0], "prefillMany:2") << "fail " << fail;
+    if (fail) {
+      // The failed batch is redone prompt by prompt; nothing is lost.
+      EXPECT_EQ(lm.calls[1], "prefill:2");
+      EXPECT_EQ(lm.calls[2], "prefill:2");
+      EXPECT_EQ(s.stats().batchedPrefills, 0);
+    } else {
+      EXPECT_EQ(s.stats().batchedPrefills, 1);
+    }
+    EXPECT_EQ(s.stats().prefills, 3);
+    EXPECT_EQ(lm.releases, 3);
+  }
 }
 
 TEST(GenerationScheduler, OutOfMemoryAtBatchOneAndOtherErrorsFailTheRequest) {

@@ -259,6 +259,50 @@ TEST(Gemma3nTextDecoder, CachedDecodeMatchesForwardAll) {
   }
 }
 
+// Prompts prefilled together (prefillMany: one packed pass, attention within each prompt) give the logits
+// and the cache of prefilling them one by one: prompts longer than the sliding window, an image override,
+// a one-token prompt, slots out of order; the decode steps that follow read the packed pass's cache.
+TEST(Gemma3nTextDecoder, PrefillManyMatchesOnePromptAtATime) {
+  const Gemma3nConfig c = tinyConfig();
+  const auto w = randomWeights(c, 4);
+  for (AttentionImpl impl : {AttentionImpl::Sdpa, AttentionImpl::Eager}) {
+    auto packed = makeModel(c, w, impl), single = makeModel(c, w, impl);
+    packed->reserveSlots(4, 32);
+    single->reserveSlots(4, 32);
+    std::vector<PrefillInput> seqs(3);
+    seqs[0].tokenIds = {2, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21};  // longer than the window of 8
+    seqs[1].tokenIds = {2, 255, 257, 257, 256, 40, 263};
+    seqs[1].embeddings.positions = {2, 3};
+    seqs[1].embeddings.rows = at::randn({2, 32});
+    seqs[2].tokenIds = {2};
+    const std::vector<int> slots{2, 0, 3};
+    for (int i = 0; i < 4; ++i) {
+      (void)packed->acquireSlot();
+      (void)single->acquireSlot();
+    }
+    const at::Tensor together = packed->prefillMany(slots, seqs);
+    ASSERT_EQ(together.size(0), 3);
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      const at::Tensor alone = single->prefill(slots[i], seqs[i]);
+      EXPECT_LT(maxDiff(together[static_cast<int64_t>(i)], alone), 1e-4) << "prompt " << i;
+      EXPECT_EQ(packed->cachedLength(slots[i]), static_cast<int64_t>(seqs[i].tokenIds.size()));
+    }
+    for (int step = 0; step < 10; ++step) {
+      std::vector<int64_t> tokens;
+      for (size_t i = 0; i < slots.size(); ++i) tokens.push_back((step * 37 + static_cast<int64_t>(i) * 11) % 250 + 3);
+      EXPECT_LT(maxDiff(packed->decode(slots, tokens), single->decode(slots, tokens)), 1e-4) << "step " << step;
+    }
+  }
+  auto model = makeModel(c, w, AttentionImpl::Sdpa);
+  model->reserveSlots(2, 8);
+  PrefillInput a, tooLong;
+  a.tokenIds = {2, 5};
+  tooLong.tokenIds.assign(9, 7);
+  EXPECT_THROW(model->prefillMany({0, 0}, {a, a}), std::invalid_argument);
+  EXPECT_THROW(model->prefillMany({0, 1}, {a, tooLong}), std::invalid_argument);
+  EXPECT_THROW(model->prefillMany({0}, {a, a}), std::invalid_argument);
+}
+
 TEST(Gemma3nTextDecoder, SharedLayersUseExactlyTheirProducersKv) {
   const Gemma3nConfig c = tinyConfig();  // shared: 4 (sliding) <- 3, 5 (full) <- 2
   auto w = randomWeights(c, 4);
