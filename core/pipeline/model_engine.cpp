@@ -203,7 +203,11 @@ std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settin
     }
     try {
       if (log) log(QStringLiteral("loading Gemma 3n from %1").arg(p->settings.gemmaModel));
-      p->gemma = loadGemma3nBackend(p->settings.gemmaModel.toStdString(), p->runtime, p->settings.maxBatch);
+      // A chunk of batch_size pages has a few picture regions per page, and a Gemma 3n decode step costs
+      // nearly the same for 1 or 54 sequences (CUDA graphs, launch-bound): read up to three crops per
+      // page of the chunk at once rather than in waves of batch_size. The pool shrinks again for the
+      // summaries and halves itself when the GPU has no room (Gemma3nGenerator::reservePool).
+      p->gemma = loadGemma3nBackend(p->settings.gemmaModel.toStdString(), p->runtime, 3 * p->settings.maxBatch);
     } catch (const std::exception& e) {
       p->dots.reset();
       return std::string("cannot load the Gemma 3n model: ") + e.what();

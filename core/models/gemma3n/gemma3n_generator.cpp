@@ -49,6 +49,25 @@ std::unique_ptr<Gemma3nGenerator> Gemma3nGenerator::load(const std::string& mode
   return g;
 }
 
+// The KV pool for a call: kept when it fits and is not more than twice the size needed (a graphed decode
+// step computes every slot of the pool, so a pool sized for a batch of crops slows the page summaries
+// that follow), else reserved anew. A pool that does not fit the GPU is halved until it does; the
+// scheduler then runs the requests in waves.
+void Gemma3nGenerator::reservePool(int slots, int64_t maxLength) {
+  auto& decoder = model_->decoder();
+  const int have = decoder.slotCount();
+  if (have >= slots && have <= 2 * slots && decoder.maxSequenceLength() >= maxLength) return;
+  for (;;) {
+    try {
+      decoder.reserveSlots(slots, maxLength);
+      return;
+    } catch (const std::exception& e) {
+      if (!infer::isOutOfMemoryError(e) || slots == 1) throw;
+      slots = (slots + 1) / 2;
+    }
+  }
+}
+
 std::string Gemma3nGenerator::describe() const {
   const std::string name = resolved_.repoId.empty() ? fs::path(resolved_.directory).filename().string() : resolved_.repoId;
   const auto& d = model_->decoder();
@@ -149,9 +168,7 @@ std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<Visio
   if (genRequests.empty()) return out;
 
   auto& decoder = model_->decoder();
-  const int slots = std::min<int>(maxBatch_, static_cast<int>(genRequests.size()));
-  const int64_t maxLength = longest + mostNew;
-  if (decoder.slotCount() < slots || decoder.maxSequenceLength() < maxLength) decoder.reserveSlots(slots, maxLength);
+  reservePool(std::min<int>(maxBatch_, static_cast<int>(genRequests.size())), longest + mostNew);
   infer::GenerationScheduler scheduler(decoder);
   const auto results = scheduler.generate(std::move(genRequests));
   for (size_t k = 0; k < results.size(); ++k) {

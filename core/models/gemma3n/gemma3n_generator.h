@@ -70,6 +70,8 @@ class Gemma3nGenerator {
   std::unique_ptr<Gemma3nModel> model_;
   std::unique_ptr<infer::Tokenizer> tokenizer_;
   std::vector<int64_t> stopIds_;
+  void reservePool(int slots, int64_t maxLength);
+
   int maxBatch_ = 1;
 };
 

@@ -78,6 +78,24 @@ TEST_F(Gemma3nGeneratorTest, BatchedAnswersEqualSingleAnswers) {
   EXPECT_LT(together[2].promptTokens, 64);
 }
 
+// The KV pool follows the call: grown when too small, kept while at most twice the batch, shrunk after a
+// big batch (the graphed step computes every slot), never above the generator's max batch (4 here).
+TEST_F(Gemma3nGeneratorTest, SlotPoolFollowsTheBatch) {
+  auto run = [&](int n) {
+    std::vector<VisionGenerationRequest> reqs(static_cast<size_t>(n));
+    for (auto& r : reqs) {
+      r.prompt = "Text only";
+      r.forcedNewTokens = 2;
+    }
+    for (const auto& a : generator_->generate(reqs)) EXPECT_TRUE(a.error.empty()) << a.error;
+    return generator_->model().decoder().slotCount();
+  };
+  EXPECT_EQ(run(6), 4);  // capped at the max batch; the scheduler runs the rest in a second wave
+  EXPECT_EQ(run(2), 4);  // twice the need: kept
+  EXPECT_EQ(run(1), 1);  // four times: shrunk
+  EXPECT_EQ(run(3), 3);  // too small: grown
+}
+
 TEST_F(Gemma3nGeneratorTest, FirstTokenAgreesWithTheUncachedForward) {
   const auto img = testImage(40, 40, 3);
   auto& model = generator_->model();
