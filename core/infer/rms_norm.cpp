@@ -6,10 +6,6 @@
 namespace ll::infer {
 namespace {
 
-// at::rms_norm exists from 2.4, but before 2.8 it is a composite of the same chain that rounds before
-// the weight multiply; from 2.8 CUDA runs a fused kernel that keeps x * rstd * w in float32.
-constexpr bool kFusedRmsNorm = TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 8);
-
 // The references' own op chains (Gemma 3n: pow(-0.5); Qwen2: rsqrt), for CPUs and older libtorch.
 at::Tensor normalisedFloat(const at::Tensor& x, double eps, RmsNormWeight convention) {
   const at::Tensor xf = x.to(at::kFloat);
@@ -20,8 +16,10 @@ at::Tensor normalisedFloat(const at::Tensor& x, double eps, RmsNormWeight conven
 }  // namespace
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps, RmsNormWeight convention) {
+  // at::rms_norm exists from 2.4, but before 2.8 it is a composite of the same chain that rounds before
+  // the weight multiply; from 2.8 CUDA runs a fused kernel that keeps x * rstd * w in float32.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 8)
-  if (kFusedRmsNorm && x.is_cuda()) {
+  if (x.is_cuda()) {
     const int64_t shape[] = {x.size(-1)};
     if (convention == RmsNormWeight::InFloat32 || !weight.defined()) {
       c10::optional<at::Tensor> w;

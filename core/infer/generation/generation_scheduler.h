@@ -1,8 +1,9 @@
 #pragma once
 // Continuous batching over one CausalLM: requests join the running batch whenever a slot is free,
 // a finished sequence frees its slot at once, prefill of newcomers is interleaved with the decode
-// steps of the running batch (the newcomers of one step in one CausalLM::prefillMany call), and a CUDA out-of-memory error halves the decode batch (or defers a
-// prefill) instead of failing requests. One thread drives step(); submit/cancel are thread-safe.
+// steps of the running batch (the newcomers of one step in one CausalLM::prefillMany call), and a
+// CUDA out-of-memory error halves the decode batch (or defers a prefill) instead of failing requests.
+// One thread drives step(); submit/cancel are thread-safe.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

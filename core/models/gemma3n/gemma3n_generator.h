@@ -65,13 +65,13 @@ class Gemma3nGenerator {
   static constexpr int kVisionBatch = 8;
 
  private:
+  void reservePool(int slots, int64_t maxLength);
+
   Gemma3nGenerator() = default;
   infer::ResolvedModel resolved_;
   std::unique_ptr<Gemma3nModel> model_;
   std::unique_ptr<infer::Tokenizer> tokenizer_;
   std::vector<int64_t> stopIds_;
-  void reservePool(int slots, int64_t maxLength);
-
   int maxBatch_ = 1;
 };
 
