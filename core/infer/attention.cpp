@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -136,6 +137,26 @@ void preferShapeAgnosticKernels() {
 #endif
 }
 
+// The answer of `probe` for (kernel, device, dtype, head size), computed once per process and remembered;
+// a probe that throws answers false (a kernel this build or GPU lacks).
+enum class ProbedKernel { CudnnAttention, FlashVarlen };
+[[maybe_unused]] bool probedOnce(ProbedKernel kernel, const at::Device& device, at::ScalarType dtype, int64_t headDim,
+                                 const std::function<bool()>& probe) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, int, int64_t>, bool> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(static_cast<int>(kernel), static_cast<int>(device.index()), static_cast<int>(dtype), headDim);
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  bool works = false;
+  try {
+    works = probe();
+  } catch (const std::exception&) {
+    works = false;
+  }
+  known[key] = works;
+  return works;
+}
+
 // cuDNN's attention for one long, unmasked, non-causal sequence with as many K/V heads as query heads
 // (the dots.ocr vision tower: ~19k patches per letter page). There it runs at ~600 TFLOP/s on an H100
 // against ~370 for flash (tools/gpu/gemm_probe.py), which outweighs its per-shape plan (the reason it
@@ -150,30 +171,18 @@ at::Tensor cudnnBlock(const at::Tensor& q, const at::Tensor& k, const at::Tensor
 }
 #endif
 
-// Whether cudnnBlock runs and agrees with flash here: tried once per (device, dtype, head size).
+// Whether cudnnBlock runs and agrees with plain math here: tried once per (device, dtype, head size).
 bool cudnnAttentionWorks(const at::Device& device, at::ScalarType dtype, int64_t headDim) {
 #ifdef LL_CUDNN_ATTENTION
   if (!device.is_cuda() || (dtype != at::kBFloat16 && dtype != at::kHalf) || headDim % 8 != 0 || headDim > 128) return false;
-  static std::mutex mutex;
-  static std::map<std::tuple<int, int, int64_t>, bool> known;
-  std::lock_guard<std::mutex> lock(mutex);
-  const auto key = std::make_tuple(static_cast<int>(device.index()), static_cast<int>(dtype), headDim);
-  if (auto it = known.find(key); it != known.end()) return it->second;
-  bool works = false;
-  try {
+  return probedOnce(ProbedKernel::CudnnAttention, device, dtype, headDim, [&] {
     const auto opts = at::TensorOptions().dtype(dtype).device(device);
     const at::Tensor q = at::randn({1, 2, 256, headDim}, opts), k = at::randn_like(q), v = at::randn_like(q);
     const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
-    const double err = (cudnnBlock(q, k, v, scale).to(at::kFloat) - eagerBlock(q, k, v, at::Tensor(), false, scale).to(at::kFloat))
-                           .abs()
-                           .max()
-                           .item<double>();
-    works = err < 3e-2;
-  } catch (const std::exception&) {
-    works = false;  // no cuDNN with attention support in this build, or an unsupported GPU
-  }
-  known[key] = works;
-  return works;
+    const at::Tensor got = cudnnBlock(q, k, v, scale).to(at::kFloat);
+    const at::Tensor want = eagerBlock(q, k, v, at::Tensor(), false, scale).to(at::kFloat);
+    return (got - want).abs().max().item<double>() < 3e-2;  // else: no cuDNN attention here, or a broken one
+  });
 #else
   (void)device, (void)dtype, (void)headDim;
   return false;
@@ -290,13 +299,8 @@ at::Tensor flashDecode(const at::Tensor& q, const at::Tensor& keyStorage, const 
 bool fusedCacheDecodeAvailable(const at::Device& device, at::ScalarType dtype, int64_t headDim) {
 #ifdef LL_FLASH_VARLEN_DECODE
   if (!device.is_cuda() || (dtype != at::kBFloat16 && dtype != at::kHalf) || headDim % 8 != 0 || headDim > 256) return false;
-  static std::mutex mutex;
-  static std::map<std::tuple<int, int, int64_t>, bool> known;
-  std::lock_guard<std::mutex> lock(mutex);
-  const auto key = std::make_tuple(static_cast<int>(device.index()), static_cast<int>(dtype), headDim);
-  if (auto it = known.find(key); it != known.end()) return it->second;
-  bool works = false;
-  try {
+  return probedOnce(ProbedKernel::FlashVarlen, device, dtype, headDim, [&] {
+    // Two slots of four rows, 1 and 3 keys used, all ones: every output element is 1.
     const auto opts = at::TensorOptions().dtype(dtype).device(device);
     const at::Tensor cache = at::ones({2, 4, 1, headDim}, opts);
     CacheDecodeIndex index;
@@ -305,12 +309,8 @@ bool fusedCacheDecodeAvailable(const at::Device& device, at::ScalarType dtype, i
     index.keyStarts = index.queryStarts * 4;
     index.usedKeys = at::tensor(std::vector<int>{1, 3}, at::TensorOptions().dtype(at::kInt)).to(device);
     const at::Tensor out = flashDecode(at::ones({2, 2, headDim}, opts), cache, cache, index, AttentionOptions{});
-    works = std::abs(out.to(at::kFloat).sum().item<double>() - 4.0 * static_cast<double>(headDim)) < 1e-2 * headDim;
-  } catch (const std::exception&) {
-    works = false;  // e.g. a GPU older than Ampere, or a build without flash kernels
-  }
-  known[key] = works;
-  return works;
+    return std::abs(out.to(at::kFloat).sum().item<double>() - 4.0 * static_cast<double>(headDim)) < 1e-2 * headDim;
+  });
 #else
   (void)device, (void)dtype, (void)headDim;
   return false;

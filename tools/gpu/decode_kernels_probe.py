@@ -10,34 +10,13 @@
 Usage: decode_kernels_probe.py
 """
 import math
-import time
 
 import torch
 
+from graph_timing import graph_us
+
 dev = "cuda"
 torch.manual_seed(0)
-
-
-def graph_ms(fn, reps):
-    """Milliseconds per call of fn() captured `reps` times in one CUDA graph."""
-    s = torch.cuda.Stream()
-    s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2):
-            fn()
-    torch.cuda.current_stream().wait_stream(s)
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        for _ in range(reps):
-            fn()
-    g.replay()
-    torch.cuda.synchronize()
-    t = time.perf_counter()
-    n = 20
-    for _ in range(n):
-        g.replay()
-    torch.cuda.synchronize()
-    return (time.perf_counter() - t) * 1000 / n / reps
 
 
 def kernels(fn):
@@ -67,8 +46,8 @@ for dt in (torch.bfloat16, torch.float32):
         d = (fused().float() - ref(x, w).float()).abs().max().item()
         rel = d / ref(x, w).float().abs().max().item()
         print(f"{str(dt):15s} vs {name} chain: max|d| {d:.3e} (rel {rel:.1e}); kernels fused {kernels(fused)} "
-              f"chain {kernels(lambda: ref(x, w))}; ms fused {graph_ms(fused, 100) * 1000:.1f} us chain "
-              f"{graph_ms(lambda: ref(x, w), 100) * 1000:.1f} us")
+              f"chain {kernels(lambda: ref(x, w))}; time fused {graph_us(fused, 100):.1f} us chain "
+              f"{graph_us(lambda: ref(x, w), 100):.1f} us")
     # Per-head norms as Gemma runs them: [n, heads, 256]
     xh = torch.randn(18, 8, 256, device=dev, dtype=dt)
     wh = torch.rand(256, device=dev, dtype=dt) + 0.5
@@ -120,12 +99,12 @@ for name, S, hq, hkv, d, length, window, layers in (
     try:
         b = flash_attention(q, ck, cv, lens32, cu_q, cu_k, length, window)
         diff = (a.float() - b.float()).abs().max().item()
-        tf = graph_ms(lambda: flash_attention(q, ck, cv, lens32, cu_q, cu_k, length, window), layers)
+        tf = graph_us(lambda: flash_attention(q, ck, cv, lens32, cu_q, cu_k, length, window), layers) / 1000
         nf = kernels(lambda: flash_attention(q, ck, cv, lens32, cu_q, cu_k, length, window))
     except Exception as e:  # report and go on
         diff, tf, nf = float("nan"), float("nan"), 0
         print("flash varlen failed:", str(e).splitlines()[0][:300])
-    tb = graph_ms(lambda: bmm_attention(q, ck, cv, lens, length, hq // hkv, window), layers)
+    tb = graph_us(lambda: bmm_attention(q, ck, cv, lens, length, hq // hkv, window), layers) / 1000
     nb = kernels(lambda: bmm_attention(q, ck, cv, lens, length, hq // hkv, window))
     kv_bytes = 2 * lens.sum().item() * hkv * d * 2 if not window else 2 * S * min(window, length) * hkv * d * 2
     print(f"{name:16s} S={S} keys<{length} window {window}: bmm path {tb * 1000:.0f} us/layer ({nb} kernels), flash varlen "

@@ -2,32 +2,12 @@
 """Decode-step GEMMs (a few rows times a large weight) in the orientations libtorch can run them, and the
 vision tower's attention on the SDPA backends (GPU machine). Timed as CUDA graphs of 20 calls.
 Usage: gemm_probe.py"""
-import time
-
 import torch
 import torch.nn.functional as F
 
+from graph_timing import graph_us
+
 dev = "cuda"
-
-
-def graph_us(fn, reps=20):
-    s = torch.cuda.Stream()
-    s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2):
-            fn()
-    torch.cuda.current_stream().wait_stream(s)
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        for _ in range(reps):
-            fn()
-    g.replay()
-    torch.cuda.synchronize()
-    t = time.perf_counter()
-    for _ in range(10):
-        g.replay()
-    torch.cuda.synchronize()
-    return (time.perf_counter() - t) * 1e6 / 10 / reps
 
 
 print("== decode GEMMs, bf16: x [M, K] times W^T, W [N, K]")
