@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the decode steps' time goes, in ONE call on the GPU machine (~5 minutes):
+# Where the decode steps' time goes, in ONE call on the GPU machine (~1.5 minutes on an H100):
 #  - tools/gpu/decode_kernels_probe.py: fused RMSNorm and FlashAttention varlen decode vs our op chains;
 #  - qwen2_decode_bench profile: a layout step (18-slot pool, ~5,500 keys) with and without the per-step
 #    read-back, and a Kineto trace of it;
