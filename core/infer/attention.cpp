@@ -317,6 +317,10 @@ bool fusedCacheDecodeAvailable(const at::Device& device, at::ScalarType dtype, i
 #endif
 }
 
+at::Tensor deviceOffsets(const std::vector<int64_t>& offsets, const at::Device& device) {
+  return at::tensor(std::vector<int>(offsets.begin(), offsets.end()), at::TensorOptions().dtype(at::kInt)).to(device);
+}
+
 CacheDecodeIndex cacheDecodeIndex(const at::Tensor& keyLengths, int64_t bucket, int64_t rowsPerSlot, at::ScalarType dtype,
                                   int64_t headDim) {
   if (!keyLengths.defined() || keyLengths.dim() != 1)
@@ -354,7 +358,8 @@ at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorag
 }
 
 at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                           const std::vector<int64_t>& cuSeqlens, const AttentionOptions& o) {
+                           const std::vector<int64_t>& cuSeqlens, const AttentionOptions& o,
+                           const at::Tensor& cuSeqlensOnDevice) {
   if (q.dim() != 3 || k.dim() != 3 || v.dim() != 3)
     throw std::invalid_argument("varlenAttention: q, k, v must be 3-D [tokens, heads, head_dim]");
   if (cuSeqlens.size() < 2 || cuSeqlens.front() != 0 || cuSeqlens.back() != q.size(0) || k.size(0) != q.size(0))
@@ -367,8 +372,7 @@ at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::T
   if (o.causal && cuSeqlens.size() > 2 && fusedCacheDecodeAvailable(q.device(), q.scalar_type(), q.size(2))) {
     int64_t longest = 0;
     for (size_t i = 0; i + 1 < cuSeqlens.size(); ++i) longest = std::max(longest, cuSeqlens[i + 1] - cuSeqlens[i]);
-    const at::Tensor cu = at::tensor(std::vector<int>(cuSeqlens.begin(), cuSeqlens.end()), at::TensorOptions().dtype(at::kInt))
-                              .to(q.device(), /*non_blocking=*/false);
+    const at::Tensor cu = cuSeqlensOnDevice.defined() ? cuSeqlensOnDevice : deviceOffsets(cuSeqlens, q.device());
     const int64_t left = o.slidingWindow > 0 ? o.slidingWindow - 1 : -1;
     return std::get<0>(at::_flash_attention_forward(q.contiguous(), k.contiguous(), v.contiguous(), cu, cu, longest, longest,
                                                     0.0, /*is_causal=*/true, /*return_debug_mask=*/false,

@@ -74,8 +74,14 @@ at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorag
 // Returns [T, Hq, D]. Each segment is one dense attention call, so no block-diagonal mask over all
 // T tokens is ever built; causal segments (prompts prefilled together) on CUDA in bf16/fp16 take one
 // FlashAttention varlen call instead. options.causal and slidingWindow apply within each segment.
+// cuSeqlensOnDevice: the same offsets as int32 on q's device, for callers that run many layers over one
+// packing (built here when undefined; the fused path needs them on the device).
 at::Tensor varlenAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                           const std::vector<int64_t>& cuSeqlens, const AttentionOptions& options);
+                           const std::vector<int64_t>& cuSeqlens, const AttentionOptions& options,
+                           const at::Tensor& cuSeqlensOnDevice = at::Tensor());
+
+// Segment offsets ({0, end0, ...}) as the int32 device tensor varlenAttention's fused path takes.
+at::Tensor deviceOffsets(const std::vector<int64_t>& offsets, const at::Device& device);
 
 // "sdpa 2.x (flash/mem-efficient kernels)" or "libtorch 1.13 math SDPA" — for logs and benchmarks.
 const char* attentionBackendDescription();

@@ -122,6 +122,8 @@ class PackedPromptAttention : public Gemma3nTextDecoder::AttentionStep {
         cache_(cache),
         slots_(slots),
         cuSeqlens_(cuSeqlens),
+        // Once per pass, not once per layer (each is a host->device copy the stream waits for).
+        cuSeqlensOnDevice_(infer::deviceOffsets(cuSeqlens, cache.keyStorage(0).device())),
         options_(std::move(options)),
         producers_(kvProducers(model.config().text)) {}
 
@@ -139,7 +141,8 @@ class PackedPromptAttention : public Gemma3nTextDecoder::AttentionStep {
       keys = it->second.first;
       values = it->second.second;
     }
-    return infer::varlenAttention(q, keys, values, cuSeqlens_, options_(layer)).reshape({q.size(0), -1});
+    return infer::varlenAttention(q, keys, values, cuSeqlens_, options_(layer), cuSeqlensOnDevice_)
+        .reshape({q.size(0), -1});
   }
 
  private:
@@ -147,6 +150,7 @@ class PackedPromptAttention : public Gemma3nTextDecoder::AttentionStep {
   infer::KvCache& cache_;
   const std::vector<int>& slots_;
   const std::vector<int64_t>& cuSeqlens_;
+  at::Tensor cuSeqlensOnDevice_;
   std::function<infer::AttentionOptions(int64_t)> options_;
   std::set<int64_t> producers_;
   std::map<int64_t, std::pair<at::Tensor, at::Tensor>> produced_;

@@ -24,12 +24,8 @@ namespace {
 
 std::unique_ptr<Qwen2CausalLM> tinyModel(AttentionImpl impl = AttentionImpl::Sdpa, int slots = 4, int64_t maxLen = 64) {
   DecoderOptions o;
-  o.device = ll::testing::testDevice();
-  o.dtype = ll::testing::testDType();
   o.attention = impl;
-  auto m = Qwen2CausalLM::fromWeights(tinyConfig(), randomWeights(tinyConfig(), 1234), o);
-  m->reserveSlots(slots, maxLen);
-  return m;
+  return ll::models::qwen2::testing::tinyModel(o, slots, maxLen);
 }
 
 GenerationRequest greedy(std::vector<int64_t> prompt, int n) {

@@ -23,20 +23,14 @@ using ll::models::qwen2::keyLengthBucket;
 using ll::models::qwen2::planStaticStep;
 using ll::models::qwen2::Qwen2CausalLM;
 using ll::models::qwen2::StaticDecode;
-using ll::models::qwen2::testing::randomWeights;
-using ll::models::qwen2::testing::tinyConfig;
 
 namespace {
 
 std::unique_ptr<Qwen2CausalLM> tinyModel(StaticDecode mode, int slots, int64_t maxLen, int64_t minBucket = 256) {
   DecoderOptions o;
-  o.device = ll::testing::testDevice();
-  o.dtype = ll::testing::testDType();
   o.staticDecode = mode;
   o.staticDecodeMinBucket = minBucket;
-  auto m = Qwen2CausalLM::fromWeights(tinyConfig(), randomWeights(tinyConfig(), 1234), o);
-  m->reserveSlots(slots, maxLen);
-  return m;
+  return ll::models::qwen2::testing::tinyModel(o, slots, maxLen);
 }
 
 double maxDiff(const at::Tensor& a, const at::Tensor& b) {

@@ -2,6 +2,7 @@
 // A tiny random Qwen2 decoder (real tensor names, 2 layers, GQA 4/2 heads, biases) shared by the Qwen2
 // unit tests.
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/infer/infer_test_device.h"
+#include "core/models/qwen2/qwen2_causal_lm.h"
 #include "core/models/qwen2/qwen2_config.h"
 
 namespace ll::models::qwen2::testing {
@@ -45,6 +48,16 @@ inline std::map<std::string, at::Tensor> randomWeights(const Qwen2Config& c, uin
     w[p + "mlp.down_proj.weight"] = rnd({h, i}, 0.3);
   }
   return w;
+}
+
+// The tiny decoder (weights of seed 1234) on the test device and dtype with `slots` slots of maxLen tokens;
+// the other options (attention, static decode) as the caller set them.
+inline std::unique_ptr<Qwen2CausalLM> tinyModel(DecoderOptions o, int slots, int64_t maxLen) {
+  o.device = ll::testing::testDevice();
+  o.dtype = ll::testing::testDType();
+  auto m = Qwen2CausalLM::fromWeights(tinyConfig(), randomWeights(tinyConfig(), 1234), o);
+  m->reserveSlots(slots, maxLen);
+  return m;
 }
 
 }  // namespace ll::models::qwen2::testing
