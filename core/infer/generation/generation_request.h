@@ -25,6 +25,8 @@ class CancellationToken {
   std::atomic<bool> cancelled_{false};
 };
 
+struct GenerationResult;
+
 struct GenerationRequest {
   std::vector<int64_t> promptIds;
   EmbeddingOverride embeddings;  // optional rows replacing prompt embeddings (image features)
@@ -34,6 +36,10 @@ struct GenerationRequest {
   RepetitionGuardConfig repetition;
   // Called on the scheduler's thread for every generated token (stop token excluded), in order.
   std::function<void(int64_t token)> onToken;
+  // Called on the scheduler's thread once, when the request ends for any reason, before its future is
+  // ready, so a caller can start the request's next stage at once (a page's crops when its layout ends).
+  // Must not throw; it may submit new requests to the same scheduler.
+  std::function<void(const GenerationResult& result)> onFinish;
   std::shared_ptr<CancellationToken> cancellation;
 };
 

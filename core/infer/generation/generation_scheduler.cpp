@@ -402,6 +402,13 @@ void GenerationScheduler::finish(Sequence& s, FinishReason reason, std::string e
   } else {
     t.queuedMs = t.totalMs;
   }
+  if (s.request.onFinish) {
+    try {
+      s.request.onFinish(r);
+    } catch (...) {
+      // Documented as must-not-throw; the request's own answer still goes out below.
+    }
+  }
   s.promise.set_value(r);
 }
 

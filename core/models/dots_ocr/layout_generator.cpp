@@ -65,7 +65,8 @@ std::unique_ptr<DotsLayoutGenerator> DotsLayoutGenerator::load(const std::string
 }
 
 std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<LayoutGenerationRequest>& requests,
-                                                            const std::shared_ptr<infer::CancellationToken>& cancel) {
+                                                            const std::shared_ptr<infer::CancellationToken>& cancel,
+                                                            const PageDone& onPageDone) {
   using Clock = std::chrono::steady_clock;
   std::vector<LayoutGeneration> out(requests.size());
   std::vector<infer::GenerationRequest> genRequests;
@@ -125,17 +126,26 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
   const int64_t maxLength = longest + mostNew;
   if (model_->slotCount() < slots || model_->maxSequenceLength() < maxLength) model_->reserveSlots(slots, maxLength);
 
-  infer::GenerationScheduler scheduler(*model_);
-  const auto results = scheduler.generate(std::move(genRequests));
-  for (size_t k = 0; k < results.size(); ++k) {
-    LayoutGeneration& o = out[genIndex[k]];
-    const auto& res = results[k];
-    o.finishReason = infer::toString(res.reason);
-    o.error = res.error;
-    o.generatedTokens = static_cast<int64_t>(res.tokens.size());
-    o.text = tokenizer_->decode(std::vector<int32_t>(res.tokens.begin(), res.tokens.end()), true);
-    o.seconds = visionSeconds[genIndex[k]] + res.timing.totalMs / 1000.0;
+  // Each page's answer is filled in the moment its sequence ends (and handed to onPageDone then), not
+  // after the whole batch: the caller can start the page's next stage while the longer pages decode.
+  for (size_t k = 0; k < genRequests.size(); ++k) {
+    const size_t i = genIndex[k];
+    genRequests[k].onFinish = [this, &out, &visionSeconds, &onPageDone, i](const infer::GenerationResult& res) {
+      LayoutGeneration& o = out[i];
+      o.finishReason = infer::toString(res.reason);
+      o.error = res.error;
+      o.generatedTokens = static_cast<int64_t>(res.tokens.size());
+      try {
+        o.text = tokenizer_->decode(std::vector<int32_t>(res.tokens.begin(), res.tokens.end()), true);
+      } catch (const std::exception& e) {
+        o.error = std::string("the generated tokens cannot be decoded: ") + e.what();
+      }
+      o.seconds = visionSeconds[i] + res.timing.totalMs / 1000.0;
+      if (onPageDone) onPageDone(i, o);
+    };
   }
+  infer::GenerationScheduler scheduler(*model_);
+  scheduler.generate(std::move(genRequests));
   return out;
 }
 

@@ -5,6 +5,7 @@
 // unlike the reference's static batches of 18). Returns the model's text; core/layout parses it.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,10 +57,16 @@ class DotsLayoutGenerator {
                                                    int maxBatch);
   ~DotsLayoutGenerator();
 
+  // Called on the generating thread as soon as a page's sequence ends (index into the requests), while
+  // the other pages still decode; must not throw. Pages that fail before generation (a bad image) are
+  // only in generate()'s result.
+  using PageDone = std::function<void(size_t index, const LayoutGeneration& result)>;
+
   // One result per request, in order. A page that fails (bad image, out of memory after the scheduler's
   // retries) has `error` set; the others are unaffected.
   std::vector<LayoutGeneration> generate(const std::vector<LayoutGenerationRequest>& requests,
-                                         const std::shared_ptr<infer::CancellationToken>& cancel = nullptr);
+                                         const std::shared_ptr<infer::CancellationToken>& cancel = nullptr,
+                                         const PageDone& onPageDone = {});
 
   const infer::ResolvedModel& resolved() const { return resolved_; }
   DotsOcrModel& model() { return *model_; }

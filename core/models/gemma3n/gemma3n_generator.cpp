@@ -75,12 +75,14 @@ std::string Gemma3nGenerator::describe() const {
          infer::dtypeName(d.dtype());
 }
 
-std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<VisionGenerationRequest>& requests,
-                                                         const std::shared_ptr<infer::CancellationToken>& cancel) {
-  std::vector<VisionGeneration> out(requests.size());
-  std::vector<double> visionSeconds(requests.size(), 0.0);
+Gemma3nGenerator::Prepared Gemma3nGenerator::prepare(const std::vector<VisionGenerationRequest>& requests,
+                                                     const std::shared_ptr<infer::CancellationToken>& cancel) {
+  Prepared p;
+  p.answers.resize(requests.size());
+  p.visionSeconds.assign(requests.size(), 0.0);
+  auto& out = p.answers;
+  auto& visionSeconds = p.visionSeconds;
   const ChatTokenIds chatIds = model_->chatTokenIds();
-
   // 1. Pixels for every request with an image (CPU), then the vision tower in batches (GPU).
   std::vector<at::Tensor> pixels(requests.size());
   std::vector<size_t> withImage;
@@ -117,10 +119,7 @@ std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<Visio
     for (size_t k = b; k < e; ++k) visionSeconds[withImage[k]] += share;
   }
 
-  // 2. Prompts, then one scheduler run over all of them.
-  std::vector<infer::GenerationRequest> genRequests;
-  std::vector<size_t> genIndex;
-  int64_t longest = 0, mostNew = 0;
+  // 2. Prompts into scheduler requests.
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
     if (!out[i].error.empty()) continue;
@@ -155,33 +154,42 @@ std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<Visio
       }
       g.cancellation = cancel;
       out[i].promptTokens = static_cast<int64_t>(prompt.ids.size());
-      longest = std::max<int64_t>(longest, out[i].promptTokens);
-      mostNew = std::max<int64_t>(mostNew, g.maxNewTokens);
-      genRequests.push_back(std::move(g));
-      genIndex.push_back(i);
+      p.longestPrompt = std::max<int64_t>(p.longestPrompt, out[i].promptTokens);
+      p.mostNewTokens = std::max<int64_t>(p.mostNewTokens, g.maxNewTokens);
+      p.requests.push_back(std::move(g));
+      p.index.push_back(i);
     } catch (const std::exception& e) {
       out[i].error = e.what();
       out[i].finishReason = "error";
     }
   }
-  soft.clear();
-  if (genRequests.empty()) return out;
+  return p;
+}
 
-  auto& decoder = model_->decoder();
-  reservePool(std::min<int>(maxBatch_, static_cast<int>(genRequests.size())), longest + mostNew);
-  infer::GenerationScheduler scheduler(decoder);
-  const auto results = scheduler.generate(std::move(genRequests));
-  for (size_t k = 0; k < results.size(); ++k) {
-    VisionGeneration& o = out[genIndex[k]];
-    const auto& res = results[k];
-    o.finishReason = infer::toString(res.reason);
-    o.error = res.error;
-    o.generatedTokens = static_cast<int64_t>(res.tokens.size());
-    o.tokens = res.tokens;
-    o.text = tokenizer_->decode(decodableIds(res.tokens, *tokenizer_), true);
-    o.seconds = visionSeconds[genIndex[k]] + res.timing.totalMs / 1000.0;
+void Gemma3nGenerator::fillAnswer(VisionGeneration& answer, const infer::GenerationResult& result,
+                                  double visionSeconds) const {
+  answer.finishReason = infer::toString(result.reason);
+  answer.error = result.error;
+  answer.generatedTokens = static_cast<int64_t>(result.tokens.size());
+  answer.tokens = result.tokens;
+  try {
+    answer.text = tokenizer_->decode(decodableIds(result.tokens, *tokenizer_), true);
+  } catch (const std::exception& e) {
+    answer.error = std::string("the generated tokens cannot be decoded: ") + e.what();
   }
-  return out;
+  answer.seconds = visionSeconds + result.timing.totalMs / 1000.0;
+}
+
+std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<VisionGenerationRequest>& requests,
+                                                         const std::shared_ptr<infer::CancellationToken>& cancel) {
+  Prepared p = prepare(requests, cancel);
+  if (p.requests.empty()) return std::move(p.answers);
+  reservePool(std::min<int>(maxBatch_, static_cast<int>(p.requests.size())), p.longestPrompt + p.mostNewTokens);
+  infer::GenerationScheduler scheduler(model_->decoder());
+  const auto results = scheduler.generate(std::move(p.requests));
+  for (size_t k = 0; k < results.size(); ++k)
+    fillAnswer(p.answers[p.index[k]], results[k], p.visionSeconds[p.index[k]]);
+  return std::move(p.answers);
 }
 
 }  // namespace ll::models::gemma3n

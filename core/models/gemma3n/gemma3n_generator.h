@@ -57,6 +57,26 @@ class Gemma3nGenerator {
   std::vector<VisionGeneration> generate(const std::vector<VisionGenerationRequest>& requests,
                                          const std::shared_ptr<infer::CancellationToken>& cancel = nullptr);
 
+  // The two halves of generate(), for callers that drive a scheduler themselves (Gemma3nStream).
+  // prepare(): images through the vision tower (in batches), prompts into scheduler requests; `answers`
+  // has one entry per request, already final for those that cannot run (bad image, cancelled), and
+  // requests[k] answers requests[index[k]].
+  struct Prepared {
+    std::vector<VisionGeneration> answers;
+    std::vector<double> visionSeconds;
+    std::vector<infer::GenerationRequest> requests;
+    std::vector<size_t> index;
+    int64_t longestPrompt = 0, mostNewTokens = 0;
+  };
+  Prepared prepare(const std::vector<VisionGenerationRequest>& requests,
+                   const std::shared_ptr<infer::CancellationToken>& cancel);
+  // The scheduler's result as an answer: text decoded, time = vision share + generation.
+  void fillAnswer(VisionGeneration& answer, const infer::GenerationResult& result, double visionSeconds) const;
+  // Sizes the KV pool for `slots` sequences of up to `maxLength` tokens: kept when it fits and is at most
+  // twice the need, else reserved anew; halved until it fits the GPU (the scheduler then runs in waves).
+  void reservePool(int slots, int64_t maxLength);
+  int maxBatch() const { return maxBatch_; }
+
   const infer::ResolvedModel& resolved() const { return resolved_; }
   std::string describe() const;  // "google/gemma-3n-E4B-it (35 layers) on cuda:0, bfloat16"
   Gemma3nModel& model() { return *model_; }
@@ -65,8 +85,6 @@ class Gemma3nGenerator {
   static constexpr int kVisionBatch = 8;
 
  private:
-  void reservePool(int slots, int64_t maxLength);
-
   Gemma3nGenerator() = default;
   infer::ResolvedModel resolved_;
   std::unique_ptr<Gemma3nModel> model_;

@@ -153,6 +153,37 @@ TEST(GenerationScheduler, StreamingCallbackSeesEveryTokenInOrder) {
   EXPECT_EQ(streamed, res.tokens);
 }
 
+// onFinish runs once per request, whatever ends it, with the result its future then holds, and may submit
+// a follow-up to the same scheduler (how a page's next stage starts while other pages still decode).
+TEST(GenerationScheduler, FinishCallbackSeesTheResultAndMaySubmitAFollowUp) {
+  ScriptedLM lm;
+  lm.reserveSlots(2, 64);
+  GenerationScheduler s(lm);
+  std::vector<GenerationResult> finished;
+  std::shared_future<GenerationResult> followUp;
+  auto first = request({4}, 3);
+  first.onFinish = [&](const GenerationResult& r) {
+    finished.push_back(r);
+    auto next = request({int64_t(r.tokens.back())}, 2);
+    next.onFinish = [&](const GenerationResult& r2) { finished.push_back(r2); };
+    followUp = s.submit(std::move(next)).result;
+  };
+  auto invalid = request({}, 3);  // empty prompt: ends with an error, the callback still runs
+  invalid.onFinish = [&](const GenerationResult& r) { finished.push_back(r); };
+  const auto a = s.submit(std::move(first));
+  const auto b = s.submit(std::move(invalid));
+  s.runUntilIdle();
+  ASSERT_EQ(finished.size(), 3u);
+  EXPECT_EQ(finished[0].reason, FinishReason::Error);  // validated before the first one ends
+  EXPECT_EQ(finished[0].id, b.id);
+  EXPECT_EQ(finished[1].id, a.id);
+  EXPECT_EQ(finished[1].tokens, a.result.get().tokens);
+  EXPECT_EQ(finished[1].tokens, counting(5, 3));
+  ASSERT_TRUE(followUp.valid());
+  EXPECT_EQ(finished[2].tokens, followUp.get().tokens);
+  EXPECT_EQ(finished[2].tokens, counting(8, 2));  // prompt = the last token of the first request (7)
+}
+
 TEST(GenerationScheduler, RepetitionGuardTripsUnlessTheUnitIsExempt) {
   ScriptedLM lm;
   lm.successor[12] = 10;  // 10 -> 11 -> 12 -> 10 ...

@@ -122,6 +122,29 @@ TEST_F(DotsLayoutGeneratorTest, ABadPageFailsAloneAndTheOthersRun) {
   EXPECT_GT(results[1].generatedTokens, 0);
 }
 
+// Each page is handed over the moment its sequence ends, shortest first, with the answer generate() then
+// returns for it; a page that fails before generation is only in the returned list.
+TEST_F(DotsLayoutGeneratorTest, EachPageIsHandedOverWhenItEnds) {
+  ll::models::qwen2::DecoderOptions options;
+  auto gen = DotsLayoutGenerator::load(dir_.string(), options, 4);
+  const auto a = image(64, 64, 5), b = image(90, 40, 6);
+  std::vector<LayoutGenerationRequest> reqs{request(a, 64, 64, 1), request(b, 90, 40, 1), LayoutGenerationRequest{}};
+  reqs[0].forcedNewTokens = 7;
+  reqs[1].forcedNewTokens = 2;
+  std::vector<std::pair<size_t, LayoutGeneration>> handed;
+  const auto results = gen->generate(reqs, nullptr, [&](size_t i, const LayoutGeneration& g) { handed.emplace_back(i, g); });
+  ASSERT_EQ(handed.size(), 2u);
+  EXPECT_EQ(handed[0].first, 1u);  // the shorter page first
+  EXPECT_EQ(handed[1].first, 0u);
+  for (const auto& [i, g] : handed) {
+    EXPECT_EQ(g.text, results[i].text);
+    EXPECT_EQ(g.generatedTokens, reqs[i].forcedNewTokens);
+    EXPECT_EQ(g.finishReason, "length");
+    EXPECT_EQ(g.modelWidth, results[i].modelWidth);
+  }
+  EXPECT_EQ(results[2].finishReason, "error");
+}
+
 TEST_F(DotsLayoutGeneratorTest, AFolderWithoutTokenizerIsRefusedWithTheReason) {
   fs::remove(dir_ / "tokenizer.json");
   try {

@@ -16,30 +16,16 @@
 #include "core/models/gemma3n/chat_format.h"
 #include "core/models/gemma3n/gemma3n_model.h"
 #include "core/models/gemma3n/image_processor.h"
-#include "support/temp_dir.h"
+#include "core/models/gemma3n_test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ll::models::gemma3n;
 
-const fs::path kFixture = fs::path(LAYOUTLENS_TEST_DATA_DIR) / "gemma3n_tiny";
-
-// A model folder = the fixture's config + weights + the tiny tokenizer.
-struct TinyModelFolder {
-  ll::test_support::TempDir dir{"ll-gemma-gen"};
-  TinyModelFolder() {
-    for (const char* f : {"config.json", "model.safetensors"}) fs::copy_file(kFixture / f, dir.path() / f);
-    fs::copy_file(fs::path(LAYOUTLENS_TEST_DATA_DIR) / "gemma3n_tokenizer_tiny" / "tokenizer.json",
-                  dir.path() / "tokenizer.json");
-  }
-};
-
-std::vector<uint8_t> testImage(int w, int h, int seed) {
-  std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3);
-  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>((i * 37 + seed * 101) % 251);
-  return rgb;
-}
+const fs::path kFixture = ll::test_support::gemmaTinyFixture();
+using ll::test_support::testImage;
+using TinyModelFolder = ll::test_support::TinyGemmaFolder;
 
 class Gemma3nGeneratorTest : public ::testing::Test {
  protected:
