@@ -200,7 +200,20 @@ def main():
                  fmt(n / r_tot if r_tot else None, 3), fmt(sum(planned.values()) / r_tot if r_tot else None, 0), "",
                  (fmt(r_tot / o_tot, 1) + "×") if (o_tot and r_tot) else "–", "", ""])
     summary["end_to_end"] = {"ours_s_per_page": o_tot / n if o_tot else None,
-                             "ref_s_per_page": r_tot / n if r_tot else None}
+                             "ref_s_per_page": r_tot / n if r_tot else None, "ours_how": "stages one after another"}
+    # The same pages with the stages overlapped (layout_bench's runOverlapped): the app's way, when measured.
+    ov = ours.get("overlapped") or {}
+    if ov.get("wall_s"):
+        w = ov["wall_s"]
+        rows[-1][0] = "end to end, stages one after another"
+        rows.append(["**end to end, stages overlapped**", fmt(w / n), fmt(n / w, 3), fmt(sum(planned.values()) / w, 0), "",
+                     fmt(r_tot / n if r_tot else None), fmt(n / r_tot if r_tot else None, 3),
+                     fmt(sum(planned.values()) / r_tot if r_tot else None, 0), "",
+                     (fmt(r_tot / w, 1) + "×") if r_tot else "–", "",
+                     "ours measured: layout and Gemma 3n on two threads/streams, each page's crops and summary "
+                     "started as soon as its layout (its crops) ended"])
+        summary["end_to_end"].update({"ours_s_per_page": w / n, "ours_how": "stages overlapped",
+                                      "ours_one_after_another_s_per_page": o_tot / n if o_tot else None})
 
     # vision prefill against the bf16 peak
     vis_lines = []
@@ -245,7 +258,8 @@ def main():
         r = st[key]["ratio"]
         target(label, (r >= 5) if r else None, (fmt(r, 1) + "×") if r else "–")
     e2e = summary["end_to_end"]["ours_s_per_page"]
-    target("end to end ≤ 2 s per letter page (3 picture regions)", (e2e <= 2) if e2e else None, f"{fmt(e2e)} s" if e2e else "–")
+    target("end to end ≤ 2 s per letter page (3 picture regions)", (e2e <= 2) if e2e else None,
+           f"{fmt(e2e)} s ({summary['end_to_end']['ours_how']})" if e2e else "–")
     h = [st[k]["hbm_fraction"] for k in st if st[k]["hbm_fraction"] is not None]
     target("decode ≥ 60 % of HBM bandwidth", (max(h) >= 0.6) if h else None,
            ", ".join(f"{k} {100 * st[k]['hbm_fraction']:.0f} %" for k in st if st[k]["hbm_fraction"] is not None) or "–")
@@ -298,6 +312,14 @@ def main():
                       f"({1e3 * s['decode_s'] / max(1, s['decode_steps']):.1f} ms/step), {s['generated_tokens']:,} tokens"
                       + (f", lengths scaled ×{s['length_scale']:.2f}" if s.get('length_scale', 1) < 1 else "")
                       + (f"; errors: {s['errors'][:2]}" if s.get("errors") else ""))
+    if ov.get("wall_s"):
+        md.append(f"- end to end, overlapped: all {n} pages in {ov['wall_s']:.2f} s (the stages one after another: "
+                  f"{ov.get('stages_one_after_another_s', 0):.2f} s); the layout model finished at {ov['layout_wall_s']:.2f} s; "
+                  f"Gemma 3n took requests in {ov.get('gemma_arrival_batches', '?')} arrival batches "
+                  f"({ov['slots']} slots of {ov['max_length']} tokens); tokens {ov['tokens']}"
+                  + (f"; errors: {ov['errors'][:2]}" if ov.get("errors") else ""))
+    elif ov.get("skipped"):
+        md.append(f"- end to end, overlapped: not run ({ov['skipped']})")
     for k in ("gemma_skipped", "gemma_error"):
         if ours.get(k):
             md.append(f"- LayoutLens {k}: {ours[k]}")

@@ -2,14 +2,18 @@
 // fails with a message; on a CUDA machine (LAYOUTLENS_TEST_DEVICE=cuda) a captured body replays with the
 // values its static input holds at replay time, and LAYOUTLENS_CUDA_GRAPHS=0 turns them off.
 #include "core/infer/cuda_graph.h"
+#include "core/infer/cuda_stream.h"
 
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/infer/infer_test_device.h"
 
@@ -57,6 +61,54 @@ TEST(CudaGraph, ReplayReadsTheStaticInputsOfItsTime) {
   graph->replay();
   EXPECT_EQ(output.cpu()[3].item<float>(), -1.f);
   EXPECT_EQ(runs, 3);  // replays do not call the body
+}
+
+TEST(CudaStream, NothingToOwnOnTheCpu) {
+  ll::infer::useOwnStream(c10::Device(c10::kCPU));
+  EXPECT_FALSE(ll::infer::hasOwnStream(c10::Device(c10::kCPU)));
+}
+
+// Two inference threads, each on its own stream, capture and replay graphs at the same time (the layout
+// and the vision-language model side by side): every capture is of its own thread's work only, so each
+// replay computes its own thread's values.
+TEST(CudaStream, TwoThreadsCaptureAndReplayAtTheSameTime) {
+  const c10::Device device = ll::testing::testDevice();
+  if (!device.is_cuda() || !ll::infer::cudaGraphsCompiled()) GTEST_SKIP() << "set LAYOUTLENS_TEST_DEVICE=cuda on a GPU machine";
+  const auto opts = at::TensorOptions().dtype(at::kFloat).device(device);
+  std::vector<std::string> failures(2);
+  auto worker = [&](int who) {
+    try {
+      ll::infer::useOwnStream(device);
+      if (!ll::infer::hasOwnStream(device)) throw std::runtime_error("no own stream");
+      at::Tensor input = at::zeros({256, 256}, opts), output = at::zeros({256, 256}, opts);
+      const at::Tensor weight = at::eye(256, opts) * static_cast<float>(who + 2);
+      ll::infer::CudaGraphPool pool;
+      for (int g = 0; g < 5; ++g) {  // several captures, interleaved with the other thread's
+        auto graph = ll::infer::CapturedGraph::capture(device, pool, [&] {
+          at::Tensor x = input;
+          for (int k = 0; k < 20; ++k) x = at::matmul(x, weight) / static_cast<float>(who + 2);
+          output.copy_(x * static_cast<float>(who + 2) + 1);
+        });
+        for (int rep = 0; rep < 30; ++rep) {
+          const float v = static_cast<float>(who * 1000 + g * 100 + rep);
+          input.fill_(v);
+          graph->replay();
+          const float got = output[7][7].item<float>();
+          const float want = v * static_cast<float>(who + 2) + 1;
+          if (std::abs(got - want) > 1e-2f * std::abs(want) + 1e-3f)
+            throw std::runtime_error("thread " + std::to_string(who) + " read " + std::to_string(got) + ", expected " +
+                                     std::to_string(want));
+        }
+      }
+    } catch (const std::exception& e) {
+      failures[static_cast<size_t>(who)] = e.what();
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(failures[0], "");
+  EXPECT_EQ(failures[1], "");
 }
 
 }  // namespace
