@@ -9,6 +9,7 @@
 
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
+#include "core/models/gemma3n/fused_ops.h"
 
 namespace ll::models::gemma3n {
 namespace {
@@ -41,6 +42,8 @@ Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) c
 // has folded it into routerNorm (exact: scaling by 2^-k commutes with rounding), else it is applied
 // here. tanh on a bf16/fp16 tensor is computed in float32 and rounded once, as transformers' chain.
 at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) const {
+  if (routerScaleFolded_ && fused::available(x) && x.stride(-1) == 1)
+    return fused::routerTanh(x, layer.routerNorm, config_.text.rmsNormEps, layer.modalityRouter);
   at::Tensor normed = rmsNorm(x, layer.routerNorm);
   if (!routerScaleFolded_) normed = normed * routerScale_;
   return at::tanh(at::linear(normed, layer.modalityRouter));
@@ -56,7 +59,10 @@ at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) cons
     const at::Tensor std = at::std(gate, at::IntArrayRef{-1}, /*unbiased=*/false, /*keepdim=*/true);
     gate = at::relu(gate - (mean + std * *layer.sparsityMultiplier));
   }
-  return at::linear(geluTanh(gate) * gu.narrow(-1, I, I), layer.downWeight);
+  const at::Tensor up = gu.narrow(-1, I, I);
+  if (fused::available(gate) && gate.dim() == 2)
+    return at::linear(fused::geluTanhMul(gate.stride(-1) == 1 ? gate : gate.contiguous(), up), layer.downWeight);
+  return at::linear(geluTanh(gate) * up, layer.downWeight);
 }
 
 infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) const {
@@ -75,13 +81,20 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const int64_t N = streams.size(0), n = streams.size(1), a = c.altupActiveIdx;
   const int64_t d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
 
+  const bool fusedOps = fused::available(streams);
+
   // AltUp predict: p_j = x_j + sum_k C[j][k] x_k with C from the router of the active stream.
-  const at::Tensor coefs = at::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
-  const at::Tensor pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
+  at::Tensor pred;
+  if (fusedOps) {
+    pred = fused::altupPredict(streams, router(y, streams[a]), y.predictionCoefs);
+  } else {
+    const at::Tensor coefs = at::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
+    pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
+  }
 
   const at::Tensor u = pred[a];
   const at::Tensor h = rmsNorm(u, y.inputNorm);
-  const at::Tensor laurel = h + rmsNorm(at::linear(at::linear(h, y.laurelLeft), y.laurelRight), y.laurelNorm);
+  const at::Tensor laurelNormed = rmsNorm(at::linear(at::linear(h, y.laurelLeft), y.laurelRight), y.laurelNorm);
 
   const bool sliding = c.slidingLayer[static_cast<size_t>(l)];
   const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
@@ -96,17 +109,25 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
     v = rmsNorm(proj.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}), at::Tensor());
   }
   const at::Tensor attn = rmsNorm(at::linear(attention.run(l, q, k, v), y.oWeight), y.postAttentionNorm);
-  const at::Tensor z = ((u + attn) + laurel) / std::sqrt(2.0);
+  const at::Tensor z = fusedOps ? fused::residualMix(u, attn, h, laurelNormed)
+                                : ((u + attn) + (h + laurelNormed)) / std::sqrt(2.0);
   const at::Tensor z2 = z + rmsNorm(mlp(y, rmsNorm(z, y.preFeedforwardNorm)), y.postFeedforwardNorm);
 
-  // AltUp correct: x'_j = p_j + (correction_coefs · router(z2) + 1)_j · (z2 - p_a).
-  const at::Tensor gains = at::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
-  at::Tensor out = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
-
-  // Per-layer input injection into streams 1..N-1.
-  at::Tensor g = out[a];
-  if (c.altupCorrectScale) g = g * y.correctOutputScale;
-  g = geluTanh(at::linear(g, y.perLayerInputGate)) * ple;
+  // AltUp correct: x'_j = p_j + (correction_coefs · router(z2) + 1)_j · (z2 - p_a); then the per-layer input
+  // injection into streams 1..N-1 from the corrected active stream.
+  const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
+  at::Tensor out, g;
+  if (fusedOps) {
+    fused::Corrected corrected = fused::altupCorrect(z2, u, pred, router(y, z2), y.correctionCoefs, a, scale);
+    out = std::move(corrected.streams);
+    g = fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple);
+  } else {
+    const at::Tensor gains = at::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
+    out = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
+    g = out[a];
+    if (scale.defined()) g = g * scale;
+    g = geluTanh(at::linear(g, y.perLayerInputGate)) * ple;
+  }
   g = rmsNorm(at::linear(g, y.perLayerProjection), y.postPerLayerInputNorm);
   out.narrow(0, 1, N - 1).add_(g.unsqueeze(0));
   return out;

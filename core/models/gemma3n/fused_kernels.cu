@@ -1,0 +1,186 @@
+// Fused CUDA kernels for Gemma 3n's per-layer elementwise chains; see fused_kernels.h for what each
+// computes and how its rounding follows the op chain it replaces (text_decoder_layer.cpp keeps that chain
+// for the CPU, float32 and builds without these kernels). A decode step of E4B is ~60 kernels per layer,
+// most of them tiny: these five take ~20 of them per layer, each a launch and a round trip through memory.
+#include "core/models/gemma3n/fused_kernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cmath>
+
+namespace ll::models::gemma3n::kernels {
+namespace {
+
+using bf16 = __nv_bfloat16;
+constexpr int kThreads = 256;
+constexpr int kMaxStreams = 8;  // AltUp streams (4 in every released Gemma 3n)
+
+__device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
+// Rounds to bfloat16 and back: what storing an intermediate as bfloat16 does in the op chain.
+__device__ __forceinline__ float rnd(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
+
+// ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl).
+__device__ __forceinline__ float geluTanh(float x) {
+  const float kBeta = static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5);
+  const float kKappa = 0.044715f;
+  const float inner = kBeta * (x + kKappa * (x * x * x));
+  return 0.5f * x * (1.0f + tanhf(inner));
+}
+
+// Sum over the block (kThreads threads); every thread gets the total. `shared` holds kThreads / 32 floats.
+__device__ float blockSum(float v, float* shared) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  __syncthreads();  // the previous call's readers are done with `shared`
+  if (lane == 0) shared[warp] = v;
+  __syncthreads();
+  float t = lane < kThreads / 32 ? shared[lane] : 0.f;
+  for (int o = 16; o > 0; o >>= 1) t += __shfl_xor_sync(0xffffffffu, t, o);
+  return t;
+}
+
+__global__ void routerTanhKernel(const bf16* x, int64_t xRowStride, int64_t D, const bf16* normWeight, float eps,
+                                 const bf16* W, int N, bf16* out) {
+  __shared__ float shared[kThreads / 32];
+  const bf16* row = x + blockIdx.x * xRowStride;
+  float sumSquares = 0.f;
+  for (int64_t d = threadIdx.x; d < D; d += kThreads) {
+    const float v = load(row + d);
+    sumSquares += v * v;
+  }
+  const float inv = rsqrtf(blockSum(sumSquares, shared) / static_cast<float>(D) + eps);
+  float acc[kMaxStreams] = {};
+  for (int64_t d = threadIdx.x; d < D; d += kThreads) {
+    const float normed = rnd(load(row + d) * inv * load(normWeight + d));
+    for (int m = 0; m < N; ++m) acc[m] += normed * load(W + m * D + d);
+  }
+  for (int m = 0; m < N; ++m) {
+    const float total = blockSum(acc[m], shared);
+    if (threadIdx.x == 0) out[blockIdx.x * N + m] = __float2bfloat16_rn(tanhf(rnd(total)));
+  }
+}
+
+__global__ void altupPredictKernel(const bf16* streams, const bf16* router, const bf16* P, int N, int64_t n, int64_t D,
+                                   bf16* out) {
+  __shared__ float coefs[kMaxStreams * kMaxStreams];
+  const int64_t r = blockIdx.x;
+  if (threadIdx.x < N * N) {  // the linear layer's output, rounded as the chain stores it
+    float c = 0.f;
+    for (int m = 0; m < N; ++m) c += load(router + r * N + m) * load(P + threadIdx.x * N + m);
+    coefs[threadIdx.x] = rnd(c);
+  }
+  __syncthreads();
+  const int64_t plane = n * D;
+  for (int64_t d = threadIdx.x; d < D; d += kThreads) {
+    float s[kMaxStreams];
+    for (int k = 0; k < N; ++k) s[k] = load(streams + k * plane + r * D + d);
+    for (int j = 0; j < N; ++j) {
+      float mix = 0.f;
+      for (int k = 0; k < N; ++k) mix += coefs[j * N + k] * s[k];
+      out[j * plane + r * D + d] = __float2bfloat16_rn(rnd(mix) + s[j]);
+    }
+  }
+}
+
+__global__ void residualMixKernel(const bf16* u, const bf16* attn, const bf16* h, const bf16* laurelNormed, float invSqrt2,
+                                  int64_t count, bf16* z) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const float laurel = rnd(load(h + i) + load(laurelNormed + i));
+    const float gated = rnd(load(u + i) + load(attn + i));
+    z[i] = __float2bfloat16_rn(rnd(gated + laurel) * invSqrt2);
+  }
+}
+
+__global__ void altupCorrectKernel(const bf16* z2, const bf16* u, const bf16* pred, const bf16* router2, const bf16* C,
+                                   int N, int a, const bf16* scale, int64_t n, int64_t D, bf16* out, bf16* active) {
+  __shared__ float gains[kMaxStreams];
+  const int64_t r = blockIdx.x;
+  if (threadIdx.x < N) {
+    float g = 0.f;
+    for (int m = 0; m < N; ++m) g += load(router2 + r * N + m) * load(C + threadIdx.x * N + m);
+    gains[threadIdx.x] = rnd(rnd(g) + 1.0f);
+  }
+  __syncthreads();
+  const int64_t plane = n * D;
+  for (int64_t d = threadIdx.x; d < D; d += kThreads) {
+    const float innovation = rnd(load(z2 + r * D + d) - load(u + r * D + d));
+    for (int j = 0; j < N; ++j) {
+      const int64_t at = j * plane + r * D + d;
+      const float corrected = rnd(rnd(innovation * gains[j]) + load(pred + at));
+      out[at] = __float2bfloat16_rn(corrected);
+      if (j == a) active[r * D + d] = __float2bfloat16_rn(scale ? corrected * load(scale + d) : corrected);
+    }
+  }
+}
+
+__global__ void geluTanhMulKernel(const bf16* g, int64_t gStride, const bf16* m, int64_t mStride, int64_t n, int64_t K,
+                                  bf16* out) {
+  const int64_t count = n * K;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t r = i / K, k = i % K;
+    out[i] = __float2bfloat16_rn(rnd(geluTanh(load(g + r * gStride + k))) * load(m + r * mStride + k));
+  }
+}
+
+const char* launched() {
+  const cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
+}
+
+unsigned gridFor(int64_t count) {
+  const int64_t blocks = (count + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
+}
+
+const bf16* in(const void* p) { return static_cast<const bf16*>(p); }
+bf16* outPtr(void* p) { return static_cast<bf16*>(p); }
+cudaStream_t on(void* s) { return static_cast<cudaStream_t>(s); }
+
+}  // namespace
+
+const char* routerTanh(const void* x, int64_t xRowStride, int64_t n, int64_t D, const void* normWeight, float eps,
+                       const void* W, int N, void* out, void* stream) {
+  if (N < 1 || N > kMaxStreams) return "routerTanh: unsupported number of AltUp streams";
+  if (n == 0) return nullptr;
+  routerTanhKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(x), xRowStride, D, in(normWeight), eps,
+                                                                         in(W), N, outPtr(out));
+  return launched();
+}
+
+const char* altupPredict(const void* streams, const void* router, const void* P, int N, int64_t n, int64_t D, void* out,
+                         void* stream) {
+  if (N < 1 || N > kMaxStreams) return "altupPredict: unsupported number of AltUp streams";
+  if (n == 0) return nullptr;
+  altupPredictKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(streams), in(router), in(P), N, n, D,
+                                                                           outPtr(out));
+  return launched();
+}
+
+const char* residualMix(const void* u, const void* attn, const void* h, const void* laurelNormed, float invSqrt2,
+                        int64_t count, void* z, void* stream) {
+  if (count == 0) return nullptr;
+  residualMixKernel<<<gridFor(count), kThreads, 0, on(stream)>>>(in(u), in(attn), in(h), in(laurelNormed), invSqrt2,
+                                                                 count, outPtr(z));
+  return launched();
+}
+
+const char* altupCorrect(const void* z2, const void* u, const void* pred, const void* router2, const void* C, int N,
+                         int a, const void* scale, int64_t n, int64_t D, void* out, void* active, void* stream) {
+  if (N < 1 || N > kMaxStreams || a < 0 || a >= N) return "altupCorrect: unsupported AltUp stream layout";
+  if (n == 0) return nullptr;
+  altupCorrectKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(
+      in(z2), in(u), in(pred), in(router2), in(C), N, a, scale ? in(scale) : nullptr, n, D, outPtr(out), outPtr(active));
+  return launched();
+}
+
+const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t mStride, int64_t n, int64_t K, void* out,
+                        void* stream) {
+  if (n * K == 0) return nullptr;
+  geluTanhMulKernel<<<gridFor(n * K), kThreads, 0, on(stream)>>>(in(g), gStride, in(m), mStride, n, K, outPtr(out));
+  return launched();
+}
+
+}  // namespace ll::models::gemma3n::kernels
