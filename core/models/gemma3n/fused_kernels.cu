@@ -7,8 +7,6 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-#include <cmath>
-
 namespace ll::models::gemma3n::kernels {
 namespace {
 
@@ -20,9 +18,9 @@ __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*
 // Rounds to bfloat16 and back: what storing an intermediate as bfloat16 does in the op chain.
 __device__ __forceinline__ float rnd(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 
-// ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl).
+// ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl; kBeta = M_SQRT2 * M_2_SQRTPI * 0.5 = sqrt(2/pi)).
 __device__ __forceinline__ float geluTanh(float x) {
-  const float kBeta = static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5);
+  const float kBeta = static_cast<float>(0.7978845608028654);
   const float kKappa = 0.044715f;
   const float inner = kBeta * (x + kKappa * (x * x * x));
   return 0.5f * x * (1.0f + tanhf(inner));
