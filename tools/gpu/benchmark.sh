@@ -15,7 +15,9 @@
 # Needs .device/ carried: nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages/*.png,
 # tokenizers/qwen3/tokenizer.json(.gz), tokenizers/gemma3/tokenizer.json.gz (else a tiny Gemma tokenizer is used).
 # BENCH_NO_GEMMA=1 measures the layout stage only; BENCH_GRAPH_CHECK=1 first compares graphed and eager Gemma
-# decode steps; BENCH_AB_GRAPHS=1 runs LayoutLens once more with CUDA graphs off (LAYOUTLENS_CUDA_GRAPHS=0).
+# decode steps; BENCH_AB_ENV=VAR=VALUE runs LayoutLens once more with that variable set, e.g.
+# LAYOUTLENS_FUSED_KERNELS=0 (the op chains instead of the fused kernels) or LAYOUTLENS_CUDA_GRAPHS=0
+# (BENCH_AB_GRAPHS=1 is short for the latter).
 # Run from the repository root:  bash tools/gpu/benchmark.sh
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
@@ -96,14 +98,17 @@ kill -0 "$REF" 2>/dev/null && { echo "reference still running at the budget: sto
 wait "$REF" || echo "reference ended with rc $?"
 grep -E "^\[ref" "$EXTRAS/reference.log" | tail -8
 
-if [ "${BENCH_AB_GRAPHS:-0}" = 1 ] && (( built == 1 )) && [ -f "$OUT/layoutlens.json" ]; then
-  # The same LayoutLens run with the decode-step CUDA graphs off, on the same GPU: what the graphs are worth.
+AB_ENV=${BENCH_AB_ENV:-}
+[ "${BENCH_AB_GRAPHS:-0}" = 1 ] && AB_ENV="LAYOUTLENS_CUDA_GRAPHS=0"
+if [ -n "$AB_ENV" ] && (( built == 1 )) && [ -f "$OUT/layoutlens.json" ]; then
+  # The same LayoutLens run once more with one switch changed (CUDA graphs off, fused kernels off), on the
+  # same GPU: what that part is worth. Its figures go to the log and to ab.json in the extras.
   left=$(( BUDGET - $(elapsed) - 15 ))
-  echo "== [$(elapsed) s] LayoutLens without CUDA graphs (LAYOUTLENS_CUDA_GRAPHS=0), budget ${left} s"
-  LAYOUTLENS_CUDA_GRAPHS=0 timeout --signal=KILL $(( left + 30 )) "$BUILD/layoutlens_bench" --plan "$WORK/plan.json" \
-    --dots "$WORK/dots" "${GEMMA_ARG[@]}" --budget-s "$left" --out "$EXTRAS/layoutlens_nographs.json" 2>&1 \
-    | grep -E "requests|done in" | sed "s/^/no graphs: /"
-  grep -hE "requests|done in" "$OUT/benchmark.log" | grep -v "no graphs" | sed "s/^/graphs:    /" | tail -4
+  echo "== [$(elapsed) s] LayoutLens with $AB_ENV, budget ${left} s"
+  env "$AB_ENV" timeout --signal=KILL $(( left + 30 )) "$BUILD/layoutlens_bench" --plan "$WORK/plan.json" \
+    --dots "$WORK/dots" "${GEMMA_ARG[@]}" --budget-s "$left" --out "$EXTRAS/ab.json" 2>&1 \
+    | grep -E "requests|done in|overlapped:" | sed "s/^/$AB_ENV: /"
+  grep -hE "requests|done in|overlapped:" "$OUT/benchmark.log" | grep -v "$AB_ENV" | sed "s/^/as built: /" | tail -5
 fi
 
 TWO=()

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -83,16 +84,17 @@ TEST(CudaStream, TwoThreadsCaptureAndReplayAtTheSameTime) {
       at::Tensor input = at::zeros({256, 256}, opts), output = at::zeros({256, 256}, opts);
       const at::Tensor weight = at::eye(256, opts) * static_cast<float>(who + 2);
       ll::infer::CudaGraphPool pool;
+      std::vector<std::unique_ptr<ll::infer::CapturedGraph>> graphs;  // alive together, as a model's buckets
       for (int g = 0; g < 5; ++g) {  // several captures, interleaved with the other thread's
-        auto graph = ll::infer::CapturedGraph::capture(device, pool, [&] {
+        graphs.push_back(ll::infer::CapturedGraph::capture(device, pool, [&] {
           at::Tensor x = input;
           for (int k = 0; k < 20; ++k) x = at::matmul(x, weight) / static_cast<float>(who + 2);
           output.copy_(x * static_cast<float>(who + 2) + 1);
-        });
+        }));
         for (int rep = 0; rep < 30; ++rep) {
           const float v = static_cast<float>(who * 1000 + g * 100 + rep);
           input.fill_(v);
-          graph->replay();
+          graphs[static_cast<size_t>(rep) % graphs.size()]->replay();
           const float got = output[7][7].item<float>();
           const float want = v * static_cast<float>(who + 2) + 1;
           if (std::abs(got - want) > 1e-2f * std::abs(want) + 1e-3f)

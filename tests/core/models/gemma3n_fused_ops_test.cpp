@@ -58,8 +58,15 @@ TEST_F(Gemma3nFusedOpsGpu, RouterMatchesNormLinearTanh) {
   const at::Tensor streams = randn({kN, kRows, kD}), norm = randn({kD}, 0.02), W = randn({kN, kD}, 0.5);
   ASSERT_TRUE(fused::available(streams));
   const at::Tensor x = streams[0];
-  const at::Tensor chain = at::tanh(at::linear(ll::infer::rmsNorm(x, norm, 1e-6, ll::infer::RmsNormWeight::InFloat32), W));
-  expectSame(fused::routerTanh(x, norm, 1e-6, W), chain, "router");
+  const at::Tensor normed = ll::infer::rmsNorm(x, norm, 1e-6, ll::infer::RmsNormWeight::InFloat32);
+  // The [n, 2048] x [2048, 4] product is where the chain itself wavers: cuBLAS reduces its split-K
+  // partial sums of bfloat16 products in reduced precision, so the reference here is that product in
+  // float32, rounded once (what the chain computes when its GEMM does not split).
+  const at::Tensor exact = at::linear(normed.to(at::kFloat), W.to(at::kFloat)).to(at::kBFloat16);
+  expectSame(fused::routerTanh(x, norm, 1e-6, W), at::tanh(exact), "router");
+  // Against the bf16 chain itself: never off by more than a couple of units.
+  const at::Tensor chain = at::tanh(at::linear(normed, W));
+  EXPECT_LE((fused::routerTanh(x, norm, 1e-6, W).to(at::kFloat) - chain.to(at::kFloat)).abs().max().item<double>(), 1.0 / 32);
 }
 
 TEST_F(Gemma3nFusedOpsGpu, AltupPredictMatchesLinearBmmAdd) {
