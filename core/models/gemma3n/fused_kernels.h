@@ -36,4 +36,13 @@ const char* altupCorrect(const void* z2, const void* u, const void* pred, const 
 const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t mStride, int64_t n, int64_t K, void* out,
                         void* stream);
 
+// Attention inputs from the fused projection proj [n, (hq + 2 hkv) * d] (rows `projStride` apart):
+// q = rotary(rmsnorm(q_h; qNorm)), k = rotary(rmsnorm(k_h; kNorm)), v = rmsnorm(v_h) (no weight), per head,
+// rotary as x * cos + rotate_half(x) * sin with the signed-sine table (core/infer/rotary.h); cos and
+// signedSin are [n, d] contiguous. kvHeads = 0: q only (layers that reuse another layer's cache).
+// q is [n, hq, d], k and v [n, hkv, d], all contiguous.
+const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int hq, int hkv, int d, const void* qNorm,
+                          const void* kNorm, const void* cos, const void* signedSin, float eps, void* q, void* k, void* v,
+                          void* stream);
+
 }  // namespace ll::models::gemma3n::kernels

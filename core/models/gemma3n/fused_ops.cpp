@@ -126,6 +126,32 @@ at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m) {
   return out;
 }
 
+AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, int64_t d, const at::Tensor& qNorm,
+                              const at::Tensor& kNorm, const at::Tensor& cos, const at::Tensor& signedSin, double eps,
+                              bool ownsKv) {
+  const int64_t n = proj.size(0), kvHeads = ownsKv ? hkv : 0;
+  require(proj.dim() == 2 && proj.stride(1) == 1 && proj.size(1) >= (hq + 2 * kvHeads) * d && qNorm.numel() == d &&
+              (!ownsKv || kNorm.numel() == d) && cos.numel() == n * d && signedSin.numel() == n * d,
+          "qkvNormRotary wants proj [n, (hq + 2 hkv) d] with contiguous rows, norms of d, cos/sin of n x d");
+  require(proj.scalar_type() == at::kBFloat16, "bfloat16 tensors only");
+  const at::Tensor qn = bf16Contiguous(qNorm), c = bf16Contiguous(cos), sn = bf16Contiguous(signedSin);
+  const at::Tensor kn = ownsKv ? bf16Contiguous(kNorm) : at::Tensor();
+  AttentionInputs out;
+  out.q = at::empty({n, hq, d}, proj.options());
+  if (ownsKv) {
+    out.k = at::empty({n, hkv, d}, proj.options());
+    out.v = at::empty({n, hkv, d}, proj.options());
+  }
+  c10::cuda::CUDAGuard guard(proj.device());
+  check(kernels::qkvNormRotary(proj.data_ptr(), proj.stride(0), n, static_cast<int>(hq), static_cast<int>(kvHeads),
+                               static_cast<int>(d), qn.data_ptr(), ownsKv ? kn.data_ptr() : nullptr, c.data_ptr(),
+                               sn.data_ptr(), static_cast<float>(eps), out.q.data_ptr(),
+                               ownsKv ? out.k.data_ptr() : nullptr, ownsKv ? out.v.data_ptr() : nullptr,
+                               currentStream(proj)),
+        "qkvNormRotary");
+  return out;
+}
+
 #else
 namespace {
 [[noreturn]] void missing() {
@@ -140,6 +166,10 @@ Corrected altupCorrect(const at::Tensor&, const at::Tensor&, const at::Tensor&, 
   missing();
 }
 at::Tensor geluTanhMul(const at::Tensor&, const at::Tensor&) { missing(); }
+AttentionInputs qkvNormRotary(const at::Tensor&, int64_t, int64_t, int64_t, const at::Tensor&, const at::Tensor&,
+                              const at::Tensor&, const at::Tensor&, double, bool) {
+  missing();
+}
 #endif
 
 }  // namespace ll::models::gemma3n::fused

@@ -28,4 +28,14 @@ Corrected altupCorrect(const at::Tensor& z2, const at::Tensor& u, const at::Tens
 // gelu_tanh(g) * m for 2-D g, m of the same shape whose rows may be strided (narrowed or selected views).
 at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m);
 
+// The attention inputs of one layer from its fused projection proj [n, (hq + 2 hkv) * d]: per head RMSNorm
+// (q and k with their weights, v without) and rotary for q and k (cos, signedSin [n, 1, d] or [n, d]).
+// ownsKv false: q only. Same as rmsNorm + infer::applyRotary on each part.
+struct AttentionInputs {
+  at::Tensor q, k, v;  // [n, hq, d], [n, hkv, d], [n, hkv, d]
+};
+AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, int64_t d, const at::Tensor& qNorm,
+                              const at::Tensor& kNorm, const at::Tensor& cos, const at::Tensor& signedSin, double eps,
+                              bool ownsKv);
+
 }  // namespace ll::models::gemma3n::fused

@@ -100,10 +100,17 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
   const at::Tensor proj = at::linear(h, y.qkvWeight);
-  at::Tensor q = rmsNorm(proj.narrow(1, 0, hq * d).view({n, hq, d}), y.qNorm);
-  q = infer::applyRotary(q, cos, sin);
-  at::Tensor k, v;
-  if (y.ownsKv) {
+  at::Tensor q, k, v;
+  const bool fusedQkv = fusedOps && d % 64 == 0 && d <= 256;
+  if (fusedQkv) {
+    fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv);
+    q = std::move(in.q);
+    k = std::move(in.k);
+    v = std::move(in.v);
+  } else {
+    q = infer::applyRotary(rmsNorm(proj.narrow(1, 0, hq * d).view({n, hq, d}), y.qNorm), cos, sin);
+  }
+  if (y.ownsKv && !fusedQkv) {
     k = rmsNorm(proj.narrow(1, hq * d, hkv * d).view({n, hkv, d}), y.kNorm);
     k = infer::applyRotary(k, cos, sin);
     v = rmsNorm(proj.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}), at::Tensor());

@@ -14,6 +14,7 @@
 
 #include "core/infer/infer_test_device.h"
 #include "core/infer/rms_norm.h"
+#include "core/infer/rotary.h"
 
 namespace {
 
@@ -100,6 +101,26 @@ TEST_F(Gemma3nFusedOpsGpu, GeluMulReadsStridedRows) {
   expectSame(fused::geluTanhMul(gate, up), at::gelu(gate, "tanh") * up, "mlp");
   const at::Tensor ple = randn({kRows, 35, 256}).select(1, 7), g = randn({kRows, 256});
   expectSame(fused::geluTanhMul(g, ple), at::gelu(g, "tanh") * ple, "per-layer input");
+}
+
+TEST_F(Gemma3nFusedOpsGpu, QkvNormRotaryMatchesNormsAndRotary) {
+  const int64_t hq = 8, hkv = 2, d = 256;
+  const at::Tensor proj = randn({kRows, (hq + 2 * hkv) * d}), qNorm = randn({d}), kNorm = randn({d});
+  const at::Tensor angles = at::rand({kRows, 1, d / 2}, at::TensorOptions().device(device_)) * 100;
+  const at::Tensor emb = at::cat({angles, angles}, -1);
+  const at::Tensor cos = emb.cos().to(at::kBFloat16), sin = ll::infer::signedSine(emb.sin().to(at::kBFloat16));
+  auto norm = [&](int64_t from, int64_t heads, const at::Tensor& w) {
+    return ll::infer::rmsNorm(proj.narrow(1, from * d, heads * d).view({kRows, heads, d}), w, 1e-6,
+                              ll::infer::RmsNormWeight::InFloat32);
+  };
+  const auto in = fused::qkvNormRotary(proj, hq, hkv, d, qNorm, kNorm, cos, sin, 1e-6, true);
+  expectSame(in.q, ll::infer::applyRotary(norm(0, hq, qNorm), cos, sin), "q");
+  expectSame(in.k, ll::infer::applyRotary(norm(hq, hkv, kNorm), cos, sin), "k");
+  expectSame(in.v, norm(hq + hkv, hkv, at::Tensor()), "v");
+  // A layer that reads another layer's cache: q only, from a projection of q alone.
+  const auto qOnly = fused::qkvNormRotary(proj.narrow(1, 0, hq * d), hq, hkv, d, qNorm, at::Tensor(), cos, sin, 1e-6, false);
+  expectSame(qOnly.q, in.q, "q only");
+  EXPECT_FALSE(qOnly.k.defined());
 }
 
 TEST_F(Gemma3nFusedOpsGpu, WrongShapesAreRefusedWithTheReason) {
