@@ -7,12 +7,16 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 namespace ll::models::gemma3n::kernels {
 namespace {
 
 using bf16 = __nv_bfloat16;
 constexpr int kThreads = 256;
-constexpr int kMaxStreams = 8;  // AltUp streams (4 in every released Gemma 3n)
+constexpr int kStreams = 4;           // AltUp streams
+constexpr int kHidden = kThreads * 8;  // 2048
+constexpr int kHead = 256;             // attention head size
 
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
 // Rounds to bfloat16 and back: what storing an intermediate as bfloat16 does in the op chain.
@@ -31,55 +35,109 @@ __device__ __forceinline__ float warpSum(float v) {
   return v;
 }
 
-// One warp per row: a decode step has a few dozen rows, and a warp's shuffles need no block barrier
-// (a block per row with block-wide reductions took 12 us a call on an H100).
-constexpr int kRouterWarps = 4;
-__global__ void routerTanhKernel(const bf16* x, int64_t xRowStride, int64_t n, int64_t D, const bf16* normWeight,
-                                 float eps, const bf16* W, int N, bf16* out) {
-  const int64_t r = static_cast<int64_t>(blockIdx.x) * kRouterWarps + threadIdx.x / 32;
-  if (r >= n) return;
-  const int lane = threadIdx.x % 32;
-  const bf16* row = x + r * xRowStride;
+// Eight consecutive bfloat16 values in one 16-byte access (addresses are 16-byte aligned: the wrappers check).
+__device__ __forceinline__ void load8(const bf16* p, float (&out)[8]) {
+  const uint4 raw = *reinterpret_cast<const uint4*>(p);
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __bfloat1622float2(h[i]);
+    out[2 * i] = f.x;
+    out[2 * i + 1] = f.y;
+  }
+}
+__device__ __forceinline__ void store8(bf16* p, const float (&in)[8]) {
+  uint4 raw;
+  __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) h[i] = __floats2bfloat162_rn(in[2 * i], in[2 * i + 1]);
+  *reinterpret_cast<uint4*>(p) = raw;
+}
+
+// These steps are latency-bound (a few dozen rows): every kernel below issues all of a thread's loads
+// at once (16-byte accesses, loops unrolled at compile time) and synchronises at most twice, so a call
+// costs about one memory round trip. Shapes are compile-time: hidden size kHidden = 256 threads x 8,
+// kStreams AltUp streams (every released Gemma 3n); the wrappers fall back to the op chains otherwise.
+
+// One block per row; the RMS and the N dot products are block reductions of per-thread partial sums.
+__global__ void __launch_bounds__(kThreads) routerTanhKernel(const bf16* x, int64_t xRowStride, const bf16* normWeight,
+                                                             float eps, const bf16* W, bf16* out) {
+  __shared__ float partial[kThreads / 32][kStreams + 1];
+  const int64_t r = blockIdx.x;
+  const int d0 = threadIdx.x * 8, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float xv[8], wv[8], mv[kStreams][8];
+  load8(x + r * xRowStride + d0, xv);
+  load8(normWeight + d0, wv);
+#pragma unroll
+  for (int m = 0; m < kStreams; ++m) load8(W + m * kHidden + d0, mv[m]);
   float sumSquares = 0.f;
-  for (int64_t d = lane; d < D; d += 32) {
-    const float v = load(row + d);
-    sumSquares += v * v;
+#pragma unroll
+  for (int i = 0; i < 8; ++i) sumSquares += xv[i] * xv[i];
+  sumSquares = warpSum(sumSquares);
+  if (lane == 0) partial[warp][kStreams] = sumSquares;
+  __syncthreads();
+  float total = 0.f;
+#pragma unroll
+  for (int w = 0; w < kThreads / 32; ++w) total += partial[w][kStreams];
+  const float inv = rsqrtf(total / static_cast<float>(kHidden) + eps);
+  float acc[kStreams] = {};
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    const float normed = rnd(xv[i] * inv * wv[i]);
+#pragma unroll
+    for (int m = 0; m < kStreams; ++m) acc[m] += normed * mv[m][i];
   }
-  const float inv = rsqrtf(warpSum(sumSquares) / static_cast<float>(D) + eps);
-  float acc[kMaxStreams] = {};
-  for (int64_t d = lane; d < D; d += 32) {
-    const float normed = rnd(load(row + d) * inv * load(normWeight + d));
-    for (int m = 0; m < N; ++m) acc[m] += normed * load(W + m * D + d);
+#pragma unroll
+  for (int m = 0; m < kStreams; ++m) {
+    acc[m] = warpSum(acc[m]);
+    if (lane == 0) partial[warp][m] = acc[m];
   }
-  for (int m = 0; m < N; ++m) {
-    const float total = warpSum(acc[m]);
-    if (lane == 0) out[r * N + m] = __float2bfloat16_rn(tanhf(rnd(total)));
+  __syncthreads();
+  if (threadIdx.x < kStreams) {
+    float dot = 0.f;
+#pragma unroll
+    for (int w = 0; w < kThreads / 32; ++w) dot += partial[w][threadIdx.x];
+    out[r * kStreams + threadIdx.x] = __float2bfloat16_rn(tanhf(rnd(dot)));
   }
 }
 
-// Grid: x over D in blocks of kThreads, y over rows (a block per row had too few blocks for a decode
-// step's few dozen rows). Each block first forms its row's N x N coefficients.
-__global__ void altupPredictKernel(const bf16* streams, const bf16* router, const bf16* P, int N, int64_t n, int64_t D,
-                                   bf16* out) {
-  __shared__ float coefs[kMaxStreams * kMaxStreams];
-  const int64_t d = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
-  const int64_t plane = n * D;
-  for (int64_t r = blockIdx.y; r < n; r += gridDim.y) {
-    __syncthreads();  // the previous row's readers are done with coefs
-    if (threadIdx.x < N * N) {  // the linear layer's output, rounded as the chain stores it
-      float c = 0.f;
-      for (int m = 0; m < N; ++m) c += load(router + r * N + m) * load(P + threadIdx.x * N + m);
-      coefs[threadIdx.x] = rnd(c);
+// The row's N x N coefficients (its router output times P^T, rounded as the linear layer stores them),
+// computed by every thread from cached loads; then 8 consecutive elements of each stream per thread.
+__device__ __forceinline__ void rowCoefficients(const bf16* router, const bf16* P, int64_t r, float (&c)[kStreams][kStreams]) {
+  float rv[kStreams];
+#pragma unroll
+  for (int m = 0; m < kStreams; ++m) rv[m] = load(router + r * kStreams + m);
+#pragma unroll
+  for (int j = 0; j < kStreams; ++j)
+#pragma unroll
+    for (int k = 0; k < kStreams; ++k) {
+      float v = 0.f;
+#pragma unroll
+      for (int m = 0; m < kStreams; ++m) v += rv[m] * load(P + (j * kStreams + k) * kStreams + m);
+      c[j][k] = rnd(v);
     }
-    __syncthreads();
-    if (d >= D) continue;
-    float s[kMaxStreams];
-    for (int k = 0; k < N; ++k) s[k] = load(streams + k * plane + r * D + d);
-    for (int j = 0; j < N; ++j) {
+}
+
+__global__ void __launch_bounds__(kThreads) altupPredictKernel(const bf16* streams, const bf16* router, const bf16* P,
+                                                               int64_t n, bf16* out) {
+  const int64_t r = blockIdx.x, plane = n * kHidden;
+  const int d0 = threadIdx.x * 8;
+  float s[kStreams][8];
+#pragma unroll
+  for (int k = 0; k < kStreams; ++k) load8(streams + k * plane + r * kHidden + d0, s[k]);
+  float c[kStreams][kStreams];
+  rowCoefficients(router, P, r, c);
+#pragma unroll
+  for (int j = 0; j < kStreams; ++j) {
+    float o[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
       float mix = 0.f;
-      for (int k = 0; k < N; ++k) mix += coefs[j * N + k] * s[k];
-      out[j * plane + r * D + d] = __float2bfloat16_rn(rnd(mix) + s[j]);
+#pragma unroll
+      for (int k = 0; k < kStreams; ++k) mix += c[j][k] * s[k][i];
+      o[i] = rnd(mix) + s[j][i];
     }
+    store8(out + j * plane + r * kHidden + d0, o);
   }
 }
 
@@ -93,26 +151,40 @@ __global__ void residualMixKernel(const bf16* u, const bf16* attn, const bf16* h
   }
 }
 
-__global__ void altupCorrectKernel(const bf16* z2, const bf16* u, const bf16* pred, const bf16* router2, const bf16* C,
-                                   int N, int a, const bf16* scale, int64_t n, int64_t D, bf16* out, bf16* active) {
-  __shared__ float gains[kMaxStreams];
-  const int64_t d = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
-  const int64_t plane = n * D;
-  for (int64_t r = blockIdx.y; r < n; r += gridDim.y) {
-    __syncthreads();  // the previous row's readers are done with gains
-    if (threadIdx.x < N) {
-      float g = 0.f;
-      for (int m = 0; m < N; ++m) g += load(router2 + r * N + m) * load(C + threadIdx.x * N + m);
-      gains[threadIdx.x] = rnd(rnd(g) + 1.0f);
-    }
-    __syncthreads();
-    if (d >= D) continue;
-    const float innovation = rnd(load(z2 + r * D + d) - load(u + r * D + d));
-    for (int j = 0; j < N; ++j) {
-      const int64_t at = j * plane + r * D + d;
-      const float corrected = rnd(rnd(innovation * gains[j]) + load(pred + at));
-      out[at] = __float2bfloat16_rn(corrected);
-      if (j == a) active[r * D + d] = __float2bfloat16_rn(scale ? corrected * load(scale + d) : corrected);
+__global__ void __launch_bounds__(kThreads) altupCorrectKernel(const bf16* z2, const bf16* u, const bf16* pred,
+                                                               const bf16* router2, const bf16* C, int a,
+                                                               const bf16* scale, int64_t n, bf16* out, bf16* active) {
+  const int64_t r = blockIdx.x, plane = n * kHidden;
+  const int d0 = threadIdx.x * 8;
+  float zv[8], uv[8], pv[kStreams][8], sv[8];
+  load8(z2 + r * kHidden + d0, zv);
+  load8(u + r * kHidden + d0, uv);
+#pragma unroll
+  for (int j = 0; j < kStreams; ++j) load8(pred + j * plane + r * kHidden + d0, pv[j]);
+  if (scale) load8(scale + d0, sv);
+  float gains[kStreams];
+#pragma unroll
+  for (int j = 0; j < kStreams; ++j) {
+    float g = 0.f;
+#pragma unroll
+    for (int m = 0; m < kStreams; ++m) g += load(router2 + r * kStreams + m) * load(C + j * kStreams + m);
+    gains[j] = rnd(rnd(g) + 1.0f);
+  }
+  float innovation[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) innovation[i] = rnd(zv[i] - uv[i]);
+#pragma unroll
+  for (int j = 0; j < kStreams; ++j) {
+    float o[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) o[i] = rnd(rnd(innovation[i] * gains[j]) + pv[j][i]);
+    store8(out + j * plane + r * kHidden + d0, o);
+    if (j == a) {
+      if (scale) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) o[i] = o[i] * sv[i];
+      }
+      store8(active + r * kHidden + d0, o);
     }
   }
 }
@@ -127,43 +199,48 @@ __global__ void geluTanhMulKernel(const bf16* g, int64_t gStride, const bf16* m,
   }
 }
 
-// One warp per (row, head) of d <= 256 values; lane L holds elements L + 32 t, so the rotary partner
-// (i +- d/2) of each of its elements is also its own. Head index: q heads, then k heads, then v heads.
-constexpr int kHeadWarps = 4, kMaxPerLane = 8;
-__global__ void qkvNormRotaryKernel(const bf16* proj, int64_t projStride, int64_t n, int hq, int hkv, int d,
-                                    const bf16* qNorm, const bf16* kNorm, const bf16* cos, const bf16* signedSin,
-                                    float eps, bf16* q, bf16* k, bf16* v) {
+// One warp per (row, head) of kHead = 256 values, 8 consecutive ones per lane (one 16-byte access each for
+// x, its norm weight, cos and sin). The rotary partner of element i is i +- 128: the same slot of lane
+// L xor 16. Head index: q heads, then k heads, then v heads.
+constexpr int kHeadWarps = 4;
+__global__ void __launch_bounds__(32 * kHeadWarps) qkvNormRotaryKernel(const bf16* proj, int64_t projStride, int64_t n,
+                                                                       int hq, int hkv, const bf16* qNorm,
+                                                                       const bf16* kNorm, const bf16* cos,
+                                                                       const bf16* signedSin, float eps, bf16* q,
+                                                                       bf16* k, bf16* v) {
   const int heads = hq + 2 * hkv;
   const int64_t item = static_cast<int64_t>(blockIdx.x) * kHeadWarps + threadIdx.x / 32;
-  if (item >= n * heads) return;
+  if (item >= n * heads) return;  // whole warps leave together: the shuffles below stay full-warp
   const int64_t r = item / heads;
   const int head = static_cast<int>(item % heads);
-  const int lane = threadIdx.x % 32, per = d / 32, half = d / 2;
-  const bf16* x = proj + r * projStride + static_cast<int64_t>(head) * d;
-  float vals[kMaxPerLane];
-  float sumSquares = 0.f;
-  for (int t = 0; t < per; ++t) {
-    vals[t] = load(x + lane + 32 * t);
-    sumSquares += vals[t] * vals[t];
-  }
-  const float inv = rsqrtf(warpSum(sumSquares) / static_cast<float>(d) + eps);
+  const int lane = threadIdx.x % 32, i0 = lane * 8;
   const bool isQ = head < hq, isK = !isQ && head < hq + hkv;
   const bf16* weight = isQ ? qNorm : (isK ? kNorm : nullptr);
-  for (int t = 0; t < per; ++t) {
-    const int i = lane + 32 * t;
-    vals[t] = rnd(weight ? vals[t] * inv * load(weight + i) : vals[t] * inv);
+  float xv[8], wv[8], cv[8], sv[8];
+  load8(proj + r * projStride + static_cast<int64_t>(head) * kHead + i0, xv);
+  if (weight) load8(weight + i0, wv);
+  if (isQ || isK) {
+    load8(cos + r * kHead + i0, cv);
+    load8(signedSin + r * kHead + i0, sv);
   }
-  bf16* dst = isQ ? q + (r * hq + head) * d : (isK ? k + (r * hkv + head - hq) * d : v + (r * hkv + head - hq - hkv) * d);
-  if (!isQ && !isK) {
-    for (int t = 0; t < per; ++t) dst[lane + 32 * t] = __float2bfloat16_rn(vals[t]);
-    return;
-  }
-  const int shift = half / 32;  // the partner of element t is element t +- shift of the same lane
-  for (int t = 0; t < per; ++t) {
-    const int i = lane + 32 * t;
-    const float partner = t < shift ? vals[t + shift] : vals[t - shift];
-    const float c = load(cos + r * d + i), s = load(signedSin + r * d + i);
-    dst[i] = __float2bfloat16_rn(rnd(vals[t] * c) + rnd(partner * s));
+  float sumSquares = 0.f;
+#pragma unroll
+  for (int i = 0; i < 8; ++i) sumSquares += xv[i] * xv[i];
+  const float inv = rsqrtf(warpSum(sumSquares) / static_cast<float>(kHead) + eps);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) xv[i] = rnd(weight ? xv[i] * inv * wv[i] : xv[i] * inv);
+  bf16* dst = isQ ? q + (r * hq + head) * kHead
+                  : (isK ? k + (r * hkv + head - hq) * kHead : v + (r * hkv + head - hq - hkv) * kHead);
+  if (isQ || isK) {
+    float o[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const float partner = __shfl_xor_sync(0xffffffffu, xv[i], 16);
+      o[i] = rnd(xv[i] * cv[i]) + rnd(partner * sv[i]);
+    }
+    store8(dst + i0, o);
+  } else {
+    store8(dst + i0, xv);
   }
 }
 
@@ -177,10 +254,7 @@ unsigned gridFor(int64_t count) {
   return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
 }
 
-// x: blocks over D; y: rows (a block takes every gridDim.y-th row past the grid's limit of 65535).
-dim3 rowGrid(int64_t n, int64_t D) {
-  return dim3(static_cast<unsigned>((D + kThreads - 1) / kThreads), static_cast<unsigned>(n < 65535 ? n : 65535));
-}
+bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 const bf16* in(const void* p) { return static_cast<const bf16*>(p); }
 bf16* outPtr(void* p) { return static_cast<bf16*>(p); }
@@ -190,19 +264,21 @@ cudaStream_t on(void* s) { return static_cast<cudaStream_t>(s); }
 
 const char* routerTanh(const void* x, int64_t xRowStride, int64_t n, int64_t D, const void* normWeight, float eps,
                        const void* W, int N, void* out, void* stream) {
-  if (N < 1 || N > kMaxStreams) return "routerTanh: unsupported number of AltUp streams";
+  if (N != kStreams || D != kHidden) return "routerTanh: built for 4 AltUp streams of 2048";
+  if (!aligned(x) || xRowStride % 8 != 0 || !aligned(normWeight) || !aligned(W)) return "routerTanh: misaligned input";
   if (n == 0) return nullptr;
-  const unsigned blocks = static_cast<unsigned>((n + kRouterWarps - 1) / kRouterWarps);
-  routerTanhKernel<<<blocks, 32 * kRouterWarps, 0, on(stream)>>>(in(x), xRowStride, n, D, in(normWeight), eps, in(W), N,
-                                                                 outPtr(out));
+  routerTanhKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(x), xRowStride, in(normWeight), eps, in(W),
+                                                                         outPtr(out));
   return launched();
 }
 
 const char* altupPredict(const void* streams, const void* router, const void* P, int N, int64_t n, int64_t D, void* out,
                          void* stream) {
-  if (N < 1 || N > kMaxStreams) return "altupPredict: unsupported number of AltUp streams";
+  if (N != kStreams || D != kHidden) return "altupPredict: built for 4 AltUp streams of 2048";
+  if (!aligned(streams) || !aligned(out)) return "altupPredict: misaligned input";
   if (n == 0) return nullptr;
-  altupPredictKernel<<<rowGrid(n, D), kThreads, 0, on(stream)>>>(in(streams), in(router), in(P), N, n, D, outPtr(out));
+  altupPredictKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(streams), in(router), in(P), n,
+                                                                           outPtr(out));
   return launched();
 }
 
@@ -216,10 +292,13 @@ const char* residualMix(const void* u, const void* attn, const void* h, const vo
 
 const char* altupCorrect(const void* z2, const void* u, const void* pred, const void* router2, const void* C, int N,
                          int a, const void* scale, int64_t n, int64_t D, void* out, void* active, void* stream) {
-  if (N < 1 || N > kMaxStreams || a < 0 || a >= N) return "altupCorrect: unsupported AltUp stream layout";
+  if (N != kStreams || D != kHidden || a < 0 || a >= N) return "altupCorrect: built for 4 AltUp streams of 2048";
+  if (!aligned(z2) || !aligned(u) || !aligned(pred) || (scale && !aligned(scale)) || !aligned(out) || !aligned(active))
+    return "altupCorrect: misaligned input";
   if (n == 0) return nullptr;
-  altupCorrectKernel<<<rowGrid(n, D), kThreads, 0, on(stream)>>>(
-      in(z2), in(u), in(pred), in(router2), in(C), N, a, scale ? in(scale) : nullptr, n, D, outPtr(out), outPtr(active));
+  altupCorrectKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(z2), in(u), in(pred), in(router2), in(C), a,
+                                                                           scale ? in(scale) : nullptr, n, outPtr(out),
+                                                                           outPtr(active));
   return launched();
 }
 
@@ -233,11 +312,14 @@ const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t m
 const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int hq, int hkv, int d, const void* qNorm,
                           const void* kNorm, const void* cos, const void* signedSin, float eps, void* q, void* k, void* v,
                           void* stream) {
-  if (d % 64 != 0 || d / 32 > kMaxPerLane) return "qkvNormRotary: head size must be 64, 128, 192 or 256";
+  if (d != kHead) return "qkvNormRotary: built for heads of 256";
+  if (!aligned(proj) || projStride % 8 != 0 || !aligned(qNorm) || (kNorm && !aligned(kNorm)) || !aligned(cos) ||
+      !aligned(signedSin))
+    return "qkvNormRotary: misaligned input";
   const int64_t items = n * (hq + 2 * hkv);
   if (items == 0) return nullptr;
   const unsigned blocks = static_cast<unsigned>((items + kHeadWarps - 1) / kHeadWarps);
-  qkvNormRotaryKernel<<<blocks, 32 * kHeadWarps, 0, on(stream)>>>(in(proj), projStride, n, hq, hkv, d, in(qNorm),
+  qkvNormRotaryKernel<<<blocks, 32 * kHeadWarps, 0, on(stream)>>>(in(proj), projStride, n, hq, hkv, in(qNorm),
                                                                   hkv ? in(kNorm) : nullptr, in(cos), in(signedSin), eps,
                                                                   outPtr(q), outPtr(k), outPtr(v));
   return launched();

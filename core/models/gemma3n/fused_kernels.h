@@ -8,7 +8,9 @@
 // order of float32 sums (dot products, the RMS reduction) can differ from cuBLAS / ATen, so results agree
 // to the last bit almost everywhere and otherwise by one bfloat16 unit.
 //
-// Each returns nullptr on success, else CUDA's message for the launch.
+// Compiled for the released geometry: N = 4 AltUp streams, D = 2048, heads of 256 (a launcher returns an
+// error for other shapes or for addresses not 16-byte aligned). Each returns nullptr on success, else the
+// reason or CUDA's message for the launch.
 #include <cstdint>
 
 namespace ll::models::gemma3n::kernels {

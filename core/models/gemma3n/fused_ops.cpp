@@ -24,6 +24,9 @@ bool compiledIn() {
 #endif
 }
 
+bool fitsAltup(int64_t streams, int64_t hidden) { return streams == 4 && hidden == 2048; }
+bool fitsHead(int64_t headDim) { return headDim == 256; }
+
 bool available(const at::Tensor& like) {
   if (!compiledIn() || !like.defined() || !like.is_cuda() || like.scalar_type() != at::kBFloat16) return false;
   static const bool wanted = [] {

@@ -11,6 +11,10 @@ namespace ll::models::gemma3n::fused {
 bool available(const at::Tensor& like);
 // Whether this build has the kernels at all (tests say why they skip).
 bool compiledIn();
+// The kernels are compiled for the released Gemma 3n geometry: 4 AltUp streams of hidden size 2048 (router,
+// AltUp predict / correct) and attention heads of 256 (qkvNormRotary); other shapes take the op chains.
+bool fitsAltup(int64_t streams, int64_t hidden);
+bool fitsHead(int64_t headDim);
 
 // tanh(linear(rmsNorm(x; normWeight, eps), W)): x [n, D] (rows may be strided), W [N, D] -> [n, N].
 at::Tensor routerTanh(const at::Tensor& x, const at::Tensor& normWeight, double eps, const at::Tensor& W);

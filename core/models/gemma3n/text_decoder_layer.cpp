@@ -42,7 +42,8 @@ Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) c
 // has folded it into routerNorm (exact: scaling by 2^-k commutes with rounding), else it is applied
 // here. tanh on a bf16/fp16 tensor is computed in float32 and rounded once, as transformers' chain.
 at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) const {
-  if (routerScaleFolded_ && fused::available(x) && x.stride(-1) == 1)
+  if (routerScaleFolded_ && fused::available(x) && x.dim() == 2 && x.stride(-1) == 1 &&
+      fused::fitsAltup(layer.modalityRouter.size(0), x.size(1)))
     return fused::routerTanh(x, layer.routerNorm, config_.text.rmsNormEps, layer.modalityRouter);
   at::Tensor normed = rmsNorm(x, layer.routerNorm);
   if (!routerScaleFolded_) normed = normed * routerScale_;
@@ -81,7 +82,7 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const int64_t N = streams.size(0), n = streams.size(1), a = c.altupActiveIdx;
   const int64_t d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
 
-  const bool fusedOps = fused::available(streams);
+  const bool fusedOps = fused::available(streams) && fused::fitsAltup(N, streams.size(2));
 
   // AltUp predict: p_j = x_j + sum_k C[j][k] x_k with C from the router of the active stream.
   at::Tensor pred;
@@ -101,7 +102,7 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
   const at::Tensor proj = at::linear(h, y.qkvWeight);
   at::Tensor q, k, v;
-  const bool fusedQkv = fusedOps && d % 64 == 0 && d <= 256;
+  const bool fusedQkv = fusedOps && fused::fitsHead(d);
   if (fusedQkv) {
     fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv);
     q = std::move(in.q);
