@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "core/infer/attention.h"
+#include "core/infer/fused_elementwise.h"
 #include "core/infer/rms_norm.h"
 #include "core/infer/shape_text.h"
 
@@ -158,7 +159,7 @@ at::Tensor VisionTower::runBlock(const Block& b, const at::Tensor& x, const Visi
   const at::Tensor h = x + linear(attn, b.projWeight, b.projBias);
 
   const at::Tensor m = rmsNorm(h, b.norm2);
-  const at::Tensor gated = at::silu(linear(m, b.fc1Weight, b.fc1Bias)) * linear(m, b.fc3Weight, b.fc3Bias);
+  const at::Tensor gated = infer::siluMul(linear(m, b.fc1Weight, b.fc1Bias), linear(m, b.fc3Weight, b.fc3Bias));
   return h + linear(gated, b.fc2Weight, b.fc2Bias);
 }
 

@@ -1,10 +1,10 @@
 #include "core/models/gemma3n/fused_ops.h"
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include "core/infer/fused_elementwise.h"
 
 #if defined(LL_FUSED_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
@@ -27,14 +27,7 @@ bool compiledIn() {
 bool fitsAltup(int64_t streams, int64_t hidden) { return streams == 4 && hidden == 2048; }
 bool fitsHead(int64_t headDim) { return headDim == 256; }
 
-bool available(const at::Tensor& like) {
-  if (!compiledIn() || !like.defined() || !like.is_cuda() || like.scalar_type() != at::kBFloat16) return false;
-  static const bool wanted = [] {
-    const char* env = std::getenv("LAYOUTLENS_FUSED_KERNELS");
-    return !(env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0));
-  }();
-  return wanted;
-}
+bool available(const at::Tensor& like) { return compiledIn() && infer::fusedKernelsWanted(like); }
 
 #ifdef LL_HAVE_FUSED
 namespace {

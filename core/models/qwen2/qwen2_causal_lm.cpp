@@ -12,6 +12,7 @@
 
 #include "core/infer/checkpoint.h"
 #include "core/infer/cuda_graph.h"
+#include "core/infer/fused_elementwise.h"
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
 #include "core/infer/shape_text.h"
@@ -120,7 +121,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const L
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
   const at::Tensor gu = at::linear(x, layer.gateUpWeight);
   const int64_t n = config_.intermediateSize;
-  return at::linear(at::silu(gu.narrow(-1, 0, n)) * gu.narrow(-1, n, n), layer.downWeight);
+  return at::linear(infer::siluMul(gu.narrow(-1, 0, n), gu.narrow(-1, n, n)), layer.downWeight);
 }
 
 at::Tensor Qwen2CausalLM::logits(const at::Tensor& hidden) const {

@@ -1,0 +1,53 @@
+#include "core/infer/fused_elementwise.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "core/infer/cuda_kernels.h"
+#define LL_HAVE_INFER_KERNELS 1
+#endif
+
+namespace ll::infer {
+
+bool fusedKernelsCompiled() {
+#ifdef LL_HAVE_INFER_KERNELS
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool fusedKernelsWanted(const at::Tensor& like) {
+  if (!fusedKernelsCompiled() || !like.defined() || !like.is_cuda() || like.scalar_type() != at::kBFloat16) return false;
+  static const bool wanted = [] {
+    const char* env = std::getenv("LAYOUTLENS_FUSED_KERNELS");
+    return !(env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0));
+  }();
+  return wanted;
+}
+
+at::Tensor siluMul(const at::Tensor& gate, const at::Tensor& up) {
+#ifdef LL_HAVE_INFER_KERNELS
+  if (fusedKernelsWanted(gate) && up.scalar_type() == at::kBFloat16 && gate.dim() == 2 && gate.sizes() == up.sizes() &&
+      gate.stride(1) == 1 && up.stride(1) == 1) {
+    at::Tensor out = at::empty(gate.sizes(), gate.options());
+    c10::cuda::CUDAGuard guard(gate.device());
+    if (const char* e = kernels::siluMul(gate.data_ptr(), gate.stride(0), up.data_ptr(), up.stride(0), gate.size(0),
+                                         gate.size(1), out.data_ptr(),
+                                         c10::cuda::getCurrentCUDAStream(gate.device().index()).stream()))
+      throw std::runtime_error(std::string("fused silu * up failed to launch: ") + e);
+    return out;
+  }
+#endif
+  return at::silu(gate) * up;
+}
+
+}  // namespace ll::infer

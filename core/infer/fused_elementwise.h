@@ -1,0 +1,19 @@
+#pragma once
+// Elementwise chains that run as one CUDA kernel where this build has them (LAYOUTLENS_CUDA_KERNELS, bfloat16
+// tensors on a GPU, LAYOUTLENS_FUSED_KERNELS not 0) and as libtorch op chains elsewhere, with the same
+// result bit for bit (both round every intermediate to the tensor's dtype). infer::applyRotary (rotary.h)
+// takes the same route.
+#include <ATen/core/Tensor.h>
+
+namespace ll::infer {
+
+// Whether this binary has the fused CUDA kernels (of this layer and the models').
+bool fusedKernelsCompiled();
+// Compiled in, `like` is a CUDA bfloat16 tensor, and LAYOUTLENS_FUSED_KERNELS is not 0 / off.
+bool fusedKernelsWanted(const at::Tensor& like);
+
+// silu(gate) * up (SwiGLU); gate and up of one shape; 2-D ones may have strided rows (halves of one
+// projection).
+at::Tensor siluMul(const at::Tensor& gate, const at::Tensor& up);
+
+}  // namespace ll::infer

@@ -1,0 +1,55 @@
+// infer::siluMul and infer::applyRotary: on the GPU in bfloat16 (LAYOUTLENS_TEST_DEVICE=cuda, a build with
+// LAYOUTLENS_CUDA_KERNELS) they run as one CUDA kernel each and must equal the op chains bit for bit, also on
+// the strided views the decoders pass (halves of one projection, heads of a fused q/k/v); elsewhere they
+// are the chains themselves.
+#include "core/infer/fused_elementwise.h"
+
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "core/infer/infer_test_device.h"
+#include "core/infer/rotary.h"
+
+namespace {
+
+at::TensorOptions bf16On(const c10::Device& d) { return at::TensorOptions().dtype(at::kBFloat16).device(d); }
+
+TEST(FusedElementwise, NeverWantedOnTheCpu) {
+  EXPECT_FALSE(ll::infer::fusedKernelsWanted(at::zeros({2}, at::kBFloat16)));
+  EXPECT_FALSE(ll::infer::fusedKernelsWanted(at::Tensor()));
+}
+
+TEST(FusedElementwise, SiluMulEqualsTheChainOnStridedHalves) {
+  const c10::Device device = ll::testing::testDevice();
+  at::manual_seed(5);
+  for (auto dtype : {at::kFloat, at::kBFloat16}) {
+    const at::Tensor gu = (at::randn({18, 2 * 1000}, at::TensorOptions().device(device)) * 4).to(dtype);
+    const at::Tensor gate = gu.narrow(-1, 0, 1000), up = gu.narrow(-1, 1000, 1000);
+    const at::Tensor got = ll::infer::siluMul(gate, up);
+    EXPECT_TRUE(at::equal(got, at::silu(gate) * up)) << dtype;
+    EXPECT_EQ(got.sizes(), gate.sizes());
+  }
+  if (device.is_cuda() && ll::infer::fusedKernelsCompiled()) {
+    EXPECT_TRUE(ll::infer::fusedKernelsWanted(at::zeros({1}, bf16On(device))));
+  }
+}
+
+TEST(FusedElementwise, RotaryOnHeadsOfAFusedProjectionEqualsTheChain) {
+  const c10::Device device = ll::testing::testDevice();
+  at::manual_seed(6);
+  const int64_t n = 18, hq = 12, hkv = 2, d = 128;
+  const at::Tensor qkv = at::randn({n, (hq + 2 * hkv) * d}, bf16On(device));
+  const at::Tensor q = qkv.narrow(1, 0, hq * d).view({n, hq, d}), k = qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d});
+  const at::Tensor angles = at::rand({n, d / 2}, at::TensorOptions().device(device)) * 3000;
+  const at::Tensor emb = at::cat({angles, angles}, -1);
+  const at::Tensor cos = emb.cos().to(at::kBFloat16), sin = ll::infer::signedSine(emb.sin().to(at::kBFloat16));
+  for (const at::Tensor& x : {q, k}) {
+    const int64_t half = d / 2;
+    const at::Tensor swapped = at::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+    const at::Tensor chain = x * cos.unsqueeze(1) + swapped * sin.unsqueeze(1);
+    EXPECT_TRUE(at::equal(ll::infer::applyRotary(x, cos.unsqueeze(1), sin.unsqueeze(1)), chain));
+  }
+}
+
+}  // namespace
