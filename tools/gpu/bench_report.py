@@ -200,20 +200,21 @@ def main():
                  fmt(n / r_tot if r_tot else None, 3), fmt(sum(planned.values()) / r_tot if r_tot else None, 0), "",
                  (fmt(r_tot / o_tot, 1) + "×") if (o_tot and r_tot) else "–", "", ""])
     summary["end_to_end"] = {"ours_s_per_page": o_tot / n if o_tot else None,
-                             "ref_s_per_page": r_tot / n if r_tot else None, "ours_how": "stages one after another"}
-    # The same pages with the stages overlapped (layout_bench's runOverlapped): the app's way, when measured.
+                             "ref_s_per_page": r_tot / n if r_tot else None,
+                             "ours_how": "stages one after another, as the app runs a chunk"}
+    # The same pages with the stages overlapped (layoutlens_bench's runOverlapped: layout and Gemma 3n on two
+    # threads and CUDA streams). An experiment, shown beside the figure above; the app does not run this way.
     ov = ours.get("overlapped") or {}
     if ov.get("wall_s"):
         w = ov["wall_s"]
-        rows[-1][0] = "end to end, stages one after another"
-        rows.append(["**end to end, stages overlapped**", fmt(w / n), fmt(n / w, 3), fmt(sum(planned.values()) / w, 0), "",
-                     fmt(r_tot / n if r_tot else None), fmt(n / r_tot if r_tot else None, 3),
-                     fmt(sum(planned.values()) / r_tot if r_tot else None, 0), "",
+        rows[-1][0] = "**end to end** (stages one after another, as the app)"
+        rows.append(["end to end, stages overlapped (experiment)", fmt(w / n), fmt(n / w, 3),
+                     fmt(sum(planned.values()) / w, 0), "", fmt(r_tot / n if r_tot else None),
+                     fmt(n / r_tot if r_tot else None, 3), fmt(sum(planned.values()) / r_tot if r_tot else None, 0), "",
                      (fmt(r_tot / w, 1) + "×") if r_tot else "–", "",
                      "ours measured: layout and Gemma 3n on two threads/streams, each page's crops and summary "
                      "started as soon as its layout (its crops) ended"])
-        summary["end_to_end"].update({"ours_s_per_page": w / n, "ours_how": "stages overlapped",
-                                      "ours_one_after_another_s_per_page": o_tot / n if o_tot else None})
+        summary["end_to_end"]["ours_overlapped_s_per_page"] = w / n
 
     # vision prefill against the bf16 peak
     vis_lines = []
