@@ -33,9 +33,14 @@ fi
 case $mode in
 build)
   build=${3:-$root/build-cuda}
-  command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]] ||
-    echo "run-with-cuda-libtorch: warning: no nvcc found; LibTorch's CMake files look for the CUDA toolkit (set CUDA_HOME or PATH)" >&2
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$libtorch" -DLAYOUTLENS_BUILD_TESTS=OFF
+  kernels=(-DLAYOUTLENS_CUDA_KERNELS=OFF)
+  if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then
+    # The fused decode kernels (docs/benchmarks.md): Ampere and newer (bfloat16); CUDA_ARCHS overrides.
+    kernels=(-DLAYOUTLENS_CUDA_KERNELS=ON "-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCHS:-80;86;89;90}")
+  else
+    echo "run-with-cuda-libtorch: warning: no nvcc found; LibTorch's CMake files look for the CUDA toolkit (set CUDA_HOME or PATH), and the fused CUDA kernels are left out" >&2
+  fi
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$libtorch" -DLAYOUTLENS_BUILD_TESTS=OFF "${kernels[@]}"
   cmake --build "$build" --target layoutlens layoutlens-cli
   echo "built against $libtorch; run with: $0 run $libtorch $build/app/layoutlens-cli --version"
   ;;
