@@ -17,7 +17,8 @@
 # BENCH_NO_GEMMA=1 measures the layout stage only; BENCH_GRAPH_CHECK=1 first compares graphed and eager Gemma
 # decode steps; BENCH_AB_ENV=VAR=VALUE runs LayoutLens once more with that variable set, e.g.
 # LAYOUTLENS_FUSED_KERNELS=0 (the op chains instead of the fused kernels) or LAYOUTLENS_CUDA_GRAPHS=0
-# (BENCH_AB_GRAPHS=1 is short for the latter).
+# (BENCH_AB_GRAPHS=1 is short for the latter). BENCH_OVERLAP=1 adds the stage-overlap experiment (layout and
+# Gemma 3n on two threads/streams; ~40 s more, and slower than the stages one after another so far).
 # Run from the repository root:  bash tools/gpu/benchmark.sh
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
@@ -88,7 +89,8 @@ ours_budget=$left
 if (( built == 1 )) && [ -f "$WORK/ready" ]; then
   echo "== [$(elapsed) s] LayoutLens, 1 GPU, budget ${ours_budget} s"
   timeout --signal=KILL $(( ours_budget + 45 )) "$BUILD/layoutlens_bench" --plan "$WORK/plan.json" --dots "$WORK/dots" \
-    "${GEMMA_ARG[@]}" --budget-s "$ours_budget" --out "$OUT/layoutlens.json" || echo "layoutlens_bench FAILED (rc $?)"
+    "${GEMMA_ARG[@]}" --budget-s "$ours_budget" --overlap "${BENCH_OVERLAP:-0}" --out "$OUT/layoutlens.json" \
+    || echo "layoutlens_bench FAILED (rc $?)"
 fi
 touch "$WORK/go"
 echo "== [$(elapsed) s] reference measurements"
