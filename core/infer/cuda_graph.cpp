@@ -4,14 +4,14 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/infer/cuda_stream.h"
+
 // Both headers: Debian ships ATen/cuda headers with its CPU-only libtorch, but no CUDA runtime.
 #if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>)
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime_api.h>
-#include <map>
 #define LL_CUDA_GRAPHS 1
 #endif
 
@@ -39,29 +39,6 @@ struct CudaGraphPool::Impl {
 struct CapturedGraph::Impl {
   at::cuda::CUDAGraph graph;
 };
-
-namespace {
-// The stream this thread captures on, one per device and thread, never shared: a stream from libtorch's
-// round-robin pool could be the one another inference thread is capturing on or running its work on at
-// that moment, and a capture records whatever is issued to its stream. Lives as long as the thread.
-struct CaptureStreams {
-  std::map<int, cudaStream_t> byDevice;
-  ~CaptureStreams() {
-    for (auto& [device, stream] : byDevice) (void)cudaStreamDestroy(stream);
-  }
-};
-thread_local CaptureStreams captureStreams;
-
-c10::cuda::CUDAStream captureStreamFor(c10::DeviceIndex index) {
-  auto& mine = captureStreams.byDevice;
-  if (mine.count(index) == 0) {
-    cudaStream_t raw = nullptr;
-    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&raw, cudaStreamNonBlocking));
-    mine[index] = raw;
-  }
-  return c10::cuda::getStreamFromExternal(mine[index], index);
-}
-}  // namespace
 #else
 struct CudaGraphPool::Impl {};
 struct CapturedGraph::Impl {};
@@ -81,8 +58,10 @@ std::unique_ptr<CapturedGraph> CapturedGraph::capture(const c10::Device& device,
   // Capture must not run on the legacy default stream; warm-up runs on the same side stream so the
   // allocator's blocks for this stream exist before capture.
   const c10::cuda::CUDAStream previous = c10::cuda::getCurrentCUDAStream(device.index());
-  c10::cuda::CUDAStream side =
-      captureStreamFor(device.has_index() ? device.index() : c10::cuda::current_device());
+  // A stream of this thread's own (cuda_stream.h): a capture records whatever is issued to its stream.
+  c10::cuda::CUDAStream side = c10::cuda::getStreamFromExternal(
+      static_cast<cudaStream_t>(threadOwnedStream(device, ThreadStreamRole::Capture)),
+      device.has_index() ? device.index() : c10::cuda::current_device());
   side.synchronize();
   previous.synchronize();  // inputs written on the caller's stream are complete
   auto impl = std::make_unique<Impl>();

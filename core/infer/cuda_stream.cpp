@@ -1,6 +1,7 @@
 #include "core/infer/cuda_stream.h"
 
 #include <map>
+#include <utility>
 
 #if __has_include(<c10/cuda/CUDAStream.h>) && __has_include(<cuda_runtime_api.h>)
 #include <c10/cuda/CUDAException.h>
@@ -15,12 +16,16 @@ namespace ll::infer {
 #ifdef LL_CUDA_STREAMS
 namespace {
 
-// The streams this thread created, one per device; destroyed with the thread (work still queued on a
+c10::DeviceIndex indexOf(const c10::Device& device) {
+  return device.has_index() ? device.index() : c10::cuda::current_device();
+}
+
+// The streams this thread created, per (device, role); destroyed with the thread (work still queued on a
 // destroyed stream completes first, CUDA guarantees it).
 struct ThreadStreams {
-  std::map<int, cudaStream_t> byDevice;
+  std::map<std::pair<int, ThreadStreamRole>, cudaStream_t> streams;
   ~ThreadStreams() {
-    for (auto& [device, stream] : byDevice) (void)cudaStreamDestroy(stream);
+    for (auto& [key, stream] : streams) (void)cudaStreamDestroy(stream);
   }
 };
 thread_local ThreadStreams threadStreams;
@@ -28,19 +33,29 @@ thread_local ThreadStreams threadStreams;
 }  // namespace
 #endif
 
+void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role) {
+#ifdef LL_CUDA_STREAMS
+  if (!device.is_cuda()) return nullptr;
+  const c10::DeviceIndex index = indexOf(device);
+  cudaStream_t& stream = threadStreams.streams[{index, role}];
+  if (!stream) {
+    c10::cuda::CUDAGuard guard(index);
+    // Non-blocking: no implicit synchronisation with the legacy default stream that other code may use.
+    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  }
+  return stream;
+#else
+  (void)device;
+  (void)role;
+  return nullptr;
+#endif
+}
+
 void useOwnStream(const c10::Device& device) {
 #ifdef LL_CUDA_STREAMS
   if (!device.is_cuda()) return;
-  const c10::DeviceIndex index = device.has_index() ? device.index() : c10::cuda::current_device();
-  auto& mine = threadStreams.byDevice;
-  if (mine.count(index) == 0) {
-    c10::cuda::CUDAGuard guard(index);
-    cudaStream_t raw = nullptr;
-    // Non-blocking: no implicit synchronisation with the legacy default stream that other code may use.
-    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&raw, cudaStreamNonBlocking));
-    mine[index] = raw;
-  }
-  c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromExternal(mine[index], index));
+  const auto raw = static_cast<cudaStream_t>(threadOwnedStream(device, ThreadStreamRole::Work));
+  c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromExternal(raw, indexOf(device)));
 #else
   (void)device;
 #endif
@@ -49,9 +64,9 @@ void useOwnStream(const c10::Device& device) {
 bool hasOwnStream(const c10::Device& device) {
 #ifdef LL_CUDA_STREAMS
   if (!device.is_cuda()) return false;
-  const c10::DeviceIndex index = device.has_index() ? device.index() : c10::cuda::current_device();
-  const auto it = threadStreams.byDevice.find(index);
-  return it != threadStreams.byDevice.end() && c10::cuda::getCurrentCUDAStream(index).stream() == it->second;
+  const c10::DeviceIndex index = indexOf(device);
+  const auto it = threadStreams.streams.find({index, ThreadStreamRole::Work});
+  return it != threadStreams.streams.end() && c10::cuda::getCurrentCUDAStream(index).stream() == it->second;
 #else
   (void)device;
   return false;

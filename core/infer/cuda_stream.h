@@ -18,4 +18,11 @@ void useOwnStream(const c10::Device& device);
 // Whether the calling thread has its own stream on `device` (useOwnStream ran there and CUDA is compiled in).
 bool hasOwnStream(const c10::Device& device);
 
+// The calling thread's stream on CUDA `device` for `role`, created non-blocking on first use and destroyed
+// with the thread: Work is the one useOwnStream makes current, Capture the one CapturedGraph captures on
+// (never a stream of libtorch's round-robin pool, which another thread may be using at that moment).
+// A cudaStream_t as void*, so this header needs no CUDA; nullptr without CUDA support.
+enum class ThreadStreamRole { Work, Capture };
+void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role);
+
 }  // namespace ll::infer
