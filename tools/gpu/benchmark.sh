@@ -20,12 +20,7 @@
 # (BENCH_AB_GRAPHS=1 is short for the latter). BENCH_OVERLAP=1 adds the stage-overlap experiment (layout and
 # Gemma 3n on two threads/streams; ~40 s more, and slower than the stages one after another so far).
 # Run from the repository root:  bash tools/gpu/benchmark.sh
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/benchmark.log") 2>&1
-export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+source "$(dirname "$0")/preamble.sh" benchmark.log
 WORK=${BENCH_WORKDIR:-/tmp/llbench}
 N=${BENCH_PAGES:-8}
 BUDGET=${BENCH_BUDGET_S:-540}

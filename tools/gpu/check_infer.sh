@@ -8,12 +8,7 @@
 #  4. benchmarks decode steps (tools/gpu/qwen2_decode_bench.cpp).
 # Everything is logged to $OUT/check_infer.log. Run from the repository root:  bash tools/gpu/check_infer.sh
 # Narrower runs: CHECK_COMBOS="cuda:bfloat16" (device:dtype list), CHECK_TESTS=REGEX (ctest -R), CHECK_BENCH=0.
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/check_infer.log") 2>&1
-export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+source "$(dirname "$0")/preamble.sh" check_infer.log
 JOBS=$(nproc)
 status=0
 

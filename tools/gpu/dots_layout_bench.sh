@@ -4,12 +4,7 @@
 # per page at batch 1 and for 18 pages, peak GPU memory for a letter page and a max-size page).
 # Needs .device/ carried (nlohmann, pcre2.h, googletest, tokenizers/qwen3/tokenizer.json).
 # Run from the repository root:  bash tools/gpu/dots_layout_bench.sh     Log: $OUT/dots_layout_bench.log
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/dots_layout_bench.log") 2>&1
-export PATH=/usr/local/cuda/bin:$PATH
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+source "$(dirname "$0")/preamble.sh" dots_layout_bench.log
 date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)

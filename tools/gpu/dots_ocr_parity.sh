@@ -17,12 +17,7 @@
 #     modeling_dots_ocr.py: a public copy of the HF remote code (DotsOCRForCausalLM, 5 kB, found by code search);
 #   dots_ocr/page-1.png:  pdftoppm -r 144 -f 1 -l 1 -png ../shared/corpus/technical/B1200-Z1P-A.pdf .device/dots_ocr/page
 #   dots_ocr/page2-1.png: pdftoppm -r 72 -f 1 -l 1 -png ../shared/corpus/technical/ESP32ThingPlusV20.pdf .device/dots_ocr/page2
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/dots_ocr_parity.log") 2>&1
-export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+source "$(dirname "$0")/preamble.sh" dots_ocr_parity.log
 REF_CODE=${DOTS_REFERENCE_CODE:-$PWD/.device/reference/dots_ocr}
 PAGE=${DOTS_PAGE:-$PWD/.device/dots_ocr/page-1.png}    # B1200-Z1P-A.pdf p1 at 144 dpi (A4 drawing)
 PAGE2=${DOTS_PAGE2:-$PWD/.device/dots_ocr/page2-1.png} # ESP32ThingPlusV20.pdf p1 at 72 dpi (letter landscape)

@@ -16,12 +16,7 @@
 # Log: $OUT/gemma3n_parity.log (the PARITY lines go to docs/gpu-results.md); other logs and each reference's
 # reference.json: $OUT/gemma3n_extras.tar.gz. At most 8 files come back from $OUT: keep it that way.
 # Run from the repository root:  bash tools/gpu/gemma3n_parity.sh
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/gemma3n_parity.log") 2>&1
-export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+source "$(dirname "$0")/preamble.sh" gemma3n_parity.log
 PAGE=${GEMMA3N_PAGE:-$PWD/.device/dots_ocr/page-1.png}  # B1200-Z1P-A.pdf p1 at 144 dpi (A4 drawing)
 BUDGET=${GEMMA3N_BUDGET_S:-570}                           # the whole script, seconds
 LOGS=/tmp/gemma3n_logs MARK=/tmp/gemma3n_marks

@@ -16,14 +16,9 @@
 #        (qwen3/tokenizer.json.gz, gemma3/) .device/headless-root.tar.xz .device/corpus .device/bench_pages (9 paths:
 #        carry .device/ itself when it holds nothing else)
 # Run from the repository root:  bash tools/gpu/pipeline_run.sh      (~8 minutes)
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/pipeline_run.log") 2>&1
-export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
+source "$(dirname "$0")/preamble.sh" pipeline_run.log
 T0=$(date +%s)
 elapsed() { echo $(( $(date +%s) - T0 )); }
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
 WORK=${PIPELINE_WORKDIR:-/tmp/llpipeline}
 ROOT=/tmp/llroot
 PDF=$(ls .device/corpus/*.pdf 2>/dev/null | head -1)

@@ -8,12 +8,7 @@
 #  - tools/gpu/trace_summary.py over each trace -> $OUT/profile.txt.
 # Needs .device carried (nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages). Run from the
 # repository root: bash tools/gpu/profile_decode.sh (PROFILE_PROBE=0 skips the kernel probe)
-set -uo pipefail
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
-exec > >(tee -a "$OUT/profile.txt") 2>&1
-export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
-BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+source "$(dirname "$0")/preamble.sh" profile.txt
 WORK=${BENCH_WORKDIR:-/tmp/llprofile}
 T0=$(date +%s)
 elapsed() { echo $(( $(date +%s) - T0 )); }
