@@ -61,8 +61,8 @@ at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) cons
     gate = at::relu(gate - (mean + std * *layer.sparsityMultiplier));
   }
   const at::Tensor up = gu.narrow(-1, I, I);
-  if (fused::available(gate) && gate.dim() == 2)
-    return at::linear(fused::geluTanhMul(gate.stride(-1) == 1 ? gate : gate.contiguous(), up), layer.downWeight);
+  if (fused::available(gate) && gate.dim() == 2)  // gate: a narrowed half (rows strided) or the sparse one
+    return at::linear(fused::geluTanhMul(gate, up), layer.downWeight);
   return at::linear(geluTanh(gate) * up, layer.downWeight);
 }
 
