@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/infer/shape_text.h"
+#include "core/infer/split_kv_decode.h"
 
 namespace ll::infer {
 namespace {
@@ -349,6 +350,12 @@ at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorag
                                 "expected, got q " + shapeText(q.sizes()) + " and cache " + shapeText(keyStorage.sizes()));
   if (index.keyLengths.size(0) != q.size(0) || index.bucket > keyStorage.size(1))
     throw std::invalid_argument("cacheDecodeAttention: the index was built for another cache");
+  // Our split-KV kernel for short key ranges: there FlashAttention's varlen kernel runs one block per
+  // (slot, query head), too few blocks at decode batch sizes (split_kv_decode.h).
+  const int64_t attended = o.slidingWindow > 0 ? std::min(index.bucket, o.slidingWindow) : index.bucket;
+  if (splitKvDecodeApplies(q, keyStorage, valueStorage, attended))
+    return splitKvDecodeAttention(q, keyStorage, valueStorage, index.keyLengths, index.bucket, effectiveScale(o, q.size(2)),
+                                  o.slidingWindow);
 #ifdef LL_FLASH_VARLEN_DECODE
   if (index.fused) return flashDecode(q, keyStorage, valueStorage, index, o);
 #endif

@@ -66,6 +66,9 @@ CacheDecodeIndex cacheDecodeIndex(const at::Tensor& keyLengths, int64_t bucket, 
 
 // q [S, Hq, D]; keyStorage, valueStorage [S, rows, Hkv, D] contiguous (KvCache::keyStorage). Returns
 // [S, Hq, D]. options.causal is implied; options.scale and slidingWindow apply.
+// Kernel: our split-KV one where it applies (split_kv_decode.h: CUDA bf16, this build's kernels, short key
+// ranges), else
+// FlashAttention's varlen one (index.fused), else decodeAttention() over views.
 at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                                 const CacheDecodeIndex& index, const AttentionOptions& options);
 

@@ -44,6 +44,92 @@ __global__ void siluMulKernel(const bf16* gate, int64_t gStride, const bf16* up,
   }
 }
 
+// One block per row; each thread keeps its 8-element vectors of the sum in registers between the two
+// passes when the row fits (kCached vectors per thread), else re-reads them.
+constexpr int kNormThreads = 256;
+constexpr int kCached = 2;  // rows up to 256 * 8 * 2 = 4096 elements stay in registers
+
+__device__ __forceinline__ void unpack8(const uint4& raw, float (&f)[8]) {
+  const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 t = __bfloat1622float2(p[i]);
+    f[2 * i] = t.x;
+    f[2 * i + 1] = t.y;
+  }
+}
+
+__device__ __forceinline__ uint4 pack8(const float (&f)[8]) {
+  uint4 raw;
+  __nv_bfloat162* p = reinterpret_cast<__nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) p[i] = __floats2bfloat162_rn(f[2 * i], f[2 * i + 1]);
+  return raw;
+}
+
+__device__ __forceinline__ void addRow(const uint4* r, const uint4* dl, uint4* so, int64_t v, float (&x)[8], float& squares) {
+  unpack8(r[v], x);
+  if (dl) {
+    float y[8];
+    unpack8(dl[v], y);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) x[e] = rnd(x[e] + y[e]);
+    so[v] = pack8(x);
+  }
+#pragma unroll
+  for (int e = 0; e < 8; ++e) squares = fmaf(x[e], x[e], squares);
+}
+
+__device__ __forceinline__ uint4 normed8(const float (&x)[8], const uint4& weight, float rstd) {
+  float w[8], y[8];
+  unpack8(weight, w);
+#pragma unroll
+  for (int e = 0; e < 8; ++e) y[e] = rnd(x[e] * rstd) * w[e];
+  return pack8(y);
+}
+
+__global__ void __launch_bounds__(kNormThreads) addRmsNormKernel(const bf16* residual, const bf16* delta,
+                                                                 const bf16* weight, int64_t K, float eps, bf16* sumOut,
+                                                                 bf16* normedOut) {
+  __shared__ float warpSums[kNormThreads / 32];
+  const int64_t row = blockIdx.x, vecs = K / 8;
+  const uint4* r = reinterpret_cast<const uint4*>(residual + row * K);
+  const uint4* dl = delta ? reinterpret_cast<const uint4*>(delta + row * K) : nullptr;
+  uint4* so = reinterpret_cast<uint4*>(sumOut + row * K);
+  float cached[kCached][8];  // indexed by unrolled constants only, so it stays in registers
+  float squares = 0.f;
+#pragma unroll
+  for (int c = 0; c < kCached; ++c) {
+    const int64_t v = threadIdx.x + c * kNormThreads;
+    if (v < vecs) addRow(r, dl, so, v, cached[c], squares);
+  }
+  for (int64_t v = threadIdx.x + kCached * kNormThreads; v < vecs; v += kNormThreads) {
+    float x[8];
+    addRow(r, dl, so, v, x, squares);
+  }
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) squares += __shfl_xor_sync(0xffffffffu, squares, off);
+  if ((threadIdx.x & 31) == 0) warpSums[threadIdx.x >> 5] = squares;
+  __syncthreads();
+  float total = 0.f;
+#pragma unroll
+  for (int w = 0; w < kNormThreads / 32; ++w) total += warpSums[w];
+  const float rstd = rsqrtf(total / static_cast<float>(K) + eps);
+  const uint4* src = dl ? so : r;  // this thread's own writes: visible to it
+  const uint4* w8 = reinterpret_cast<const uint4*>(weight);
+  uint4* no = reinterpret_cast<uint4*>(normedOut + row * K);
+#pragma unroll
+  for (int c = 0; c < kCached; ++c) {
+    const int64_t v = threadIdx.x + c * kNormThreads;
+    if (v < vecs) no[v] = normed8(cached[c], w8[v], rstd);
+  }
+  for (int64_t v = threadIdx.x + kCached * kNormThreads; v < vecs; v += kNormThreads) {
+    float x[8];
+    unpack8(src[v], x);
+    no[v] = normed8(x, w8[v], rstd);
+  }
+}
+
 unsigned gridFor(int64_t count) {
   const int64_t blocks = (count + kThreads - 1) / kThreads;
   return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
@@ -72,6 +158,17 @@ const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t u
   if (n * K == 0) return nullptr;
   siluMulKernel<<<gridFor(n * K), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<const bf16*>(gate), gStride, static_cast<const bf16*>(up), uStride, n, K, static_cast<bf16*>(out));
+  return launched();
+}
+
+const char* addRmsNorm(const void* residual, const void* delta, const void* weight, int64_t n, int64_t K, float eps,
+                       void* sumOut, void* normedOut, void* stream) {
+  if (K % 8 != 0) return "add + RMSNorm: the row size is not a multiple of 8";
+  if (n == 0 || K == 0) return nullptr;
+  if (n > 0x7fffffff) return "add + RMSNorm: too many rows for one launch";
+  addRmsNormKernel<<<static_cast<unsigned>(n), kNormThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      static_cast<const bf16*>(residual), static_cast<const bf16*>(delta), static_cast<const bf16*>(weight), K, eps,
+      static_cast<bf16*>(sumOut), static_cast<bf16*>(normedOut));
   return launched();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Launchers of the inference layer's fused elementwise CUDA kernels (cuda_kernels.cu, compiled only with
 // LAYOUTLENS_CUDA_KERNELS). Raw bfloat16 pointers and a cudaStream_t as void*: neither libtorch nor CUDA
-// headers here; fused_elementwise.cpp and rotary.cpp are the libtorch side. Both kernels are pure
+// headers here; fused_elementwise.cpp and rotary.cpp are the libtorch side. Rotary and silu x up are pure
 // elementwise chains, so they round exactly as the op chains they replace: bit-identical results.
 // Each returns nullptr on success, else CUDA's message for the launch.
 #include <cstdint>
@@ -16,5 +16,13 @@ const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t
 // out[r, k] = silu(gate[r, k]) * up[r, k] for n rows of K (rows gStride / uStride apart); out contiguous.
 const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t uStride, int64_t n, int64_t K, void* out,
                     void* stream);
+
+// Residual add and RMSNorm in one pass over n rows of K (K a multiple of 8, 16-byte aligned rows):
+// sum = bf16(residual + delta) (delta null: sum = residual, nothing written to sumOut), then
+// normed = bf16(bf16(sum * rsqrt(mean(sum^2) + eps)) * weight) -- Qwen2's convention (rounded, then weighted),
+// as at::rms_norm followed by a multiply; the float32 mean is summed in another order than ATen's, so a
+// value can differ by one bfloat16 unit.
+const char* addRmsNorm(const void* residual, const void* delta, const void* weight, int64_t n, int64_t K, float eps,
+                       void* sumOut, void* normedOut, void* stream);
 
 }  // namespace ll::infer::kernels

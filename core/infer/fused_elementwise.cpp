@@ -2,10 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include "core/infer/rms_norm.h"
 
 #if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
@@ -48,6 +51,33 @@ at::Tensor siluMul(const at::Tensor& gate, const at::Tensor& up) {
   }
 #endif
   return at::silu(gate) * up;
+}
+
+std::pair<at::Tensor, at::Tensor> addRmsNorm(const at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight,
+                                             double eps) {
+#ifdef LL_HAVE_INFER_KERNELS
+  auto aligned = [](const at::Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data_ptr()) % 16 == 0; };
+  const bool fits = fusedKernelsWanted(residual) && residual.dim() == 2 && residual.is_contiguous() &&
+                    residual.size(1) % 8 == 0 && aligned(residual) && weight.scalar_type() == at::kBFloat16 &&
+                    weight.is_contiguous() && weight.numel() == residual.size(1) && weight.device() == residual.device() &&
+                    aligned(weight) &&
+                    (!delta.defined() || (delta.scalar_type() == at::kBFloat16 && delta.sizes() == residual.sizes() &&
+                                          delta.is_contiguous() && delta.device() == residual.device() && aligned(delta)));
+  if (fits) {
+    at::Tensor sum = delta.defined() ? at::empty_like(residual) : residual;
+    at::Tensor normed = at::empty_like(residual);
+    c10::cuda::CUDAGuard guard(residual.device());
+    if (const char* e = kernels::addRmsNorm(residual.data_ptr(), delta.defined() ? delta.data_ptr() : nullptr,
+                                            weight.data_ptr(), residual.size(0), residual.size(1), static_cast<float>(eps),
+                                            sum.data_ptr(), normed.data_ptr(),
+                                            c10::cuda::getCurrentCUDAStream(residual.device().index()).stream()))
+      throw std::runtime_error(std::string("fused add + RMSNorm failed to launch: ") + e);
+    return {sum, normed};
+  }
+#endif
+  at::Tensor sum = delta.defined() ? residual + delta : residual;
+  at::Tensor normed = rmsNorm(sum, weight, eps, RmsNormWeight::AfterRounding);
+  return {std::move(sum), std::move(normed)};
 }
 
 }  // namespace ll::infer

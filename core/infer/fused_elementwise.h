@@ -5,6 +5,8 @@
 // takes the same route.
 #include <ATen/core/Tensor.h>
 
+#include <utility>
+
 namespace ll::infer {
 
 // Whether this binary has the fused CUDA kernels (of this layer and the models').
@@ -15,5 +17,14 @@ bool fusedKernelsWanted(const at::Tensor& like);
 // silu(gate) * up (SwiGLU); gate and up of one shape; 2-D ones may have strided rows (halves of one
 // projection).
 at::Tensor siluMul(const at::Tensor& gate, const at::Tensor& up);
+
+// A decoder's residual add and the RMSNorm after it, Qwen2's convention (normalised and rounded, then
+// weighted: RmsNormWeight::AfterRounding): {sum, normed} with sum = residual + delta (delta undefined: sum
+// = residual, no add). One kernel for both where the fused kernels run (2-D contiguous bf16 rows of a
+// multiple of 8), which saves four kernels per decoder layer (two adds, two weight multiplies); there a
+// normed value may differ from the chain's by one bfloat16 unit (the float32 mean is summed in another
+// order); the sum is exact.
+std::pair<at::Tensor, at::Tensor> addRmsNorm(const at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight,
+                                             double eps);
 
 }  // namespace ll::infer

@@ -108,10 +108,10 @@ std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::rope(const at::Tensor& position
 
 // q, k, v of N rows ([N, heads, headDim]) with rotary applied to q and k: shared by prefill (N prompt
 // positions) and decode (one row per running sequence).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const Layer& layer, const at::Tensor& h,
+std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const Layer& layer, const at::Tensor& x,
                                                                          const at::Tensor& cos, const at::Tensor& sin) const {
-  const int64_t n = h.size(0), d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
-  const at::Tensor qkv = at::linear(rmsNorm(h, layer.inputNorm), layer.qkvWeight, layer.qkvBias);
+  const int64_t n = x.size(0), d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
+  const at::Tensor qkv = at::linear(x, layer.qkvWeight, layer.qkvBias);
   const at::Tensor q = qkv.narrow(1, 0, hq * d).view({n, hq, d});
   const at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d});
   const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d});
@@ -124,8 +124,25 @@ at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
   return at::linear(infer::siluMul(gu.narrow(-1, 0, n), gu.narrow(-1, n, n)), layer.downWeight);
 }
 
-at::Tensor Qwen2CausalLM::logits(const at::Tensor& hidden) const {
-  return at::linear(rmsNorm(hidden, finalNorm_), lmHead_).to(at::kFloat);
+at::Tensor Qwen2CausalLM::logits(const at::Tensor& normedHidden) const {
+  return at::linear(normedHidden, lmHead_).to(at::kFloat);
+}
+
+at::Tensor Qwen2CausalLM::decoderStack(at::Tensor h, const at::Tensor& cos, const at::Tensor& sin,
+                                       const Attend& attend) const {
+  const double eps = config_.rmsNormEps;
+  if (layers_.empty()) return rmsNorm(h, finalNorm_);
+  const int64_t n = h.size(0);
+  at::Tensor x = infer::addRmsNorm(h, at::Tensor(), layers_.front().inputNorm, eps).second;
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    const Layer& layer = layers_[li];
+    const auto [q, k, v] = rotatedQkv(layer, x, cos, sin);
+    const at::Tensor attn = attend(static_cast<int>(li), q, k, v).reshape({n, -1});
+    std::tie(h, x) = infer::addRmsNorm(h, at::linear(attn, layer.oWeight), layer.postNorm, eps);
+    const at::Tensor& next = li + 1 < layers_.size() ? layers_[li + 1].inputNorm : finalNorm_;
+    std::tie(h, x) = infer::addRmsNorm(h, mlp(layer, x), next, eps);
+  }
+  return x;
 }
 
 at::Tensor Qwen2CausalLM::embedTokens(const std::vector<int64_t>& ids) const {
@@ -152,21 +169,16 @@ at::Tensor Qwen2CausalLM::promptHidden(const infer::PrefillInput& input, infer::
     h.index_copy_(0, pos, ov.rows.to(options_.device, options_.dtype));
   }
   const auto [cos, sin] = rope(at::arange(L, at::TensorOptions().dtype(at::kLong).device(options_.device)));
-  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [L, 1, D] over heads
-  const int64_t d = config_.headDim, hq = config_.numHeads;
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  for (size_t li = 0; li < layers_.size(); ++li) {
-    const Layer& layer = layers_[li];
-    const auto [q, k, v] = rotatedQkv(layer, h, c, s);
-    if (cache) cache->write(static_cast<int>(li), slot, 0, k, v);
-    const at::Tensor attn = infer::attention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
-                                             v.transpose(0, 1).unsqueeze(0), ao);
-    h = h + at::linear(attn.squeeze(0).transpose(0, 1).reshape({L, hq * d}), layer.oWeight);
-    h = h + mlp(layer, rmsNorm(h, layer.postNorm));
-  }
-  return h;
+  return decoderStack(h, cos.unsqueeze(1), sin.unsqueeze(1),  // [L, 1, D] over heads
+                      [&](int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+                        if (cache) cache->write(layer, slot, 0, k, v);
+                        const at::Tensor attn = infer::attention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
+                                                                 v.transpose(0, 1).unsqueeze(0), ao);
+                        return attn.squeeze(0).transpose(0, 1);
+                      });
 }
 
 at::Tensor Qwen2CausalLM::forwardAll(const infer::PrefillInput& input) const {
@@ -231,7 +243,6 @@ bool Qwen2CausalLM::staticDecodeWanted() const {
 at::Tensor Qwen2CausalLM::eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
   if (slots.empty() || slots.size() != tokens.size())
     throw std::invalid_argument("Qwen2: decode needs one token per slot");
-  const auto B = static_cast<int64_t>(slots.size());
   std::vector<int64_t> lengths;
   lengths.reserve(slots.size());
   for (int s : slots) {
@@ -249,22 +260,16 @@ at::Tensor Qwen2CausalLM::eagerDecode(const std::vector<int>& slots, const std::
   const at::Tensor stepIndex = cache_->stepIndex(slots);
   const auto longOpts = at::TensorOptions().dtype(at::kLong);
   const auto [cos, sin] = rope(at::tensor(lengths, longOpts).to(options_.device));
-  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [B, 1, D]
-  at::Tensor h = embedTokens(tokens);  // [B, hidden]
-  const int64_t d = config_.headDim, hq = config_.numHeads;
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  for (size_t li = 0; li < layers_.size(); ++li) {
-    const Layer& layer = layers_[li];
-    const auto [q, k, v] = rotatedQkv(layer, h, c, s);
-    cache_->writeStep(static_cast<int>(li), stepIndex, k, v);
-    const auto [keys, values] = cache_->read(static_cast<int>(li), slots, maxLen);
-    const at::Tensor attn = infer::attention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [B, hq, 1, d]
-    h = h + at::linear(attn.reshape({B, hq * d}), layer.oWeight);
-    h = h + mlp(layer, rmsNorm(h, layer.postNorm));
-  }
-  const at::Tensor out = logits(h);
+  const at::Tensor normed = decoderStack(embedTokens(tokens), cos.unsqueeze(1), sin.unsqueeze(1),  // [B, 1, D]
+                                         [&](int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+                                           cache_->writeStep(layer, stepIndex, k, v);
+                                           const auto [keys, values] = cache_->read(layer, slots, maxLen);
+                                           return infer::attention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [B, hq, 1, d]
+                                         });
+  const at::Tensor out = logits(normed);
   for (size_t i = 0; i < slots.size(); ++i) cache_->setLength(slots[i], lengths[i] + 1);
   return out;
 }
@@ -293,28 +298,22 @@ at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std:
 // Shapes depend only on S and the bucket, inputs come only from static_'s device buffers, and nothing is
 // read back to the host: the requirements of a CUDA graph capture.
 at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
-  const int64_t S = cache_->geometry().slots, d = config_.headDim, hq = config_.numHeads;
+  const int64_t d = config_.headDim;
   const auto [cos, sin] = rope(static_->positions());  // the eager step's ops, so bf16 rounding matches
   const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [S, 1, D]
   const at::Tensor rows = static_->rows();
   const infer::CacheDecodeIndex index =
       infer::cacheDecodeIndex(static_->keyLengths(), bucket, cache_->geometry().maxLength, options_.dtype, d);
-  at::Tensor h = at::embedding(embed_, static_->tokens());  // [S, hidden]
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  for (size_t li = 0; li < layers_.size(); ++li) {
-    const Layer& layer = layers_[li];
-    const int layerIndex = static_cast<int>(li);
-    const auto [q, k, v] = rotatedQkv(layer, h, c, s);
-    cache_->writeStep(layerIndex, rows, k, v);
-    // Every slot's first `bucket` positions, read in place (no gather).
-    const at::Tensor attn =
-        infer::cacheDecodeAttention(q, cache_->keyStorage(layerIndex), cache_->valueStorage(layerIndex), index, ao);
-    h = h + at::linear(attn.reshape({S, hq * d}), layer.oWeight);
-    h = h + mlp(layer, rmsNorm(h, layer.postNorm));
-  }
-  return logits(h);
+  return logits(decoderStack(at::embedding(embed_, static_->tokens()), c, s,  // [S, hidden]
+                             [&](int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+                               cache_->writeStep(layer, rows, k, v);
+                               // Every slot's first `bucket` positions, read in place (no gather).
+                               return infer::cacheDecodeAttention(q, cache_->keyStorage(layer), cache_->valueStorage(layer),
+                                                                  index, ao);
+                             }));
 }
 
 }  // namespace ll::models::qwen2

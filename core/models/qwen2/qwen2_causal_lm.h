@@ -5,6 +5,7 @@
 // Checked against transformers 5.17 Qwen2ForCausalLM on random weights (tools/gpu/check_infer.sh,
 // fixture tests/fixtures/qwen2_tiny). dots.ocr reuses it as its text decoder.
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,14 +88,20 @@ class Qwen2CausalLM : public infer::CausalLM {
   };
 
   Qwen2CausalLM(const Qwen2Config& config, const DecoderOptions& options);
-  // Hidden states [L, hidden] before the final norm; writes K/V into `cache` at `slot` when given.
+  // Hidden states [L, hidden] after the final norm; writes K/V into `cache` at `slot` when given.
   at::Tensor promptHidden(const infer::PrefillInput& input, infer::KvCache* cache, int slot) const;
+  // Per layer: this layer's index, rotated q [N, Hq, D], k, v [N, Hkv, D] -> attention output [N, Hq, D].
+  using Attend = std::function<at::Tensor(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)>;
+  // The decoder stack over embeddings h [N, hidden] (the prompt's, or one row per slot): the hidden states
+  // after the final norm. Each residual add runs fused with the norm after it (infer::addRmsNorm).
+  at::Tensor decoderStack(at::Tensor h, const at::Tensor& cos, const at::Tensor& sin, const Attend& attend) const;
   at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
   std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions) const;  // cos, infer::signedSine(sin) [N, headDim]
-  std::tuple<at::Tensor, at::Tensor, at::Tensor> rotatedQkv(const Layer& layer, const at::Tensor& h, const at::Tensor& cos,
+  // q, k, v of N rows of the layer's normed input x, rotary applied to q and k.
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> rotatedQkv(const Layer& layer, const at::Tensor& x, const at::Tensor& cos,
                                                             const at::Tensor& sin) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
-  at::Tensor logits(const at::Tensor& hidden) const;
+  at::Tensor logits(const at::Tensor& normedHidden) const;  // float32 logits of final-normed hidden states
   bool staticDecodeWanted() const;
   at::Tensor eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
   at::Tensor staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);

@@ -1,7 +1,8 @@
 // infer::siluMul and infer::applyRotary: on the GPU in bfloat16 (LAYOUTLENS_TEST_DEVICE=cuda, a build with
 // LAYOUTLENS_CUDA_KERNELS) they run as one CUDA kernel each and must equal the op chains bit for bit, also on
 // the strided views the decoders pass (halves of one projection, heads of a fused q/k/v); elsewhere they
-// are the chains themselves.
+// are the chains themselves. infer::addRmsNorm's sum is exact too; its normed values may differ from the
+// chain's by one bfloat16 unit (the mean is summed in another order).
 #include "core/infer/fused_elementwise.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "core/infer/infer_test_device.h"
+#include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
 
 namespace {
@@ -49,6 +51,38 @@ TEST(FusedElementwise, RotaryOnHeadsOfAFusedProjectionEqualsTheChain) {
     const at::Tensor swapped = at::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
     const at::Tensor chain = x * cos.unsqueeze(1) + swapped * sin.unsqueeze(1);
     EXPECT_TRUE(at::equal(ll::infer::applyRotary(x, cos.unsqueeze(1), sin.unsqueeze(1)), chain));
+  }
+}
+
+// Residual add + RMSNorm (Qwen2's convention): the chain on the CPU and in float32; on the GPU in bfloat16 one
+// kernel whose sum equals the add bit for bit and whose normed values are the chain's or one unit off. Rows
+// of dots.ocr's 1,536, and of 4,104 (past what a thread keeps in registers, so the sum is read back).
+TEST(FusedElementwise, AddRmsNormEqualsTheChainWithinOneUnit) {
+  const c10::Device device = ll::testing::testDevice();
+  at::manual_seed(7);
+  const double eps = 1e-6;
+  for (auto dtype : {at::kFloat, at::kBFloat16}) {
+    for (int64_t K : {int64_t(1536), int64_t(4104)}) {
+      const auto o = at::TensorOptions().device(device).dtype(dtype);
+      const at::Tensor residual = (at::randn({18, K}, o) * 3), delta = at::randn({18, K}, o);
+      const at::Tensor weight = (at::rand({K}, o) + 0.5);
+      for (bool withDelta : {true, false}) {
+        SCOPED_TRACE(std::string(dtype == at::kFloat ? "float32" : "bfloat16") + " K " + std::to_string(K) +
+                     (withDelta ? " add" : " no add"));
+        const auto [sum, normed] = ll::infer::addRmsNorm(residual, withDelta ? delta : at::Tensor(), weight, eps);
+        const at::Tensor wantSum = withDelta ? residual + delta : residual;
+        const at::Tensor wantNormed = ll::infer::rmsNorm(wantSum, weight, eps, ll::infer::RmsNormWeight::AfterRounding);
+        EXPECT_TRUE(at::equal(sum, wantSum));
+        if (!ll::infer::fusedKernelsWanted(residual)) {
+          EXPECT_TRUE(at::equal(normed, wantNormed));
+          continue;
+        }
+        const at::Tensor got = normed.to(at::kFloat), want = wantNormed.to(at::kFloat);
+        const at::Tensor off = (got - want).abs() > want.abs() * (1.0 / 128) + 1e-30;
+        EXPECT_EQ(off.sum().item<int64_t>(), 0) << "values more than one bfloat16 unit from the chain";
+        EXPECT_GT(at::eq(got, want).to(at::kFloat).mean().item<double>(), 0.99);
+      }
+    }
   }
 }
 

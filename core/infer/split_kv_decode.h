@@ -1,0 +1,31 @@
+#pragma once
+// The decode step's attention over the slot-major KV cache as one split-KV CUDA kernel of ours
+// (split_kv_decode_kernel.cu): all query heads of a KV head in one block, the keys cut into as many slices
+// as it takes to fill the GPU. infer::cacheDecodeAttention (attention.h) takes it where it applies and
+// FlashAttention's varlen kernel (or plain math) elsewhere; same contract, float32 softmax.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace ll::infer {
+
+// Ranges of at most this many keys per slot go to our kernel. Measured on an H100: Gemma 3n's steps (512-key
+// windows, 8 sequences) 21 us a layer against FlashAttention's 33-49 us; but dots.ocr's layout step (18
+// slots of ~5,500 keys) 76 us against 41 us: over long ranges FlashAttention's own split kernel with tensor
+// cores streams the cache faster than our CUDA-core loop.
+constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
+
+// Built with the kernels, wanted (fusedKernelsWanted: CUDA bfloat16, LAYOUTLENS_FUSED_KERNELS not 0),
+// q [S, Hq, D] and contiguous caches [S, rows, Hkv, D] with D in {8, 16, 32, 64, 128, 256} and Hq / Hkv in
+// {1, 2, 3, 4, 6, 8}, and no slot attending more than kSplitKvDecodeMaxKeys keys (`keys`: the bucket, or the
+// window where that is smaller).
+bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
+                          int64_t keys);
+
+// Slot s's query attends the first keyLengths[s] rows of its cache part (int64 [S] on the device; only
+// the last `window` of them when window > 0); no slot attends more than `maxKeys`. Nothing is read back
+// to the host, so the call can be captured in a CUDA graph. Returns [S, Hq, D].
+at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
+                                  const at::Tensor& keyLengths, int64_t maxKeys, double scale, int64_t window);
+
+}  // namespace ll::infer

@@ -1,0 +1,286 @@
+// Split-KV decode attention over the slot-major KV cache (see split_kv_decode_kernel.h for why).
+//
+// Block (slice, KV head h, slot s), 128 threads, walks its slice of the slot's keys in tiles of 128:
+//  1. scores: thread t takes key t of the tile and dots it with the group's G query heads (queries in shared
+//     memory, pre-scaled into the log2 domain, read as broadcasts);
+//  2. softmax: the tile's maximum per head (warp shuffles, then the four warps), the running maximum and
+//     the rescale of what was accumulated so far (online softmax), p = 2^(score - max) to shared memory;
+//  3. values: thread (key group, 8-dim slice) accumulates p * V over its keys of the tile, for all G heads.
+// The key groups' accumulators are merged in a fixed order (replays give the same bits). With one slice the
+// block writes the normalised output; otherwise it writes its partial (sum p*V, max, sum p) and
+// mergeSplitsKernel combines the slices. Scores, softmax and accumulation are float32 throughout.
+#include "core/infer/split_kv_decode_kernel.h"
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <atomic>
+
+namespace ll::infer::kernels {
+namespace {
+
+using bf16 = __nv_bfloat16;
+constexpr int kThreads = 128;
+constexpr int kTile = kThreads;  // keys per tile: one per thread in the score phase
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr int kMaxSplits = 64;
+
+__device__ __forceinline__ void unpack8(const uint4& raw, float (&f)[8]) {
+  const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 t = __bfloat1622float2(p[i]);
+    f[2 * i] = t.x;
+    f[2 * i + 1] = t.y;
+  }
+}
+
+template <int D, int G>
+__global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArgs a) {
+  constexpr int kVec = D / 8;                 // 16-byte vectors per key row
+  constexpr int kBatch = kVec < 16 ? kVec : 16;  // key loads issued together in the score phase
+  constexpr int kSlices = kVec;                  // value phase: one thread per 8 dims ...
+  constexpr int kGroups = kThreads / kSlices;    // ... and per key group
+  constexpr int kKeysEach = kTile / kGroups;     // a thread's keys of a tile in the value phase
+  constexpr int kVBatch = kKeysEach < 16 ? kKeysEach : 16;
+  __shared__ __align__(16) float qs[G][D];
+  __shared__ float ps[G][kTile];
+  __shared__ float warpMax[kThreads / 32][G];
+  __shared__ __align__(16) float red[G][D];
+  __shared__ float redSum[G];
+
+  const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int64_t s = blockIdx.z, Hq = a.kvHeads * G, headRow = s * Hq + h * G;
+  const bf16* q = static_cast<const bf16*>(a.q) + headRow * D;
+  const float qScale = a.scale * kLog2e;
+  for (int i = tid; i < G * D; i += kThreads) qs[i / D][i % D] = __bfloat162float(q[i]) * qScale;
+
+  const int64_t len = a.keyLengths[s];
+  const int64_t first = a.window > 0 && len > a.window ? len - a.window : 0;
+  const int64_t per = (len - first + a.splits - 1) / a.splits;
+  const int64_t begin = first + split * per, end = begin + per < len ? begin + per : len;
+  const int64_t rowStride = a.kvHeads * D;
+  const bf16* kBase = static_cast<const bf16*>(a.keys) + (s * a.rows * a.kvHeads + h) * D;
+  const bf16* vBase = static_cast<const bf16*>(a.values) + (s * a.rows * a.kvHeads + h) * D;
+
+  const int slice = tid % kSlices, keyGroup = tid / kSlices;
+  float acc[G][8], sum[G], runMax[G];
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    sum[g] = 0.f;
+    runMax[g] = -INFINITY;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[g][e] = 0.f;
+  }
+  __syncthreads();
+
+  for (int64_t t0 = begin; t0 < end; t0 += kTile) {
+    const int64_t j = t0 + tid;
+    float sc[G];
+#pragma unroll
+    for (int g = 0; g < G; ++g) sc[g] = 0.f;
+    if (j < end) {
+      const uint4* kr = reinterpret_cast<const uint4*>(kBase + j * rowStride);
+#pragma unroll
+      for (int b = 0; b < kVec; b += kBatch) {
+        uint4 raw[kBatch];
+#pragma unroll
+        for (int i = 0; i < kBatch; ++i) raw[i] = __ldg(kr + b + i);
+#pragma unroll
+        for (int i = 0; i < kBatch; ++i) {
+          float kf[8];
+          unpack8(raw[i], kf);
+#pragma unroll
+          for (int g = 0; g < G; ++g) {
+            const float4 q0 = *reinterpret_cast<const float4*>(&qs[g][(b + i) * 8]);
+            const float4 q1 = *reinterpret_cast<const float4*>(&qs[g][(b + i) * 8 + 4]);
+            float x = sc[g];
+            x = fmaf(q0.x, kf[0], x);
+            x = fmaf(q0.y, kf[1], x);
+            x = fmaf(q0.z, kf[2], x);
+            x = fmaf(q0.w, kf[3], x);
+            x = fmaf(q1.x, kf[4], x);
+            x = fmaf(q1.y, kf[5], x);
+            x = fmaf(q1.z, kf[6], x);
+            sc[g] = fmaf(q1.w, kf[7], x);
+          }
+        }
+      }
+    } else {
+#pragma unroll
+      for (int g = 0; g < G; ++g) sc[g] = -INFINITY;
+    }
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      float m = sc[g];
+#pragma unroll
+      for (int off = 16; off > 0; off >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, off));
+      if (lane == 0) warpMax[warp][g] = m;
+    }
+    __syncthreads();
+    float rescale[G];
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      float m = warpMax[0][g];
+#pragma unroll
+      for (int w = 1; w < kThreads / 32; ++w) m = fmaxf(m, warpMax[w][g]);
+      const float next = fmaxf(runMax[g], m);  // finite: the tile holds at least one key
+      rescale[g] = exp2f(runMax[g] - next);    // 0 on the first tile (runMax = -inf)
+      runMax[g] = next;
+      ps[g][tid] = exp2f(sc[g] - next);  // 0 past the end of the slice
+    }
+    __syncthreads();
+    const int tileKeys = end - t0 < kTile ? static_cast<int>(end - t0) : kTile;
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      sum[g] *= rescale[g];
+#pragma unroll
+      for (int e = 0; e < 8; ++e) acc[g][e] *= rescale[g];
+    }
+    // A thread's value rows are issued together (a loop of dependent load-then-use steps would wait out
+    // the memory latency once per key: that made a first version slower than FlashAttention).
+#pragma unroll
+    for (int u0 = 0; u0 < kKeysEach; u0 += kVBatch) {
+      uint4 raw[kVBatch];
+#pragma unroll
+      for (int u = 0; u < kVBatch; ++u) {
+        const int jj = keyGroup + (u0 + u) * kGroups;
+        raw[u] = jj < tileKeys ? __ldg(reinterpret_cast<const uint4*>(vBase + (t0 + jj) * rowStride) + slice)
+                               : make_uint4(0, 0, 0, 0);
+      }
+#pragma unroll
+      for (int u = 0; u < kVBatch; ++u) {
+        const int jj = keyGroup + (u0 + u) * kGroups;
+        if (jj >= tileKeys) break;
+        float vf[8];
+        unpack8(raw[u], vf);
+#pragma unroll
+        for (int g = 0; g < G; ++g) {
+          const float p = ps[g][jj];
+          sum[g] += p;
+#pragma unroll
+          for (int e = 0; e < 8; ++e) acc[g][e] = fmaf(p, vf[e], acc[g][e]);
+        }
+      }
+    }
+    __syncthreads();  // ps and warpMax are rewritten by the next tile
+  }
+
+  // Merge the key groups in a fixed order.
+  for (int gr = 0; gr < kGroups; ++gr) {
+    if (keyGroup == gr) {
+#pragma unroll
+      for (int g = 0; g < G; ++g) {
+#pragma unroll
+        for (int e = 0; e < 8; ++e) red[g][slice * 8 + e] = (gr == 0 ? 0.f : red[g][slice * 8 + e]) + acc[g][e];
+        if (slice == 0) redSum[g] = (gr == 0 ? 0.f : redSum[g]) + sum[g];
+      }
+    }
+    __syncthreads();
+  }
+  for (int i = tid; i < G * D; i += kThreads) {
+    const int g = i / D, d = i % D;
+    if (a.splits == 1) {
+      const float l = redSum[g];
+      static_cast<bf16*>(a.out)[(headRow + g) * D + d] = __float2bfloat16_rn(l > 0.f ? red[g][d] / l : 0.f);
+    } else {
+      const int64_t part = (headRow + g) * a.splits + split;
+      a.partialOut[part * D + d] = red[g][d];
+      if (d == 0) {
+        a.partialMax[part] = runMax[g];
+        a.partialSum[part] = redSum[g];
+      }
+    }
+  }
+}
+
+// One block per (slot, query head), one thread per dimension: out = sum_i w_i acc_i / sum_i w_i l_i with
+// w_i = 2^(max_i - max). Empty slices (max -inf) weigh nothing.
+__global__ void mergeSplitsKernel(const float* partialOut, const float* partialMax, const float* partialSum, int splits,
+                                  int D, bf16* out) {
+  const int64_t row = blockIdx.x;
+  const int d = threadIdx.x;
+  const float* m = partialMax + row * splits;
+  float top = -INFINITY;
+  for (int i = 0; i < splits; ++i) top = fmaxf(top, m[i]);
+  float num = 0.f, den = 0.f;
+  if (top != -INFINITY) {
+    for (int i = 0; i < splits; ++i) {
+      const float w = exp2f(m[i] - top);
+      num = fmaf(w, partialOut[(row * splits + i) * D + d], num);
+      den = fmaf(w, partialSum[row * splits + i], den);
+    }
+  }
+  out[row * D + d] = __float2bfloat16_rn(den > 0.f ? num / den : 0.f);
+}
+
+const char* launched() {
+  const cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
+}
+
+template <int D, int G>
+const char* launch(const SplitKvDecodeArgs& a, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
+  splitKvDecodeKernel<D, G><<<grid, kThreads, 0, stream>>>(a);
+  if (const char* e = launched()) return e;
+  if (a.splits > 1) {
+    mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * G), D, 0, stream>>>(
+        a.partialOut, a.partialMax, a.partialSum, a.splits, D, static_cast<bf16*>(a.out));
+    return launched();
+  }
+  return nullptr;
+}
+
+template <int D>
+const char* launchForGroup(const SplitKvDecodeArgs& a, cudaStream_t stream) {
+  switch (a.group) {
+    case 1: return launch<D, 1>(a, stream);
+    case 2: return launch<D, 2>(a, stream);
+    case 3: return launch<D, 3>(a, stream);
+    case 4: return launch<D, 4>(a, stream);
+    case 6: return launch<D, 6>(a, stream);
+    case 8: return launch<D, 8>(a, stream);
+    default: return "split-KV decode: no kernel for this number of query heads per KV head";
+  }
+}
+
+}  // namespace
+
+bool splitKvDecodeSupports(int64_t headDim, int64_t group) {
+  const bool head = headDim == 8 || headDim == 16 || headDim == 32 || headDim == 64 || headDim == 128 || headDim == 256;
+  const bool grouped = group == 1 || group == 2 || group == 3 || group == 4 || group == 6 || group == 8;
+  return head && grouped;
+}
+
+int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device) {
+  static std::atomic<int> smCount[16] = {};
+  int sms = device >= 0 && device < 16 ? smCount[device].load() : 0;
+  if (sms == 0) {
+    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms <= 0) sms = 132;
+    if (device >= 0 && device < 16) smCount[device] = sms;
+  }
+  const int64_t blocks = std::max<int64_t>(1, slots * kvHeads);
+  const int64_t wanted = (4 * sms + blocks - 1) / blocks;  // ~4 resident blocks per SM hide the memory latency
+  const int64_t tiles = std::max<int64_t>(1, (maxKeys + kTile - 1) / kTile);
+  return static_cast<int>(std::clamp<int64_t>(std::min(wanted, tiles), 1, kMaxSplits));
+}
+
+const char* splitKvDecode(const SplitKvDecodeArgs& a, void* stream) {
+  if (!splitKvDecodeSupports(a.headDim, a.group)) return "split-KV decode: unsupported head size or grouping";
+  if (a.splits < 1 || a.splits > kMaxSplits || (a.splits > 1 && !(a.partialOut && a.partialMax && a.partialSum)))
+    return "split-KV decode: bad split count or missing partial buffers";
+  if (a.slots == 0) return nullptr;
+  const auto st = static_cast<cudaStream_t>(stream);
+  switch (a.headDim) {
+    case 8: return launchForGroup<8>(a, st);
+    case 16: return launchForGroup<16>(a, st);
+    case 32: return launchForGroup<32>(a, st);
+    case 64: return launchForGroup<64>(a, st);
+    case 128: return launchForGroup<128>(a, st);
+    default: return launchForGroup<256>(a, st);
+  }
+}
+
+}  // namespace ll::infer::kernels

@@ -1,0 +1,43 @@
+#pragma once
+// Launcher of the split-KV decode attention kernel (split_kv_decode_kernel.cu, compiled only with
+// LAYOUTLENS_CUDA_KERNELS). Raw pointers and a cudaStream_t as void*: neither libtorch nor CUDA headers
+// here; split_kv_decode.cpp is the libtorch side.
+//
+// Why a kernel of our own: FlashAttention's varlen kernel runs one block per (sequence, query head) over all
+// its keys. At decode batch sizes that is too few blocks for the GPU: Gemma 3n's local layers (8 sequences,
+// 512-key windows) took ~33 us each for ~8 MB of keys. Here a block serves all query heads of one KV head
+// (each key is read once for the group, not once per query head) over one slice of the keys, the slices
+// being as many as it takes to fill the GPU; a second small kernel merges the slices' softmax partials.
+// Its score and value loops run on CUDA cores, so over long key ranges FlashAttention's tensor-core split
+// kernel is faster (split_kv_decode.h keeps those there).
+#include <cstdint>
+
+namespace ll::infer::kernels {
+
+struct SplitKvDecodeArgs {
+  const void* q = nullptr;             // bf16 [S, Hkv * group, D], contiguous
+  const void* keys = nullptr;          // bf16 [S, rows, Hkv, D], contiguous (the slot-major cache)
+  const void* values = nullptr;        // same shape
+  const int64_t* keyLengths = nullptr; // [S] on the device: slot s attends its first keyLengths[s] rows
+  int64_t slots = 0, rows = 0, kvHeads = 0, group = 0, headDim = 0;
+  int64_t window = 0;                  // > 0: only the last `window` of those keys
+  float scale = 1.0f;                  // softmax scale
+  int splits = 1;                      // key slices per (slot, KV head); splitKvDecodeSplits()
+  void* out = nullptr;                 // bf16 [S, Hkv * group, D]
+  float* partialOut = nullptr;         // splits > 1: [S, Hkv * group, splits, D]
+  float* partialMax = nullptr;         // splits > 1: [S, Hkv * group, splits]
+  float* partialSum = nullptr;         // splits > 1: [S, Hkv * group, splits]
+};
+
+// Whether the kernel has an instance for this head size (8, 16, 32, 64, 128, 256; the small ones are the test models') and query heads per KV head (1-8).
+bool splitKvDecodeSupports(int64_t headDim, int64_t group);
+
+// How many key slices to use for `slots` x `kvHeads` blocks when no slot attends more than `maxKeys` keys:
+// about four blocks per SM, each slice at least one tile of keys. Fixed by the shapes
+// only, so a CUDA graph captured with it stays valid for any key lengths up to maxKeys.
+int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device);
+
+// nullptr on success, else CUDA's message for the launch.
+const char* splitKvDecode(const SplitKvDecodeArgs& args, void* stream);
+
+}  // namespace ll::infer::kernels

@@ -1,0 +1,134 @@
+// The split-KV decode attention kernel (infer::splitKvDecodeAttention, through infer::cacheDecodeAttention):
+// on the GPU in bfloat16 with this build's CUDA kernels it must give every slot the softmax over exactly its
+// own keys -- the first keyLengths[s] rows of its cache part, the last `window` of them on local layers --
+// for the head sizes and groupings of dots.ocr (128, 6 query heads per KV head) and Gemma 3n (256, 4), with
+// lengths that cross tiles and key slices. Rows past a slot's length hold huge values, so reading one of
+// them would show far outside the tolerance; so would a window off by one key.
+#include "core/infer/split_kv_decode.h"
+
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/infer/attention.h"
+#include "core/infer/fused_elementwise.h"
+#include "core/infer/infer_test_device.h"
+
+namespace {
+
+at::TensorOptions bf16On(const c10::Device& d) { return at::TensorOptions().dtype(at::kBFloat16).device(d); }
+
+// Softmax(q . K * scale) . V per slot and query head, in float32 on the CPU, over the allowed rows only.
+at::Tensor reference(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                     const std::vector<int64_t>& lengths, double scale, int64_t window) {
+  const at::Tensor qf = q.to(at::kFloat).cpu(), kf = keys.to(at::kFloat).cpu(), vf = values.to(at::kFloat).cpu();
+  const int64_t S = q.size(0), hq = q.size(1), hkv = keys.size(2);
+  at::Tensor out = at::zeros(q.sizes(), at::kFloat);
+  for (int64_t s = 0; s < S; ++s) {
+    const int64_t len = lengths[static_cast<size_t>(s)];
+    const int64_t first = window > 0 ? std::max<int64_t>(0, len - window) : 0;
+    for (int64_t h = 0; h < hq; ++h) {
+      const int64_t kh = h / (hq / hkv);
+      const at::Tensor k = kf[s].narrow(0, first, len - first).select(1, kh);  // [n, D]
+      const at::Tensor v = vf[s].narrow(0, first, len - first).select(1, kh);
+      out[s][h] = at::matmul(at::softmax(at::matmul(k, qf[s][h]) * scale, 0), v);
+    }
+  }
+  return out;
+}
+
+struct Shape {
+  int64_t hq, hkv, d;
+};
+
+void checkAgainstReference(const Shape& shape, const std::vector<int64_t>& lengths, int64_t rows, int64_t maxKeys) {
+  const c10::Device device = ll::testing::testDevice();
+  const int64_t S = static_cast<int64_t>(lengths.size());
+  at::Tensor keys = at::randn({S, rows, shape.hkv, shape.d}, bf16On(device));
+  at::Tensor values = at::randn({S, rows, shape.hkv, shape.d}, bf16On(device));
+  for (int64_t s = 0; s < S; ++s) {  // rows no query may see
+    const int64_t len = lengths[static_cast<size_t>(s)];
+    keys[s].narrow(0, len, rows - len).fill_(300.0);
+    values[s].narrow(0, len, rows - len).fill_(1.0e4);
+  }
+  const at::Tensor q = at::randn({S, shape.hq, shape.d}, bf16On(device)) * 2;
+  const at::Tensor lens = at::tensor(lengths, at::kLong).to(device);
+  ASSERT_TRUE(ll::infer::splitKvDecodeApplies(q, keys, values, maxKeys));
+  for (int64_t window : {int64_t(0), int64_t(1), int64_t(3), int64_t(512)}) {
+    for (double scale : {1.0 / std::sqrt(static_cast<double>(shape.d)), 1.0}) {
+      SCOPED_TRACE("head " + std::to_string(shape.d) + " group " + std::to_string(shape.hq / shape.hkv) + " window " +
+                   std::to_string(window) + " scale " + std::to_string(scale) + " max keys " + std::to_string(maxKeys));
+      const at::Tensor got = ll::infer::splitKvDecodeAttention(q, keys, values, lens, maxKeys, scale, window);
+      ASSERT_EQ(got.sizes(), q.sizes());
+      const double err = (got.to(at::kFloat).cpu() - reference(q, keys, values, lengths, scale, window)).abs().max().item<double>();
+      EXPECT_LT(err, 1.5e-2) << "max abs error " << err;
+      // The same bits on every call (a replayed CUDA graph must not drift).
+      EXPECT_TRUE(at::equal(got, ll::infer::splitKvDecodeAttention(q, keys, values, lens, maxKeys, scale, window)));
+      // cacheDecodeAttention hands the call to this kernel.
+      ll::infer::AttentionOptions o;
+      o.scale = scale;
+      o.slidingWindow = window;
+      const auto index = ll::infer::cacheDecodeIndex(lens, maxKeys, rows, at::kBFloat16, shape.d);
+      EXPECT_TRUE(at::equal(got, ll::infer::cacheDecodeAttention(q, keys, values, index, o)));
+    }
+  }
+}
+
+bool kernelRuns() {
+  const c10::Device device = ll::testing::testDevice();
+  return device.is_cuda() && ll::infer::fusedKernelsWanted(at::zeros({1}, bf16On(device)));
+}
+
+TEST(SplitKvDecode, NeverAppliesOnTheCpuOrInFloat32) {
+  const auto cpu = at::TensorOptions().dtype(at::kBFloat16);
+  EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, cpu), at::zeros({2, 8, 2, 128}, cpu),
+                                               at::zeros({2, 8, 2, 128}, cpu), 8));
+  if (!ll::testing::testDevice().is_cuda()) return;
+  const auto f32 = at::TensorOptions().device(ll::testing::testDevice());
+  EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, f32), at::zeros({2, 8, 2, 128}, f32),
+                                               at::zeros({2, 8, 2, 128}, f32), 8));
+  // A head size or grouping without an instance falls back to the other paths.
+  const auto b16 = bf16On(ll::testing::testDevice());
+  EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 10, 128}, b16), at::zeros({2, 8, 2, 128}, b16),
+                                               at::zeros({2, 8, 2, 128}, b16), 8));
+  EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 4, 96}, b16), at::zeros({2, 8, 2, 96}, b16),
+                                               at::zeros({2, 8, 2, 96}, b16), 8));
+  // Long key ranges are left to FlashAttention (faster there).
+  const at::Tensor cache = at::zeros({2, 8, 2, 128}, b16);
+  if (ll::infer::fusedKernelsWanted(cache)) {
+    EXPECT_TRUE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys));
+    EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys + 1));
+  }
+}
+
+TEST(SplitKvDecode, LayoutModelHeadsOverLongRaggedSlots) {
+  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
+  at::manual_seed(21);
+  checkAgainstReference({12, 2, 128}, {1300, 1, 129, 300, 700}, 1310, 1300);  // several slices per slot
+}
+
+TEST(SplitKvDecode, GemmaHeadsWithWindowsAndOneSlice) {
+  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
+  at::manual_seed(22);
+  checkAgainstReference({8, 2, 256}, {1100, 2, 513, 640}, 1104, 1100);
+  checkAgainstReference({8, 2, 256}, {100, 1, 64, 77}, 104, 100);  // one tile: the block writes the output itself
+  checkAgainstReference({4, 2, 16}, {40, 1, 17}, 48, 40);          // the test models' head size
+}
+
+TEST(SplitKvDecode, RefusesMismatchedOperands) {
+  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
+  const auto b16 = bf16On(ll::testing::testDevice());
+  const at::Tensor q = at::zeros({2, 12, 128}, b16), cache = at::zeros({2, 8, 2, 128}, b16);
+  const at::Tensor lens = at::ones({3}, at::TensorOptions().dtype(at::kLong).device(ll::testing::testDevice()));
+  EXPECT_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, lens, 8, 1.0, 0), std::invalid_argument);
+  const at::Tensor two = lens.narrow(0, 0, 2);
+  EXPECT_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 0),
+               std::invalid_argument);
+  EXPECT_NO_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 8));
+}
+
+}  // namespace
