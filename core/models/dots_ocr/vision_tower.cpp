@@ -8,7 +8,6 @@
 
 #include "core/infer/attention.h"
 #include "core/infer/fused_elementwise.h"
-#include "core/infer/rms_norm.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::dots_ocr {
@@ -126,8 +125,9 @@ VisionTower::VisionTower(const VisionConfig& config, const std::map<std::string,
 }
 
 at::Tensor VisionTower::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
-  // Statistics in float32, normalised value rounded to the input dtype before the weight multiply.
-  return infer::rmsNorm(x, weight, config_.rmsNormEps, infer::RmsNormWeight::AfterRounding);
+  // Statistics in float32, normalised value rounded to the input dtype before the weight multiply
+  // (RmsNormWeight::AfterRounding); one fused kernel on the GPU, the op chain elsewhere.
+  return infer::addRmsNorm(x, at::Tensor(), weight, config_.rmsNormEps).second;
 }
 
 at::Tensor VisionTower::embedPatches(const at::Tensor& pixelValues) const {
@@ -156,9 +156,8 @@ at::Tensor VisionTower::runBlock(const Block& b, const at::Tensor& x, const Visi
   infer::AttentionOptions options;
   options.impl = attention_;
   const at::Tensor attn = infer::varlenAttention(q, k, v, cuSeqlens, options).reshape({n, heads * hd});
-  const at::Tensor h = x + linear(attn, b.projWeight, b.projBias);
-
-  const at::Tensor m = rmsNorm(h, b.norm2);
+  // The residual add and norm2 in one pass over the patches.
+  const auto [h, m] = infer::addRmsNorm(x, linear(attn, b.projWeight, b.projBias), b.norm2, config_.rmsNormEps);
   const at::Tensor gated = infer::siluMul(linear(m, b.fc1Weight, b.fc1Bias), linear(m, b.fc3Weight, b.fc3Bias));
   return h + linear(gated, b.fc2Weight, b.fc2Bias);
 }
