@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QStringList>
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <map>
 #include <set>
@@ -16,6 +17,8 @@
 #include "cli/command.h"
 #include "cli/pdf_exit_codes.h"
 #include "cli/terminal_progress.h"
+#include "core/infer/runtime_options.h"
+#include "core/pipeline/document_workers.h"
 #include "core/pipeline/job_store.h"
 #include "core/pipeline/model_engine.h"
 #include "core/pipeline/page_source.h"
@@ -33,7 +36,8 @@ const char* kRunHelp =
     "         [--pdf-dpi N] [--max-long-edge-px N] [--batch-size N] [--base-max-new-tokens N]\n"
     "         [--extra-max-new-tokens N] [--attn-impl flash_attention_2|sdpa|eager]\n"
     "         [--torch-dtype bfloat16|float16|float32] [--device-map auto|cuda|cpu] [--crop-upscale X]\n"
-    "         [--padding N] [--save-manifest] [--no-summaries] [--reuse-layout REPORT.json] [--verbose]\n"
+    "         [--padding N] [--save-manifest] [--no-summaries] [--reuse-layout REPORT.json] [--gpus 0,1|all]\n"
+    "         [--verbose]\n"
     "\n"
     "Renders every page, finds the layout with dots.ocr, cuts the Picture regions (padded, upscaled) into PNG\n"
     "crops, reads them with Gemma 3n and summarises each page, then writes JOB_DIR/<document>/final_report.json\n"
@@ -51,6 +55,8 @@ const char* kRunHelp =
     "--reuse-layout (repeatable) takes each page's layout from an earlier final_report.json of the same file (same\n"
     "sha256, same render size) instead of running dots.ocr: crops are cut again from those boxes and read and\n"
     "summarised anew, e.g. with another Gemma checkpoint. Use a new --reports-dir, or pages already done are skipped.\n"
+    "--gpus 0,1 (or all): one worker per listed CUDA GPU, each with both models loaded on its GPU; the documents are\n"
+    "handed to whichever worker is free (a document stays on one GPU), so two GPUs analyse two documents at once.\n"
     "Prints a JSON summary (one object per document) on stdout; a progress bar on stderr when it is a terminal.\n"
     "exit codes: 0 ok, 2 bad arguments, 3 unreadable input, 4 PDF password, 5 some pages or documents failed,\n"
     "6 model error, 130 cancelled (finished pages are kept)\n";
@@ -75,6 +81,34 @@ int parseInt(const std::string& flag, const std::string& value, int* out) {
   return cli::kExitOk;
 }
 
+// "--gpus 0,1" or "all" -> CUDA device numbers, checked against the `count` GPUs libtorch sees.
+bool parseGpuList(const std::string& text, int count, std::vector<int>* out, std::string* why) {
+  const std::string noCuda = "needs CUDA GPUs, but this libtorch sees none (Debian's libtorch is CPU-only; see README "
+                             "'Running on a GPU')";
+  const QString list = QString::fromStdString(text).trimmed();
+  if (list.compare("all", Qt::CaseInsensitive) == 0) {
+    if (count == 0) return *why = noCuda, false;
+    for (int i = 0; i < count; ++i) out->push_back(i);
+    return true;
+  }
+  for (const QString& item : list.split(',')) {
+    bool ok = false;
+    const int gpu = item.trimmed().toInt(&ok);
+    if (!ok || gpu < 0)
+      return *why = "takes GPU numbers separated by commas (0,1) or 'all', not '" + text + "'", false;
+    if (std::find(out->begin(), out->end(), gpu) != out->end())
+      return *why = "lists GPU " + std::to_string(gpu) + " twice", false;
+    out->push_back(gpu);
+  }
+  if (count == 0) return *why = noCuda, false;
+  for (int gpu : *out)
+    if (gpu >= count)
+      return *why = "names GPU " + std::to_string(gpu) + ", but this machine has " + std::to_string(count) +
+                    (count == 1 ? " GPU (0)" : " GPUs (0 to " + std::to_string(count - 1) + ")"),
+             false;
+  return true;
+}
+
 QStringList pdfsIn(const QString& folder) {
   QDir dir(folder);
   QStringList out;
@@ -87,14 +121,14 @@ int runPipeline(const std::vector<std::string>& args) {
   std::vector<Input> inputs;
   std::vector<std::pair<std::string, std::string>> valued;  // applied after --config, in order
   std::set<std::string> switches;
-  std::string configFile, password;
+  std::string configFile, password, gpusFlag;
   QStringList reuseLayoutReports;
   bool noGemma = false;
   static const std::set<std::string> valueFlags{
       "--dots-model", "--gemma-model", "--pdf", "--pdf-folder", "--image-folder", "--reports-dir", "--crops-dir", "--out",
       "--config", "--pages", "--password", "--pdf-dpi", "--max-long-edge-px", "--batch-size", "--base-max-new-tokens",
       "--extra-max-new-tokens", "--attn-impl", "--torch-dtype", "--device-map", "--crop-upscale", "--padding",
-      "--reuse-layout"};
+      "--reuse-layout", "--gpus"};
   static const std::set<std::string> switchFlags{"--save-manifest", "--verbose", "--no-gemma", "--no-summaries"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -118,6 +152,7 @@ int runPipeline(const std::vector<std::string>& args) {
         if (pdfs.isEmpty()) return cli::fail(cli::kExitInputError, "run: the folder " + v + " has no PDF files");
         for (const auto& p : pdfs) inputs.push_back({p, false});
       } else if (a == "--config") configFile = v;
+      else if (a == "--gpus") gpusFlag = v;
       else if (a == "--password") password = v;
       else if (a == "--reuse-layout") {
         if (!QFileInfo(QString::fromStdString(v)).isFile())
@@ -184,6 +219,13 @@ int runPipeline(const std::vector<std::string>& args) {
   if (config.crops_dir.isEmpty() || QDir::isAbsolutePath(config.crops_dir) || config.crops_dir.contains(".."))
     return cli::fail(cli::kExitUsage, "run: --crops-dir must be a folder name inside each document's folder, not '" +
                                           config.crops_dir.toStdString() + "'");
+  std::vector<int> gpus;  // --gpus: one worker per listed GPU
+  if (!gpusFlag.empty()) {
+    std::string why;
+    if (!parseGpuList(gpusFlag, infer::cudaDeviceCount(), &gpus, &why)) return cli::fail(cli::kExitUsage, "run: --gpus " + why);
+    if (config.device_map.compare("cpu", Qt::CaseInsensitive) == 0)
+      return cli::fail(cli::kExitUsage, "run: --gpus runs on CUDA GPUs; it cannot be combined with --device-map cpu");
+  }
   // The reference's image_folder / pdf_path settings are inputs too (from --config).
   if (inputs.empty() && !config.pdf_path.isEmpty()) inputs.push_back({config.pdf_path, false});
   if (inputs.empty() && !config.image_folder.isEmpty()) inputs.push_back({config.image_folder, true});
@@ -237,17 +279,33 @@ int runPipeline(const std::vector<std::string>& args) {
       std::any_of(valued.begin(), valued.end(), [](const auto& p) { return p.first == "--gemma-model"; }) ||
       config.gemma_model_id != pipeline::PipelineConfig().gemma_model_id;
   settings.gemmaOptional = !gemmaGivenExplicitly;
-  std::unique_ptr<pipeline::ModelEngine> engine;
-  try {
-    engine = pipeline::ModelEngine::load(settings, log);
-  } catch (const pipeline::ModelLoadError& e) {
-    const bool bad = e.kind == pipeline::ModelLoadError::Kind::BadSetting;
-    std::string message = std::string("run: ") + e.what();
-    if (message.find("Gemma 3n model") != std::string::npos && message.find("--no-gemma") == std::string::npos)
-      message += " (or pass --no-gemma to run without crop OCR and summaries)";
-    return cli::fail(bad ? cli::kExitUsage : cli::kExitModelError, message);
+  // One engine, or one per --gpus GPU, loaded side by side (each on its own inference thread).
+  std::vector<pipeline::ModelEngineSettings> perWorker;
+  if (gpus.empty()) perWorker.push_back(settings);
+  for (int gpu : gpus) {
+    perWorker.push_back(settings);
+    perWorker.back().device = QStringLiteral("cuda:%1").arg(gpu);
   }
-  log(QStringLiteral("engine: %1").arg(engine->describe()));
+  std::vector<std::future<std::unique_ptr<pipeline::ModelEngine>>> loading;
+  for (const auto& s : perWorker)
+    loading.push_back(std::async(std::launch::async, [s, log] { return pipeline::ModelEngine::load(s, log); }));
+  std::vector<std::unique_ptr<pipeline::ModelEngine>> engines;
+  std::string loadError;
+  int loadExit = cli::kExitOk;
+  for (size_t i = 0; i < loading.size(); ++i) {
+    try {
+      engines.push_back(loading[i].get());
+    } catch (const pipeline::ModelLoadError& e) {
+      if (!loadError.empty()) continue;  // the first failure is the one reported; the others still finish loading
+      const bool bad = e.kind == pipeline::ModelLoadError::Kind::BadSetting;
+      loadError = std::string("run: ") + (gpus.empty() ? "" : "GPU " + std::to_string(gpus[i]) + ": ") + e.what();
+      if (loadError.find("Gemma 3n model") != std::string::npos && loadError.find("--no-gemma") == std::string::npos)
+        loadError += " (or pass --no-gemma to run without crop OCR and summaries)";
+      loadExit = bad ? cli::kExitUsage : cli::kExitModelError;
+    }
+  }
+  if (!loadError.empty()) return cli::fail(loadExit, loadError);
+  for (const auto& e : engines) log(QStringLiteral("engine: %1").arg(e->describe()));
 
   QString error;
   auto store = pipeline::JobStore::open(config.reports_dir, &error);
@@ -257,41 +315,71 @@ int runPipeline(const std::vector<std::string>& args) {
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
 
-  int finishedBefore = 0, skippedTotal = 0;
+  // Progress over all documents: those finished, plus each running document's latest report (with --gpus
+  // several run at once). The runners' callbacks arrive one at a time (runDocumentsOnWorkers).
+  int finishedPages = 0, skippedPages = 0;
+  std::map<QString, std::pair<int, int>> running;  // document -> (done + failed, skipped)
+  auto showProgress = [&](const QString& label) {
+    int done = finishedPages, skipped = skippedPages;
+    for (const auto& [doc, counts] : running) {
+      done += counts.first;
+      skipped += counts.second;
+    }
+    progress.update(done, skipped, totalPages, label);
+  };
   pipeline::RunnerCallbacks callbacks;
   callbacks.log = log;
   callbacks.progress = [&](const pipeline::RunProgress& p) {
     // Pages that failed for good count as done for the bar: they need no more work in this run.
-    progress.update(finishedBefore + p.pagesDone + p.pagesFailed, skippedTotal + p.pagesSkipped, totalPages,
-                    QFileInfo(p.document).fileName() + ": " + p.stage);
+    running[p.document] = {p.pagesDone + p.pagesFailed, p.pagesSkipped};
+    showProgress(QFileInfo(p.document).fileName() + ": " + p.stage);
   };
-  pipeline::PipelineRunner runner(*engine, config, *store, callbacks);
-  runner.reuseLayoutFrom(reuseLayoutReports);
   progress.restartClock();  // pages/s counts analysis, not model loading
+
+  QStringList paths;
+  std::vector<int> planIndex;  // paths[k] is plan[planIndex[k]]
+  for (size_t i = 0; i < plan.size(); ++i)
+    if (plan[i].error.isEmpty()) {
+      paths << plan[i].input.path;
+      planIndex.push_back(static_cast<int>(i));
+    }
+  for (const auto& p : plan)
+    if (!p.error.isEmpty()) progress.log(QStringLiteral("layoutlens-cli: run: %1").arg(p.error));
+  std::vector<pipeline::AnalysisEngine*> workers;
+  for (const auto& e : engines) workers.push_back(e.get());
+  const auto outcomes = pipeline::runDocumentsOnWorkers(
+      workers, config, *store, callbacks, reuseLayoutReports, paths, QByteArray::fromStdString(password), gCancel,
+      [&](int k, const pipeline::WorkerOutcome& r) {
+        running.erase(paths[k]);
+        finishedPages += r.outcome.pagesDone + r.outcome.pagesSkipped + r.outcome.pagesFailed;
+        skippedPages += r.outcome.pagesSkipped;
+        log(QStringLiteral("document: %1 done on %2").arg(paths[k], engines[static_cast<size_t>(r.worker)]->describe()));
+        showProgress(QFileInfo(paths[k]).fileName() + ": done");
+      });
 
   QJsonArray summary;
   int documentsFailed = 0, documentsPartial = 0, firstErrorCode = cli::kExitOk;
   bool cancelled = false;
-  for (const auto& p : plan) {
+  std::vector<const pipeline::WorkerOutcome*> byPlan(plan.size(), nullptr);
+  for (size_t k = 0; k < outcomes.size(); ++k) byPlan[static_cast<size_t>(planIndex[k])] = &outcomes[k];
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto& p = plan[i];
     QJsonObject o{{"source", QFileInfo(p.input.path).absoluteFilePath()}};
     if (!p.error.isEmpty()) {
-      progress.log(QStringLiteral("layoutlens-cli: run: %1").arg(p.error));
       o.insert("error", p.error);
       ++documentsFailed;
       if (firstErrorCode == cli::kExitOk) firstErrorCode = p.exitCode;
       summary.append(o);
       continue;
     }
-    if (cancelled) {
+    const pipeline::WorkerOutcome& r = *byPlan[i];
+    if (r.worker < 0) {
       o.insert("error", "cancelled before this document started");
+      cancelled = true;
       summary.append(o);
       continue;
     }
-    log(QStringLiteral("document: %1 (%2 page(s))").arg(p.input.path).arg(p.pages));
-    const auto out = runner.runDocument(p.input.path, QByteArray::fromStdString(password), gCancel);
-    skippedTotal += out.pagesSkipped;
-    finishedBefore += out.pagesDone + out.pagesSkipped + out.pagesFailed;
-    progress.update(finishedBefore, skippedTotal, totalPages, QFileInfo(p.input.path).fileName() + ": done");
+    const auto& out = r.outcome;
     o.insert("doc_id", out.docId);
     o.insert("report", out.reportPath);
     o.insert("pages_selected", out.pagesSelected);
@@ -299,6 +387,7 @@ int runPipeline(const std::vector<std::string>& args) {
     o.insert("pages_skipped", out.pagesSkipped);
     o.insert("pages_failed", out.pagesFailed);
     o.insert("cancelled", out.cancelled);
+    if (!gpus.empty()) o.insert("gpu", gpus[static_cast<size_t>(r.worker)]);
     if (!out.error.isEmpty()) {
       o.insert("error", out.error);
       progress.log(QStringLiteral("layoutlens-cli: run: %1").arg(out.error));

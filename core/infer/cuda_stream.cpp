@@ -5,6 +5,7 @@
 
 #if __has_include(<c10/cuda/CUDAStream.h>) && __has_include(<cuda_runtime_api.h>)
 #include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime_api.h>
@@ -48,6 +49,14 @@ void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role) {
   (void)device;
   (void)role;
   return nullptr;
+#endif
+}
+
+void makeCurrentDevice(const c10::Device& device) {
+#ifdef LL_CUDA_STREAMS
+  if (device.is_cuda() && device.has_index()) c10::cuda::set_device(device.index());
+#else
+  (void)device;
 #endif
 }
 

@@ -84,6 +84,25 @@ c10::Device resolveDevice(DeviceChoice choice) {
   return haveCuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
 }
 
+int cudaDeviceCount() { return at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0; }
+
+c10::Device resolveDeviceName(const std::string& name) {
+  const std::string n = lower(name);
+  if (n.rfind("cuda:", 0) != 0) return resolveDevice(parseDeviceChoice(name));
+  const std::string digits = n.substr(5);
+  if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }))
+    throw std::invalid_argument("unknown device '" + name + "': use auto, cuda, cpu or cuda:N (N = the GPU's number, from 0)");
+  const int index = std::stoi(digits);
+  const int count = cudaDeviceCount();
+  if (count == 0)
+    throw std::runtime_error("device '" + name + "' was asked for, but this libtorch sees no CUDA GPU (Debian's libtorch is "
+                             "CPU-only; see README 'Running on a GPU')");
+  if (index >= count)
+    throw std::invalid_argument("device '" + name + "' does not exist: this machine has " + std::to_string(count) +
+                                (count == 1 ? " GPU (cuda:0)" : " GPUs (cuda:0 to cuda:" + std::to_string(count - 1) + ")"));
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
 std::string describeRuntime() {
   std::string s = std::string("libtorch ") + TORCH_VERSION;
   if (!at::hasCUDA()) return s + ", CPU only (this libtorch has no CUDA or sees no GPU)";

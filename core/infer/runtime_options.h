@@ -22,6 +22,14 @@ std::string dtypeName(c10::ScalarType t);                      // "bfloat16" ...
 // auto -> CUDA device 0 when libtorch sees a GPU, else CPU. cuda without a GPU throws with a hint.
 c10::Device resolveDevice(DeviceChoice choice);
 
+// resolveDevice(parseDeviceChoice(name)), and also "cuda:N" for the N-th GPU (one worker per GPU:
+// `layoutlens-cli run --gpus`). Throws std::invalid_argument / std::runtime_error naming what is wrong
+// (an unknown name, no CUDA, N not among the GPUs libtorch sees).
+c10::Device resolveDeviceName(const std::string& name);
+
+// How many CUDA GPUs this libtorch sees (0 without CUDA).
+int cudaDeviceCount();
+
 // Half precision on a CPU is slow or unsupported for some ops; the reference falls back to float32
 // there. Returns the dtype to use on `device` and, when it differs from `requested`, why.
 // One line for logs and `--version`: the libtorch this binary runs on and the CUDA devices it sees, e.g.

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/infer/cuda_stream.h"
 #include "core/infer/generation/generation_request.h"
 #include "core/infer/runtime_options.h"
 #include "core/models/dots_ocr/layout_generator.h"
@@ -169,7 +170,7 @@ std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settin
   if (settings.dotsModel.isEmpty())
     throw ModelLoadError(ModelLoadError::Kind::BadSetting, "no dots.ocr model given: pass --dots-model DIR_OR_REPO_ID");
   try {
-    impl->runtime.device = infer::resolveDevice(infer::parseDeviceChoice(settings.device.toStdString()));
+    impl->runtime.device = infer::resolveDeviceName(settings.device.toStdString());
     impl->runtime.dtype = infer::effectiveDType(infer::parseDType(settings.dtype.toStdString()), impl->runtime.device);
     // As the reference: half precision is only used on a GPU.
     if (impl->runtime.device.is_cpu()) impl->runtime.dtype = c10::ScalarType::Float;
@@ -180,6 +181,8 @@ std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settin
 
   Impl* p = impl.get();
   auto loaded = p->thread.post([p, log]() -> std::string {
+    // Every later task of this thread runs its model calls on this engine's GPU (cuda:1 in a second worker).
+    infer::makeCurrentDevice(p->runtime.device);
     try {
       if (log) log(QStringLiteral("loading dots.ocr from %1").arg(p->settings.dotsModel));
       models::qwen2::DecoderOptions options;

@@ -16,7 +16,7 @@ namespace ll::pipeline {
 struct ModelEngineSettings {
   QString dotsModel;    // folder, Hugging Face cache folder or repo id
   QString gemmaModel;   // empty: no vision-language model; crop OCR and summaries are recorded as skipped
-  QString device = "auto";      // auto | cuda | cpu
+  QString device = "auto";      // auto | cuda | cpu | cuda:N
   QString dtype = "bfloat16";   // lowered to float32 on the CPU
   QString attnImpl = "sdpa";
   int maxBatch = 18;

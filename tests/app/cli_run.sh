@@ -174,4 +174,14 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "error" in d
 [ $? -eq 2 ] || fail "an out-of-range --pdf-dpi should exit 2"
 "$cli" run "${common[@]}" --pdf "$pdf1" --frobnicate > /dev/null 2>&1
 [ $? -eq 2 ] || fail "an unknown option should exit 2"
+# --gpus: GPU numbers or 'all', checked before any model loads (exit 2 with a line that says what is wrong).
+"$cli" run "${common[@]}" --pdf "$pdf1" --gpus 0,x > /dev/null 2> "$tmp/err.txt"
+[ $? -eq 2 ] && grep -q "GPU numbers separated by commas" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "a bad --gpus list should exit 2"; }
+"$cli" run "${common[@]}" --pdf "$pdf1" --gpus 1,1 > /dev/null 2> "$tmp/err.txt"
+[ $? -eq 2 ] && grep -q "lists GPU 1 twice" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "a GPU listed twice should exit 2"; }
+"$cli" run "${common[@]}" --pdf "$pdf1" --gpus all > /dev/null 2> "$tmp/err.txt"
+[ $? -eq 2 ] || { cat "$tmp/err.txt"; fail "--gpus on a machine without CUDA (or with --device-map cpu) should exit 2"; }
+if "$cli" --version | grep -q "CPU only"; then
+  grep -q "sees none" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "--gpus without CUDA should say libtorch sees no GPU"; }
+fi
 echo "cli_run: all checks passed"
