@@ -3,6 +3,8 @@
 // layer of every decode step. Each intermediate the chain stores as bfloat16 is rounded here too.
 #include "core/infer/cuda_kernels.h"
 
+#include "core/infer/bf16_vectors.cuh"
+
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -13,7 +15,6 @@ using bf16 = __nv_bfloat16;
 constexpr int kThreads = 256;
 
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
-__device__ __forceinline__ float rnd(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 
 // One thread per (row, head, j < d/2): writes element j and its partner j + d/2.
 __global__ void rotaryKernel(const bf16* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads,
@@ -48,24 +49,6 @@ __global__ void siluMulKernel(const bf16* gate, int64_t gStride, const bf16* up,
 // passes when the row fits (kCached vectors per thread), else re-reads them.
 constexpr int kNormThreads = 256;
 constexpr int kCached = 2;  // rows up to 256 * 8 * 2 = 4096 elements stay in registers
-
-__device__ __forceinline__ void unpack8(const uint4& raw, float (&f)[8]) {
-  const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 t = __bfloat1622float2(p[i]);
-    f[2 * i] = t.x;
-    f[2 * i + 1] = t.y;
-  }
-}
-
-__device__ __forceinline__ uint4 pack8(const float (&f)[8]) {
-  uint4 raw;
-  __nv_bfloat162* p = reinterpret_cast<__nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) p[i] = __floats2bfloat162_rn(f[2 * i], f[2 * i + 1]);
-  return raw;
-}
 
 __device__ __forceinline__ void addRow(const uint4* r, const uint4* dl, uint4* so, int64_t v, float (&x)[8], float& squares) {
   unpack8(r[v], x);

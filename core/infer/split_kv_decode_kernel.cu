@@ -11,6 +11,8 @@
 // mergeSplitsKernel combines the slices. Scores, softmax and accumulation are float32 throughout.
 #include "core/infer/split_kv_decode_kernel.h"
 
+#include "core/infer/bf16_vectors.cuh"
+
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -25,16 +27,6 @@ constexpr int kThreads = 128;
 constexpr int kTile = kThreads;  // keys per tile: one per thread in the score phase
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr int kMaxSplits = 64;
-
-__device__ __forceinline__ void unpack8(const uint4& raw, float (&f)[8]) {
-  const __nv_bfloat162* p = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 t = __bfloat1622float2(p[i]);
-    f[2 * i] = t.x;
-    f[2 * i + 1] = t.y;
-  }
-}
 
 template <int D, int G>
 __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArgs a) {

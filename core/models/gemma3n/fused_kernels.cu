@@ -4,6 +4,8 @@
 // most of them tiny: these five take ~20 of them per layer, each a launch and a round trip through memory.
 #include "core/models/gemma3n/fused_kernels.h"
 
+#include "core/infer/bf16_vectors.cuh"
+
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -18,9 +20,9 @@ constexpr int kStreams = 4;           // AltUp streams
 constexpr int kHidden = kThreads * 8;  // 2048
 constexpr int kHead = 256;             // attention head size
 
+using infer::kernels::rnd;
+
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
-// Rounds to bfloat16 and back: what storing an intermediate as bfloat16 does in the op chain.
-__device__ __forceinline__ float rnd(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 
 // ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl; kBeta = M_SQRT2 * M_2_SQRTPI * 0.5 = sqrt(2/pi)).
 __device__ __forceinline__ float geluTanh(float x) {
@@ -37,21 +39,10 @@ __device__ __forceinline__ float warpSum(float v) {
 
 // Eight consecutive bfloat16 values in one 16-byte access (addresses are 16-byte aligned: the wrappers check).
 __device__ __forceinline__ void load8(const bf16* p, float (&out)[8]) {
-  const uint4 raw = *reinterpret_cast<const uint4*>(p);
-  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 f = __bfloat1622float2(h[i]);
-    out[2 * i] = f.x;
-    out[2 * i + 1] = f.y;
-  }
+  infer::kernels::unpack8(*reinterpret_cast<const uint4*>(p), out);
 }
 __device__ __forceinline__ void store8(bf16* p, const float (&in)[8]) {
-  uint4 raw;
-  __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) h[i] = __floats2bfloat162_rn(in[2 * i], in[2 * i + 1]);
-  *reinterpret_cast<uint4*>(p) = raw;
+  *reinterpret_cast<uint4*>(p) = infer::kernels::pack8(in);
 }
 
 // These steps are latency-bound (a few dozen rows): every kernel below issues all of a thread's loads

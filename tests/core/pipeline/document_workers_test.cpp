@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <atomic>
+#include <memory>
 #include <set>
 
 #include "core/pipeline/document_workers.h"
@@ -35,6 +36,20 @@ void writeFile(const QString& path, const QByteArray& bytes) {
   f.write(bytes);
 }
 
+// A job folder and `count` image documents of `pages` pages each, all different.
+struct Job {
+  QTemporaryDir tmp;
+  QStringList docs;
+  std::unique_ptr<JobStore> store;
+  Job(int count, int pages) {
+    for (int d = 0; d < count; ++d)
+      docs << imageDocument(tmp.filePath(QStringLiteral("doc%1").arg(d)), pages, 20 + 40 * d);
+    QString error;
+    store = JobStore::open(tmp.filePath("job"), &error);
+    if (!store) qFatal("cannot open the job folder: %s", qPrintable(error));
+  }
+};
+
 PipelineConfig smallConfig() {
   PipelineConfig c;
   c.batch_size = 2;
@@ -48,16 +63,12 @@ class DocumentWorkersTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void twoWorkersShareTheDocumentsAndRunEachOnce() {
-    QTemporaryDir tmp;
-    QStringList docs;
-    for (int d = 0; d < 4; ++d) docs << imageDocument(tmp.filePath(QStringLiteral("doc%1").arg(d)), 2, 40 * (d + 1));
-    QString error;
-    auto store = JobStore::open(tmp.filePath("job"), &error);
-    QVERIFY2(store, qPrintable(error));
+    Job job(4, 2);
+    const QStringList& docs = job.docs;
     ll::testing::ScriptedAnalysisEngine a, b;
     a.layoutDelayMs = b.layoutDelayMs = 150;  // a document takes >= 300 ms: the other worker takes the next one
     std::vector<int> doneOrder;
-    const auto out = runDocumentsOnWorkers({&a, &b}, smallConfig(), *store, {}, {}, docs, {}, makeCancelFlag(),
+    const auto out = runDocumentsOnWorkers({&a, &b}, smallConfig(), *job.store, {}, {}, docs, {}, makeCancelFlag(),
                                            [&](int index, const WorkerOutcome&) { doneOrder.push_back(index); });
     QCOMPARE(int(out.size()), 4);
     std::set<int> workers;
@@ -89,12 +100,7 @@ class DocumentWorkersTest : public QObject {
   }
 
   void callbacksNeverOverlap() {
-    QTemporaryDir tmp;
-    QStringList docs;
-    for (int d = 0; d < 3; ++d) docs << imageDocument(tmp.filePath(QStringLiteral("doc%1").arg(d)), 2, 50 + 60 * d);
-    QString error;
-    auto store = JobStore::open(tmp.filePath("job"), &error);
-    QVERIFY(store);
+    Job job(3, 2);
     ll::testing::ScriptedAnalysisEngine a, b;
     a.layoutDelayMs = b.layoutDelayMs = 40;
     std::atomic<int> inside{0}, overlaps{0}, calls{0};
@@ -107,7 +113,7 @@ class DocumentWorkersTest : public QObject {
     RunnerCallbacks callbacks;
     callbacks.progress = [&](const RunProgress&) { guard(); };
     callbacks.pageFinished = [&](const QString&, const PageResult&) { guard(); };
-    const auto out = runDocumentsOnWorkers({&a, &b}, smallConfig(), *store, callbacks, {}, docs, {}, makeCancelFlag(),
+    const auto out = runDocumentsOnWorkers({&a, &b}, smallConfig(), *job.store, callbacks, {}, job.docs, {}, makeCancelFlag(),
                                            [&](int, const WorkerOutcome&) { guard(); });
     QVERIFY(calls.load() > 10);
     QCOMPARE(overlaps.load(), 0);
@@ -115,17 +121,12 @@ class DocumentWorkersTest : public QObject {
   }
 
   void cancelStopsNewDocumentsAndKeepsFinishedPages() {
-    QTemporaryDir tmp;
-    QStringList docs;
-    for (int d = 0; d < 5; ++d) docs << imageDocument(tmp.filePath(QStringLiteral("doc%1").arg(d)), 2, 30 + 40 * d);
-    QString error;
-    auto store = JobStore::open(tmp.filePath("job"), &error);
-    QVERIFY(store);
+    Job job(5, 2);
     ll::testing::ScriptedAnalysisEngine a, b;
     a.layoutDelayMs = 50;   // a's first document ends first ...
     b.layoutDelayMs = 500;  // ... while b's is still in layout when the cancel comes
     const CancelFlag cancel = makeCancelFlag();
-    const auto out = runDocumentsOnWorkers({&a, &b}, smallConfig(), *store, {}, {}, docs, {}, cancel,
+    const auto out = runDocumentsOnWorkers({&a, &b}, smallConfig(), *job.store, {}, {}, job.docs, {}, cancel,
                                            [&](int, const WorkerOutcome&) { cancel->store(true); });
     int finished = 0, unstarted = 0;
     for (const auto& r : out) {
@@ -142,21 +143,17 @@ class DocumentWorkersTest : public QObject {
   }
 
   void oneEngineRunsTheDocumentsInOrderOnTheCallingThread() {
-    QTemporaryDir tmp;
-    QStringList docs;
-    for (int d = 0; d < 3; ++d) docs << imageDocument(tmp.filePath(QStringLiteral("doc%1").arg(d)), 1, 70 + 50 * d);
-    QString error;
-    auto store = JobStore::open(tmp.filePath("job"), &error);
-    QVERIFY(store);
+    Job job(3, 1);
     ll::testing::ScriptedAnalysisEngine a;
     std::vector<int> order;
-    const auto out = runDocumentsOnWorkers({&a}, smallConfig(), *store, {}, {}, docs, {}, makeCancelFlag(),
+    const auto out = runDocumentsOnWorkers({&a}, smallConfig(), *job.store, {}, {}, job.docs, {}, makeCancelFlag(),
                                            [&](int index, const WorkerOutcome& r) {
                                              QCOMPARE(QThread::currentThread(), qApp->thread());
                                              QCOMPARE(r.worker, 0);
                                              order.push_back(index);
                                            });
     QCOMPARE(order, (std::vector<int>{0, 1, 2}));
+    for (const auto& r : out) QCOMPARE(r.outcome.pagesDone, 1);
   }
 };
 
