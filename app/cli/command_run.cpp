@@ -12,6 +12,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "cli/command.h"
@@ -286,9 +287,14 @@ int runPipeline(const std::vector<std::string>& args) {
     perWorker.push_back(settings);
     perWorker.back().device = QStringLiteral("cuda:%1").arg(gpu);
   }
+  std::mutex loadLogMutex;  // the engines load at once and each logs from its own thread
+  auto loadLog = [&](const QString& line) {
+    std::lock_guard<std::mutex> lock(loadLogMutex);
+    log(line);
+  };
   std::vector<std::future<std::unique_ptr<pipeline::ModelEngine>>> loading;
   for (const auto& s : perWorker)
-    loading.push_back(std::async(std::launch::async, [s, log] { return pipeline::ModelEngine::load(s, log); }));
+    loading.push_back(std::async(std::launch::async, [s, &loadLog] { return pipeline::ModelEngine::load(s, loadLog); }));
   std::vector<std::unique_ptr<pipeline::ModelEngine>> engines;
   std::string loadError;
   int loadExit = cli::kExitOk;
