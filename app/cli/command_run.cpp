@@ -2,6 +2,7 @@
 // with final_report.json per document out. Takes the reference pipeline's flags; both models are loaded once
 // and shared by every document; one document's failure is reported and the others go on.
 #include <QDir>
+#include <QElapsedTimer>
 #include <algorithm>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -12,7 +13,6 @@
 #include <future>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "cli/command.h"
@@ -287,14 +287,10 @@ int runPipeline(const std::vector<std::string>& args) {
     perWorker.push_back(settings);
     perWorker.back().device = QStringLiteral("cuda:%1").arg(gpu);
   }
-  std::mutex loadLogMutex;  // the engines load at once and each logs from its own thread
-  auto loadLog = [&](const QString& line) {
-    std::lock_guard<std::mutex> lock(loadLogMutex);
-    log(line);
-  };
+  // The engines load at once, each logging from its own thread (TerminalProgress::log is thread-safe).
   std::vector<std::future<std::unique_ptr<pipeline::ModelEngine>>> loading;
   for (const auto& s : perWorker)
-    loading.push_back(std::async(std::launch::async, [s, &loadLog] { return pipeline::ModelEngine::load(s, loadLog); }));
+    loading.push_back(std::async(std::launch::async, [s, log] { return pipeline::ModelEngine::load(s, log); }));
   std::vector<std::unique_ptr<pipeline::ModelEngine>> engines;
   std::string loadError;
   int loadExit = cli::kExitOk;
@@ -353,6 +349,8 @@ int runPipeline(const std::vector<std::string>& args) {
     if (!p.error.isEmpty()) progress.log(QStringLiteral("layoutlens-cli: run: %1").arg(p.error));
   std::vector<pipeline::AnalysisEngine*> workers;
   for (const auto& e : engines) workers.push_back(e.get());
+  QElapsedTimer analysisClock;  // from the models loaded to the last document done
+  analysisClock.start();
   const auto outcomes = pipeline::runDocumentsOnWorkers(
       workers, config, *store, callbacks, reuseLayoutReports, paths, QByteArray::fromStdString(password), gCancel,
       [&](int k, const pipeline::WorkerOutcome& r) {
@@ -362,6 +360,10 @@ int runPipeline(const std::vector<std::string>& args) {
         log(QStringLiteral("document: %1 done on %2").arg(paths[k], engines[static_cast<size_t>(r.worker)]->describe()));
         showProgress(QFileInfo(paths[k]).fileName() + ": done");
       });
+  log(QStringLiteral("analysis: %1 page(s) done in %2 s on %3 worker(s)")
+          .arg(finishedPages - skippedPages)
+          .arg(analysisClock.elapsed() / 1000.0, 0, 'f', 2)
+          .arg(engines.size()));
 
   QJsonArray summary;
   int documentsFailed = 0, documentsPartial = 0, firstErrorCode = cli::kExitOk;

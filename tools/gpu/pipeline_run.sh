@@ -11,7 +11,9 @@
 #  5. run 2: the same PDF with --reuse-layout of run 1's report edited to hold three Picture boxes per page,
 #     so crops are cut from real boxes and read by Gemma on the GPU; then a kill -9 in the middle of a third
 #     run and its resume (finished pages must be kept, the rest computed once);
-#  6. $OUT: both final reports, the logs, per-stage seconds per page (pipeline_run_summary.json).
+#  6. with two or more GPUs (PIPELINE_SCALING=0 skips it): run 4, four documents on one GPU and then spread
+#     over two (`run --gpus 0,1`), the CLI's own analysis time for each: the multi-GPU scaling;
+#  7. $OUT: both final reports, the logs, per-stage seconds per page (pipeline_run_summary.json).
 # Carry: .device/nlohmann .device/pcre2.h .device/googletest .device/reference .device/tokenizers
 #        (qwen3/tokenizer.json.gz, gemma3/) .device/headless-root.tar.xz .device/corpus .device/bench_pages (9 paths:
 #        carry .device/ itself when it holds nothing else)
@@ -144,6 +146,19 @@ for name, path, log in (("run1_scratch", sys.argv[1], sys.argv[6]), ("run2_reuse
 json.dump(out, open(sys.argv[3], "w"), indent=1)
 PY
 cp "$REPORT1" "$OUT/run1_final_report.json"; cp "$REPORT2" "$OUT/run2_final_report.json"
+NGPU=$(nvidia-smi -L | grep -c '^GPU')
+if (( NGPU >= 2 )) && [ "${PIPELINE_SCALING:-1}" = 1 ]; then
+  # Documents spread over GPUs (run --gpus): four copies of the PDF (four documents), 4 pages each, from
+  # scratch, on one GPU and then on two; the CLI's "analysis:" line times them without the model loading.
+  echo "== [$(elapsed) s] run 4: four documents with --gpus 0, then --gpus 0,1"
+  mkdir -p "$WORK/docs4" && for n in a b c d; do cp "$PDF" "$WORK/docs4/doc_$n.pdf"; done
+  for g in 0 0,1; do
+    tag=${g/,/_}
+    timeout 200 "$CLI" run "${COMMON[@]}" --gpus "$g" --pages 1-4 --reports-dir "$WORK/job4_$tag" "$WORK"/docs4/*.pdf \
+      > "$OUT/run4_$tag.json" 2> "$OUT/run4_$tag.log"
+    echo "--gpus $g: exit $? $(grep -E '^analysis:' "$OUT/run4_$tag.log")"
+  done
+fi
 if (( $(elapsed) > 430 )); then echo "== [$(elapsed) s] run 3 (kill -9 and resume) skipped: no time left"; else
 echo "== [$(elapsed) s] run 3: kill -9 during the run, then resume"
 RUN3=(--reports-dir "$WORK/job3" --reuse-layout "$WORK/layout3.json" --batch-size 4 --pages 1-8)
