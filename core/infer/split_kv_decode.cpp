@@ -21,7 +21,8 @@ namespace ll::infer {
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys) {
 #ifdef LL_HAVE_SPLIT_KV_KERNEL
-  if (keys > kSplitKvDecodeMaxKeys || !fusedKernelsWanted(q) || q.dim() != 3 || keyStorage.dim() != 4 || !keyStorage.sizes().equals(valueStorage.sizes()))
+  if (keys > kSplitKvDecodeMaxKeys || !fusedKernelsWanted(q) || q.dim() != 3 || keyStorage.dim() != 4 ||
+      !keyStorage.sizes().equals(valueStorage.sizes()))
     return false;
   if (keyStorage.scalar_type() != at::kBFloat16 || valueStorage.scalar_type() != at::kBFloat16 ||
       !keyStorage.is_contiguous() || !valueStorage.is_contiguous() || keyStorage.device() != q.device())

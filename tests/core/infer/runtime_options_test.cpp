@@ -1,0 +1,47 @@
+// Device names as the CLI and the config spell them: auto | cuda | cpu, and cuda:N for one worker per GPU
+// (`run --gpus`). A name that is not a device, or a GPU this machine does not have, is refused with a
+// message that says what would be accepted.
+#include "core/infer/runtime_options.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+std::string messageOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(RuntimeOptions, PlainDeviceNamesResolveAsBefore) {
+  EXPECT_TRUE(ll::infer::resolveDeviceName("cpu").is_cpu());
+  EXPECT_TRUE(ll::infer::resolveDeviceName("CPU").is_cpu());
+  const c10::Device autoDevice = ll::infer::resolveDeviceName("auto");
+  EXPECT_EQ(autoDevice.is_cuda(), ll::infer::cudaDeviceCount() > 0);
+  EXPECT_THROW(ll::infer::resolveDeviceName("tpu"), std::invalid_argument);
+}
+
+TEST(RuntimeOptions, CudaWithAnIndexNamesOneGpu) {
+  for (const char* bad : {"cuda:", "cuda:x", "cuda:-1", "cuda:1.5", "cuda:12345"})
+    EXPECT_NE(messageOf([&] { ll::infer::resolveDeviceName(bad); }).find("cuda:N"), std::string::npos) << bad;
+  const int gpus = ll::infer::cudaDeviceCount();
+  if (gpus == 0) {
+    const std::string m = messageOf([] { ll::infer::resolveDeviceName("cuda:0"); });
+    EXPECT_NE(m.find("sees no CUDA GPU"), std::string::npos) << m;
+    return;
+  }
+  const c10::Device last = ll::infer::resolveDeviceName("cuda:" + std::to_string(gpus - 1));
+  EXPECT_TRUE(last.is_cuda());
+  EXPECT_EQ(last.index(), gpus - 1);
+  const std::string m = messageOf([&] { ll::infer::resolveDeviceName("cuda:" + std::to_string(gpus)); });
+  EXPECT_NE(m.find("does not exist"), std::string::npos) << m;
+}
+
+}  // namespace
