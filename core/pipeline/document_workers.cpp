@@ -1,5 +1,6 @@
 #include "core/pipeline/document_workers.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QHash>
 #include <exception>
@@ -26,7 +27,7 @@ std::vector<std::vector<int>> documentsSharingAFolder(const QStringList& paths) 
   for (int i = 0; i < n; ++i) {
     const QFileInfo info(paths[i]);
     const QString canonical = info.canonicalFilePath();
-    const QString name = info.isDir() ? info.fileName() : info.completeBaseName();
+    const QString name = info.isDir() ? QDir(paths[i]).dirName() : info.completeBaseName();  // as JobStore names it
     const QStringList keys{QStringLiteral("file:") + (canonical.isEmpty() ? info.absoluteFilePath() : canonical),
                            QStringLiteral("name:%1:%2").arg(name).arg(info.isDir() ? -1 : info.size())};
     for (const QString& key : keys) {

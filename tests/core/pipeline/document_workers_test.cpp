@@ -97,6 +97,13 @@ class DocumentWorkersTest : public QObject {
     const auto groups = documentsSharingAFolder(paths);
     const std::vector<std::vector<int>> want{{0, 1, 3}, {2}, {4}};
     QCOMPARE(groups, want);
+    // Image folders are named by their folder name, also when given with a trailing slash.
+    QDir().mkpath(tmp.filePath("e/scans"));
+    QDir().mkpath(tmp.filePath("f/sheets"));
+    QDir().mkpath(tmp.filePath("g/scans"));
+    const auto folders = documentsSharingAFolder({tmp.filePath("e/scans/"), tmp.filePath("f/sheets/"), tmp.filePath("g/scans")});
+    const std::vector<std::vector<int>> wantFolders{{0, 2}, {1}};
+    QCOMPARE(folders, wantFolders);
   }
 
   void callbacksNeverOverlap() {
