@@ -1,6 +1,5 @@
 #include "core/pipeline/document_workers.h"
 
-#include <QDir>
 #include <QFileInfo>
 #include <QHash>
 #include <exception>
@@ -27,7 +26,7 @@ std::vector<std::vector<int>> documentsSharingAFolder(const QStringList& paths) 
   for (int i = 0; i < n; ++i) {
     const QFileInfo info(paths[i]);
     const QString canonical = info.canonicalFilePath();
-    const QString name = info.isDir() ? QDir(paths[i]).dirName() : info.completeBaseName();  // as JobStore names it
+    const QString name = JobStore::documentBaseName(paths[i]);
     const QStringList keys{QStringLiteral("file:") + (canonical.isEmpty() ? info.absoluteFilePath() : canonical),
                            QStringLiteral("name:%1:%2").arg(name).arg(info.isDir() ? -1 : info.size())};
     for (const QString& key : keys) {

@@ -22,9 +22,10 @@ struct WorkerOutcome {
 };
 
 // Documents that may share a job folder, as groups of indices into `paths` in input order. A document's
-// folder is "<base name>-<content hash>", so two inputs share one when they are the same file, or have the
-// same base name and size (identical copies in two folders; image folders: the same folder name). Each
-// group runs on one worker, one document after another, so no two workers write one folder.
+// folder is "<base name>-<content hash>" (JobStore::documentBaseName), so two inputs share one when they are
+// the same file, or have the same base name and size (identical copies in two folders; image folders: the
+// same folder name). Each group runs on one worker, one document after another, so no two workers write
+// one folder.
 std::vector<std::vector<int>> documentsSharingAFolder(const QStringList& paths);
 
 // Runs every path on `engines` (one worker thread each; engine i is called from worker i only) and returns

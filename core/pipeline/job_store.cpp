@@ -90,13 +90,17 @@ QString JobStore::sha256OfSource(const QString& path, QString* error) {
   return QString::fromLatin1(hash.result().toHex());
 }
 
-QString JobStore::addDocument(const QString& sourcePath, int pageCount, QString* error) {
-  const QString sha = sha256OfSource(sourcePath, error);
-  if (sha.isEmpty()) return {};
+QString JobStore::documentBaseName(const QString& sourcePath) {
   QString base = QFileInfo(sourcePath).isDir() ? QDir(sourcePath).dirName() : QFileInfo(sourcePath).completeBaseName();
   base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), "_");  // portable folder names
   if (base.isEmpty()) base = "document";
-  const QString id = base.left(80) + "-" + sha.left(12);
+  return base.left(80);
+}
+
+QString JobStore::addDocument(const QString& sourcePath, int pageCount, QString* error) {
+  const QString sha = sha256OfSource(sourcePath, error);
+  if (sha.isEmpty()) return {};
+  const QString id = documentBaseName(sourcePath) + "-" + sha.left(12);
   if (!QDir().mkpath(documentDir(id) + "/pages") || !QDir().mkpath(cropsDir(id))) {
     fail(error, QStringLiteral("cannot create %1").arg(documentDir(id)));
     return {};

@@ -31,6 +31,9 @@ class JobStore {
   // so the same file keeps its id across runs and two files of the same name do not collide.
   // Empty on error.
   QString addDocument(const QString& sourcePath, int pageCount, QString* error);
+  // The "<base name>" part of a document's id: the file's base name (an image folder's name) with characters
+  // outside [A-Za-z0-9._-] replaced, at most 80 characters.
+  static QString documentBaseName(const QString& sourcePath);
   QString documentDir(const QString& docId) const;
   QString cropsDir(const QString& docId) const;
   QString pageFile(const QString& docId, int pageIndex) const;

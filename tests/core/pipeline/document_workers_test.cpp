@@ -92,10 +92,13 @@ class DocumentWorkersTest : public QObject {
     writeFile(tmp.filePath("b/x.pdf"), "same bytes");   // a copy: same base name and size, so the same job folder
     writeFile(tmp.filePath("c/y.pdf"), "same bytes");   // another name: another folder
     writeFile(tmp.filePath("d/x.pdf"), "other size!");  // same name, other content
+    writeFile(tmp.filePath("h/x y.pdf"), "same bytes");  // "x_y" as a folder name, like "x_y.pdf" below
+    writeFile(tmp.filePath("i/x_y.pdf"), "same bytes");
     const QStringList paths{tmp.filePath("a/x.pdf"), tmp.filePath("b/x.pdf"), tmp.filePath("c/y.pdf"),
-                            tmp.filePath("a/../a/x.pdf"), tmp.filePath("d/x.pdf")};
+                            tmp.filePath("a/../a/x.pdf"), tmp.filePath("d/x.pdf"), tmp.filePath("h/x y.pdf"),
+                            tmp.filePath("i/x_y.pdf")};
     const auto groups = documentsSharingAFolder(paths);
-    const std::vector<std::vector<int>> want{{0, 1, 3}, {2}, {4}};
+    const std::vector<std::vector<int>> want{{0, 1, 3}, {2}, {4}, {5, 6}};
     QCOMPARE(groups, want);
     // Image folders are named by their folder name, also when given with a trailing slash.
     QDir().mkpath(tmp.filePath("e/scans"));
