@@ -14,7 +14,7 @@
 # down and its time extrapolated from the measured step time (the report says so).
 # Needs .device/ carried: nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages/*.png,
 # tokenizers/qwen3/tokenizer.json(.gz), tokenizers/gemma3/tokenizer.json.gz (else a tiny Gemma tokenizer is used).
-# BENCH_NO_GEMMA=1 measures the layout stage only; BENCH_GRAPH_CHECK=1 first compares graphed and eager Gemma
+# Several sizes in one call: tools/gpu/benchmark_sizes.sh. BENCH_NO_GEMMA=1 measures the layout stage only; BENCH_GRAPH_CHECK=1 first compares graphed and eager Gemma
 # decode steps; BENCH_AB_ENV=VAR=VALUE runs LayoutLens once more with that variable set, e.g.
 # LAYOUTLENS_FUSED_KERNELS=0 (the op chains instead of the fused kernels) or LAYOUTLENS_CUDA_GRAPHS=0
 # (BENCH_AB_GRAPHS=1 is short for the latter). BENCH_OVERLAP=1 adds the stage-overlap experiment (layout and
@@ -34,8 +34,11 @@ echo "== machine"; date -u
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 NGPU=$(nvidia-smi -L | grep -c '^GPU')
+# The device's copy of the repository may carry an older git HEAD than the tree it runs: BENCH_COMMIT (the
+# caller's `git rev-parse --short HEAD`) names the tree when given.
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (+ uncommitted changes)"
+[ -n "${BENCH_COMMIT:-}" ] && COMMIT="$BENCH_COMMIT"
 python3 -c 'import torch, transformers, timm; print("torch", torch.__version__, "transformers", transformers.__version__, "timm", timm.__version__)' \
   || { echo "python3 with torch, transformers and timm is required"; exit 1; }
 [ -f .device/tokenizers/qwen3/tokenizer.json ] || [ -f .device/tokenizers/qwen3/tokenizer.json.gz ] \
