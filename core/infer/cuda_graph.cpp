@@ -1,10 +1,9 @@
 #include "core/infer/cuda_graph.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 
 #include "core/infer/cuda_stream.h"
+#include "core/infer/runtime_options.h"
 
 // Both headers: Debian ships ATen/cuda headers with its CPU-only libtorch, but no CUDA runtime.
 #if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>)
@@ -27,8 +26,7 @@ bool cudaGraphsCompiled() {
 
 bool cudaGraphsWanted(const c10::Device& device) {
   if (!cudaGraphsCompiled() || !device.is_cuda()) return false;
-  const char* env = std::getenv("LAYOUTLENS_CUDA_GRAPHS");
-  return !(env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0));
+  return !switchedOffByEnvironment("LAYOUTLENS_CUDA_GRAPHS");
 }
 
 #ifdef LL_CUDA_GRAPHS

@@ -3,12 +3,11 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "core/infer/rms_norm.h"
+#include "core/infer/runtime_options.h"
 
 #if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
@@ -30,10 +29,7 @@ bool fusedKernelsCompiled() {
 
 bool fusedKernelsWanted(const at::Tensor& like) {
   if (!fusedKernelsCompiled() || !like.defined() || !like.is_cuda() || like.scalar_type() != at::kBFloat16) return false;
-  static const bool wanted = [] {
-    const char* env = std::getenv("LAYOUTLENS_FUSED_KERNELS");
-    return !(env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0));
-  }();
+  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_FUSED_KERNELS");
   return wanted;
 }
 

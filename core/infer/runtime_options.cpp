@@ -6,6 +6,8 @@
 #include <torch/version.h>
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/infer/fused_elementwise.h"
@@ -82,6 +84,11 @@ c10::Device resolveDevice(DeviceChoice choice) {
     case DeviceChoice::Auto: break;
   }
   return haveCuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+}
+
+bool switchedOffByEnvironment(const char* name) {
+  const char* env = std::getenv(name);
+  return env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0);
 }
 
 int cudaDeviceCount() { return at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0; }

@@ -30,6 +30,10 @@ c10::Device resolveDeviceName(const std::string& name);
 // How many CUDA GPUs this libtorch sees (0 without CUDA).
 int cudaDeviceCount();
 
+// Whether the environment variable `name` switches a speed-up off ("0" or "off"), e.g. LAYOUTLENS_CUDA_GRAPHS
+// or LAYOUTLENS_FUSED_KERNELS for A/B runs. Unset or any other value: on.
+bool switchedOffByEnvironment(const char* name);
+
 // Half precision on a CPU is slow or unsupported for some ops; the reference falls back to float32
 // there. Returns the dtype to use on `device` and, when it differs from `requested`, why.
 // One line for logs and `--version`: the libtorch this binary runs on and the CUDA devices it sees, e.g.

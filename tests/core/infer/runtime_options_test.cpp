@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,22 @@ TEST(RuntimeOptions, CudaWithAnIndexNamesOneGpu) {
   EXPECT_EQ(last.index(), gpus - 1);
   const std::string m = messageOf([&] { ll::infer::resolveDeviceName("cuda:" + std::to_string(gpus)); });
   EXPECT_NE(m.find("does not exist"), std::string::npos) << m;
+}
+
+// A/B switches (LAYOUTLENS_CUDA_GRAPHS, LAYOUTLENS_FUSED_KERNELS): only "0" and "off" turn a speed-up off.
+TEST(RuntimeOptions, EnvironmentSwitchesOffOnlyWithZeroOrOff) {
+  const char* name = "LAYOUTLENS_TEST_SWITCH";
+  unsetenv(name);
+  EXPECT_FALSE(ll::infer::switchedOffByEnvironment(name));
+  for (const char* off : {"0", "off"}) {
+    setenv(name, off, 1);
+    EXPECT_TRUE(ll::infer::switchedOffByEnvironment(name)) << off;
+  }
+  for (const char* on : {"1", "on", "", "OFF0"}) {
+    setenv(name, on, 1);
+    EXPECT_FALSE(ll::infer::switchedOffByEnvironment(name)) << on;
+  }
+  unsetenv(name);
 }
 
 }  // namespace
