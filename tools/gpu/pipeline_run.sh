@@ -53,6 +53,9 @@ echo "== [$(elapsed) s] configure + build"
 # LAYOUTLENS_TEST_DEVICE) and the existing decoder tests, whose decode steps now run as graphs on CUDA.
 GRAPH_TESTS=(test_core_models_qwen2_static_decode test_core_models_gemma3n_static_decode test_core_models_qwen2_causal_lm
              test_core_models_dots_ocr_model test_core_models_gemma3n_text_decoder test_core_models_gemma3n_generator)
+# The CUDA kernels' own tests (each fused kernel against its op chain), always run in bfloat16.
+KERNEL_TESTS=(test_core_infer_fused_elementwise test_core_infer_split_kv_decode test_core_models_gemma3n_fused_ops
+              test_core_infer_cuda_graph)
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 built=1
@@ -61,7 +64,7 @@ cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLE
   -DCMAKE_PREFIX_PATH="$PREFIX;$ROOT/usr" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
   -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath-link,$QTLIB:$ROOT/ld" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
   -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
-  && cmake --build "$BUILD" -j "$(nproc)" --target layoutlens-cli qwen2_decode_bench gemma3n_decode_bench "${GRAPH_TESTS[@]}" >> "$OUT/build.log" 2>&1 \
+  && cmake --build "$BUILD" -j "$(nproc)" --target layoutlens-cli qwen2_decode_bench gemma3n_decode_bench "${GRAPH_TESTS[@]}" "${KERNEL_TESTS[@]}" >> "$OUT/build.log" 2>&1 \
   || { built=0; echo "build FAILED:"; grep -E "error|FAILED|CMake Error" -A3 "$OUT/build.log" | head -40; }
 echo "== [$(elapsed) s] build done (ok=$built)"
 CLI=$BUILD/layoutlens/app/layoutlens-cli
@@ -70,6 +73,13 @@ wait "$MAKE" || { echo "checkpoints FAILED:"; tail -20 "$OUT/checkpoints.log"; e
 grep -E "dots.ocr:|Gemma 3n E4B:" "$OUT/checkpoints.log"
 (( built == 1 )) || exit 1
 
+echo "== [$(elapsed) s] CUDA kernel tests (bfloat16)"
+for t in "${KERNEL_TESTS[@]}"; do
+  LAYOUTLENS_TEST_DEVICE=cuda LAYOUTLENS_TEST_DTYPE=bfloat16 timeout 120 "$BUILD/layoutlens/tests/$t" > "$OUT/$t.kernels.log" 2>&1
+  echo "$t: exit $? $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$OUT/$t.kernels.log" | tr '\n' ' ')"
+  grep -E "^\[  FAILED  \]|Failure" "$OUT/$t.kernels.log" | head -5
+done
+tar -czf "$OUT/kernel_tests.tar.gz" -C "$OUT" $(cd "$OUT" && ls *.kernels.log) && rm -f "$OUT"/*.kernels.log
 if [ "${PIPELINE_CHECKS:-1}" = 1 ]; then
 echo "== [$(elapsed) s] decoder tests on CUDA (graphs on by default there)"
 for t in "${GRAPH_TESTS[@]}"; do
