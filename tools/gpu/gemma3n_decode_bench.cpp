@@ -9,12 +9,15 @@
 // Usage: gemma3n_decode_bench MODEL_DIR [steps=16] [slots=32] [device=cuda] [dtype=bfloat16]
 // With LL_TRACE_DIR set, Kineto traces of 4 graphed and 4 eager steps at batch 8 go there
 // (gemma3n_graph_trace.json, gemma3n_eager_trace.json; tools/gpu/trace_summary.py reads them).
+// With LL_LOGITS_OUT set, the eager run's last logits at batch 8 are written there as raw float32 [8, vocab]:
+// runs with and without the fused kernels, and in float32, are compared by tools/gpu/compare_logits.py.
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -111,6 +114,12 @@ int main(int argc, char** argv) {
       if (batch > slotCount) continue;
       const std::vector<int> slots(order.begin(), order.begin() + batch);
       const Run eager = measure(*model, DecodeMode::Eager, slots, steps);
+      if (const char* path = std::getenv("LL_LOGITS_OUT"); path && batch == 8) {
+        const at::Tensor l = eager.lastLogits.to(at::kFloat).contiguous();
+        std::ofstream(path, std::ios::binary)
+            .write(static_cast<const char*>(l.data_ptr()), static_cast<std::streamsize>(l.numel() * sizeof(float)));
+        std::printf("logits: batch 8 eager, %lld values in %s\n", static_cast<long long>(l.numel()), path);
+      }
       const Run still = measure(*model, DecodeMode::Static, slots, steps);
       std::printf("static: batch %d static %.1f ms/step max|dlogit| %.1e (max|logit| %.2f)\n", batch, still.msPerStep,
                   (still.lastLogits - eager.lastLogits).abs().max().item<double>(),

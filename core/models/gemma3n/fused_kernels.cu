@@ -1,7 +1,9 @@
 // Fused CUDA kernels for Gemma 3n's per-layer elementwise chains; see fused_kernels.h for what each
 // computes and how its rounding follows the op chain it replaces (text_decoder_layer.cpp keeps that chain
-// for the CPU, float32 and builds without these kernels). A decode step of E4B is ~60 kernels per layer,
-// most of them tiny: these five take ~20 of them per layer, each a launch and a round trip through memory.
+// for the CPU, float32 and builds without these kernels). A decode step of E4B was ~60 kernels per layer,
+// most of them tiny; with these a layer is its GEMMs, its attention and seven kernels: entry (router, AltUp
+// predict, input norm), q/k/v norms + rotary, the post-attention mix (two norms, residuals, the MLP's input
+// norm), the MLP activation, the exit (post-MLP norm + residual, router, AltUp correct), the per-layer input.
 #include "core/models/gemma3n/fused_kernels.h"
 
 #include "core/infer/bf16_vectors.cuh"
@@ -10,6 +12,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <initializer_list>
 
 namespace ll::models::gemma3n::kernels {
 namespace {
@@ -46,78 +49,99 @@ __device__ __forceinline__ void store8(bf16* p, const float (&in)[8]) {
 }
 
 // These steps are latency-bound (a few dozen rows): every kernel below issues all of a thread's loads
-// at once (16-byte accesses, loops unrolled at compile time) and synchronises at most twice, so a call
-// costs about one memory round trip. Shapes are compile-time: hidden size kHidden = 256 threads x 8,
+// at once (16-byte accesses, loops unrolled at compile time) and then works in registers, a block per row,
+// its reductions block sums of two barriers each, so a call costs about one memory round trip. Shapes are compile-time: hidden size kHidden = 256 threads x 8,
 // kStreams AltUp streams (every released Gemma 3n); the wrappers fall back to the op chains otherwise.
 
-// One block per row; the RMS and the N dot products are block reductions of per-thread partial sums.
-__global__ void __launch_bounds__(kThreads) routerTanhKernel(const bf16* x, int64_t xRowStride, const bf16* normWeight,
-                                                             float eps, const bf16* W, bf16* out) {
-  __shared__ float partial[kThreads / 32][kStreams + 1];
-  const int64_t r = blockIdx.x;
-  const int d0 = threadIdx.x * 8, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  float xv[8], wv[8], mv[kStreams][8];
-  load8(x + r * xRowStride + d0, xv);
-  load8(normWeight + d0, wv);
+// Sums K per-thread values over the block; every thread gets the totals back. `scratch` holds
+// kThreads / 32 * K floats and is free again on return.
+template <int K>
+__device__ __forceinline__ void blockSums(float (&v)[K], float* scratch) {
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 #pragma unroll
-  for (int m = 0; m < kStreams; ++m) load8(W + m * kHidden + d0, mv[m]);
-  float sumSquares = 0.f;
-#pragma unroll
-  for (int i = 0; i < 8; ++i) sumSquares += xv[i] * xv[i];
-  sumSquares = warpSum(sumSquares);
-  if (lane == 0) partial[warp][kStreams] = sumSquares;
-  __syncthreads();
-  float total = 0.f;
-#pragma unroll
-  for (int w = 0; w < kThreads / 32; ++w) total += partial[w][kStreams];
-  const float inv = rsqrtf(total / static_cast<float>(kHidden) + eps);
-  float acc[kStreams] = {};
-#pragma unroll
-  for (int i = 0; i < 8; ++i) {
-    const float normed = rnd(xv[i] * inv * wv[i]);
-#pragma unroll
-    for (int m = 0; m < kStreams; ++m) acc[m] += normed * mv[m][i];
+  for (int k = 0; k < K; ++k) {
+    v[k] = warpSum(v[k]);
+    if (lane == 0) scratch[warp * K + k] = v[k];
   }
+  __syncthreads();
+#pragma unroll
+  for (int k = 0; k < K; ++k) {
+    float total = 0.f;
+#pragma unroll
+    for (int w = 0; w < kThreads / 32; ++w) total += scratch[w * K + k];
+    v[k] = total;
+  }
+  __syncthreads();
+}
+
+__device__ __forceinline__ float sumSquares8(const float (&x)[8]) {
+  float s = 0.f;
+#pragma unroll
+  for (int i = 0; i < 8; ++i) s += x[i] * x[i];
+  return s;
+}
+
+// Gemma3nRMSNorm of a row held 8 values per thread: out = rnd(x * rstd * w), as ATen's fused rms_norm.
+__device__ __forceinline__ void rmsNormRow(const float (&x)[8], const float (&w)[8], float eps, float* scratch,
+                                           float (&out)[8]) {
+  float ss[1] = {sumSquares8(x)};
+  blockSums<1>(ss, scratch);
+  const float inv = rsqrtf(ss[0] / static_cast<float>(kHidden) + eps);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) out[i] = rnd(x[i] * inv * w[i]);
+}
+
+// router(x) = tanh(rms(x; routerNorm) · W^T) for the block's row, each value rounded as the chain stores it
+// (the linear's output, then tanh's). routerNorm and W as 8 values per thread.
+__device__ __forceinline__ void routerRow(const float (&x)[8], const float (&rw)[8], const float (&W)[kStreams][8],
+                                          float eps, float* scratch, float (&router)[kStreams]) {
+  float normed[8];
+  rmsNormRow(x, rw, eps, scratch, normed);
 #pragma unroll
   for (int m = 0; m < kStreams; ++m) {
-    acc[m] = warpSum(acc[m]);
-    if (lane == 0) partial[warp][m] = acc[m];
-  }
-  __syncthreads();
-  if (threadIdx.x < kStreams) {
-    float dot = 0.f;
+    router[m] = 0.f;
 #pragma unroll
-    for (int w = 0; w < kThreads / 32; ++w) dot += partial[w][threadIdx.x];
-    out[r * kStreams + threadIdx.x] = __float2bfloat16_rn(tanhf(rnd(dot)));
+    for (int i = 0; i < 8; ++i) router[m] += normed[i] * W[m][i];
+  }
+  blockSums<kStreams>(router, scratch);
+#pragma unroll
+  for (int m = 0; m < kStreams; ++m) router[m] = rnd(tanhf(rnd(router[m])));
+}
+
+// out[j] = rnd(sum_m router[m] * M[j * kStreams + m]) for the `rows` rows of M (a linear layer's weight).
+template <int Rows>
+__device__ __forceinline__ void routerLinear(const float (&router)[kStreams], const bf16* M, float (&out)[Rows]) {
+#pragma unroll
+  for (int j = 0; j < Rows; ++j) {
+    float v = 0.f;
+#pragma unroll
+    for (int m = 0; m < kStreams; ++m) v += router[m] * load(M + j * kStreams + m);
+    out[j] = rnd(v);
   }
 }
 
-// The row's N x N coefficients (its router output times P^T, rounded as the linear layer stores them),
-// computed by every thread from cached loads; then 8 consecutive elements of each stream per thread.
-__device__ __forceinline__ void rowCoefficients(const bf16* router, const bf16* P, int64_t r, float (&c)[kStreams][kStreams]) {
-  float rv[kStreams];
-#pragma unroll
-  for (int m = 0; m < kStreams; ++m) rv[m] = load(router + r * kStreams + m);
-#pragma unroll
-  for (int j = 0; j < kStreams; ++j)
-#pragma unroll
-    for (int k = 0; k < kStreams; ++k) {
-      float v = 0.f;
-#pragma unroll
-      for (int m = 0; m < kStreams; ++m) v += rv[m] * load(P + (j * kStreams + k) * kStreams + m);
-      c[j][k] = rnd(v);
-    }
-}
-
-__global__ void __launch_bounds__(kThreads) altupPredictKernel(const bf16* streams, const bf16* router, const bf16* P,
-                                                               int64_t n, bf16* out) {
-  const int64_t r = blockIdx.x, plane = n * kHidden;
+// One block per row: the router of the active stream, the [N, N] mix, then the input norm of the active
+// prediction. Three block reductions; the streams are read once.
+__global__ void __launch_bounds__(kThreads) predictAndNormKernel(const bf16* streams, int a, const bf16* routerNorm,
+                                                                 const bf16* W, const bf16* P, const bf16* inputNorm,
+                                                                 float eps, int64_t n, bf16* pred, bf16* h) {
+  __shared__ float scratch[kThreads / 32 * kStreams];
+  const int64_t r = blockIdx.x, plane = n * kHidden, base = r * kHidden + threadIdx.x * 8;
   const int d0 = threadIdx.x * 8;
-  float s[kStreams][8];
+  float s[kStreams][8], rw[8], W8[kStreams][8], iw[8];
 #pragma unroll
-  for (int k = 0; k < kStreams; ++k) load8(streams + k * plane + r * kHidden + d0, s[k]);
-  float c[kStreams][kStreams];
-  rowCoefficients(router, P, r, c);
+  for (int k = 0; k < kStreams; ++k) load8(streams + k * plane + base, s[k]);
+  load8(routerNorm + d0, rw);
+  load8(inputNorm + d0, iw);
+#pragma unroll
+  for (int m = 0; m < kStreams; ++m) load8(W + m * kHidden + d0, W8[m]);
+  float sa[8];  // the active stream again (an L1 hit): a runtime index into s[] would spill it to local memory
+  load8(streams + a * plane + base, sa);
+  float router[kStreams];
+  routerRow(sa, rw, W8, eps, scratch, router);
+  float c[kStreams * kStreams];
+  routerLinear<kStreams * kStreams>(router, P, c);
+  float active[8];
 #pragma unroll
   for (int j = 0; j < kStreams; ++j) {
     float o[8];
@@ -125,58 +149,162 @@ __global__ void __launch_bounds__(kThreads) altupPredictKernel(const bf16* strea
     for (int i = 0; i < 8; ++i) {
       float mix = 0.f;
 #pragma unroll
-      for (int k = 0; k < kStreams; ++k) mix += c[j][k] * s[k][i];
-      o[i] = rnd(mix) + s[j][i];
+      for (int k = 0; k < kStreams; ++k) mix += c[j * kStreams + k] * s[k][i];
+      o[i] = rnd(rnd(mix) + s[j][i]);
     }
-    store8(out + j * plane + r * kHidden + d0, o);
+    store8(pred + j * plane + base, o);
+    if (j == a) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i) active[i] = o[i];
+    }
   }
+  float normed[8];
+  rmsNormRow(active, iw, eps, scratch, normed);
+  store8(h + base, normed);
 }
 
-__global__ void residualMixKernel(const bf16* u, const bf16* attn, const bf16* h, const bf16* laurelNormed, float invSqrt2,
-                                  int64_t count, bf16* z) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const float laurel = rnd(load(h + i) + load(laurelNormed + i));
-    const float gated = rnd(load(u + i) + load(attn + i));
-    z[i] = __float2bfloat16_rn(rnd(gated + laurel) * invSqrt2);
-  }
-}
-
-__global__ void __launch_bounds__(kThreads) altupCorrectKernel(const bf16* z2, const bf16* u, const bf16* pred,
-                                                               const bf16* router2, const bf16* C, int a,
-                                                               const bf16* scale, int64_t n, bf16* out, bf16* active) {
-  const int64_t r = blockIdx.x, plane = n * kHidden;
+__global__ void __launch_bounds__(kThreads) attentionMixKernel(const bf16* u, const bf16* h, const bf16* o,
+                                                               const bf16* laurel, const bf16* postAttnNorm,
+                                                               const bf16* laurelNorm, const bf16* preFfNorm, float eps,
+                                                               float invSqrt2, bf16* z, bf16* zn) {
+  __shared__ float scratch[kThreads / 32 * 2];
+  const int64_t base = blockIdx.x * static_cast<int64_t>(kHidden) + threadIdx.x * 8;
   const int d0 = threadIdx.x * 8;
-  float zv[8], uv[8], pv[kStreams][8], sv[8];
-  load8(z2 + r * kHidden + d0, zv);
-  load8(u + r * kHidden + d0, uv);
+  float uv[8], hv[8], ov[8], lv[8], aw[8], lw[8], fw[8];
+  load8(u + base, uv);
+  load8(h + base, hv);
+  load8(o + base, ov);
+  load8(laurel + base, lv);
+  load8(postAttnNorm + d0, aw);
+  load8(laurelNorm + d0, lw);
+  load8(preFfNorm + d0, fw);
+  float ss[2] = {sumSquares8(ov), sumSquares8(lv)};  // both norms' sums in one reduction
+  blockSums<2>(ss, scratch);
+  const float invO = rsqrtf(ss[0] / static_cast<float>(kHidden) + eps);
+  const float invL = rsqrtf(ss[1] / static_cast<float>(kHidden) + eps);
+  float zv[8];
 #pragma unroll
-  for (int j = 0; j < kStreams; ++j) load8(pred + j * plane + r * kHidden + d0, pv[j]);
-  if (scale) load8(scale + d0, sv);
-  float gains[kStreams];
-#pragma unroll
-  for (int j = 0; j < kStreams; ++j) {
-    float g = 0.f;
-#pragma unroll
-    for (int m = 0; m < kStreams; ++m) g += load(router2 + r * kStreams + m) * load(C + j * kStreams + m);
-    gains[j] = rnd(rnd(g) + 1.0f);
+  for (int i = 0; i < 8; ++i) {
+    const float gated = rnd(uv[i] + rnd(ov[i] * invO * aw[i]));
+    const float mixed = rnd(hv[i] + rnd(lv[i] * invL * lw[i]));
+    zv[i] = rnd(rnd(gated + mixed) * invSqrt2);
   }
+  store8(z + base, zv);
+  float normed[8];
+  rmsNormRow(zv, fw, eps, scratch, normed);
+  store8(zn + base, normed);
+}
+
+__global__ void __launch_bounds__(kThreads) correctAfterMlpKernel(const bf16* z, const bf16* mlp, const bf16* postFfNorm,
+                                                                  const bf16* u, const bf16* pred, const bf16* routerNorm,
+                                                                  const bf16* W, const bf16* C, int a, const bf16* scale,
+                                                                  float eps, int64_t n, bf16* out, bf16* active) {
+  __shared__ float scratch[kThreads / 32 * kStreams];
+  const int64_t r = blockIdx.x, plane = n * kHidden, base = r * kHidden + threadIdx.x * 8;
+  const int d0 = threadIdx.x * 8;
+  float zv[8], mv[8], fw[8], uv[8], pv[kStreams][8], rw[8], W8[kStreams][8], sv[8];
+  load8(z + base, zv);
+  load8(mlp + base, mv);
+  load8(postFfNorm + d0, fw);
+  load8(u + base, uv);
+#pragma unroll
+  for (int j = 0; j < kStreams; ++j) load8(pred + j * plane + base, pv[j]);
+  load8(routerNorm + d0, rw);
+#pragma unroll
+  for (int m = 0; m < kStreams; ++m) load8(W + m * kHidden + d0, W8[m]);
+  if (scale) load8(scale + d0, sv);
+  float z2[8];
+  rmsNormRow(mv, fw, eps, scratch, z2);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) z2[i] = rnd(zv[i] + z2[i]);
+  float router[kStreams];
+  routerRow(z2, rw, W8, eps, scratch, router);
+  float gains[kStreams];
+  routerLinear<kStreams>(router, C, gains);
   float innovation[8];
 #pragma unroll
-  for (int i = 0; i < 8; ++i) innovation[i] = rnd(zv[i] - uv[i]);
+  for (int i = 0; i < 8; ++i) innovation[i] = rnd(z2[i] - uv[i]);
 #pragma unroll
   for (int j = 0; j < kStreams; ++j) {
+    const float gain = rnd(gains[j] + 1.0f);
     float o[8];
 #pragma unroll
-    for (int i = 0; i < 8; ++i) o[i] = rnd(rnd(innovation[i] * gains[j]) + pv[j][i]);
-    store8(out + j * plane + r * kHidden + d0, o);
+    for (int i = 0; i < 8; ++i) o[i] = rnd(rnd(innovation[i] * gain) + pv[j][i]);
+    store8(out + j * plane + base, o);
     if (j == a) {
       if (scale) {
 #pragma unroll
         for (int i = 0; i < 8; ++i) o[i] = o[i] * sv[i];
       }
-      store8(active + r * kHidden + d0, o);
+      store8(active + base, o);
     }
+  }
+}
+
+__global__ void __launch_bounds__(kThreads) addPerLayerInputKernel(bf16* streams, const bf16* g, const bf16* norm,
+                                                                   float eps, int64_t n) {
+  __shared__ float scratch[kThreads / 32];
+  const int64_t plane = n * kHidden, base = blockIdx.x * static_cast<int64_t>(kHidden) + threadIdx.x * 8;
+  float gv[8], wv[8], s[kStreams - 1][8];
+  load8(g + base, gv);
+  load8(norm + threadIdx.x * 8, wv);
+#pragma unroll
+  for (int j = 1; j < kStreams; ++j) load8(streams + j * plane + base, s[j - 1]);
+  float normed[8];
+  rmsNormRow(gv, wv, eps, scratch, normed);
+#pragma unroll
+  for (int j = 1; j < kStreams; ++j) {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) s[j - 1][i] = s[j - 1][i] + normed[i];
+    store8(streams + j * plane + base, s[j - 1]);
+  }
+}
+
+// One block per row of K (16,384 in E4B's sparse layers): the mean, then the population variance around
+// the float32 mean (ATen's std does the same in float32, by Welford), then the output; the row is read
+// three times, from L2 after the first.
+constexpr int kSparseThreads = 1024;
+__global__ void __launch_bounds__(kSparseThreads) sparseGeluTanhMulKernel(const bf16* gate, int64_t gStride, const bf16* up,
+                                                                          int64_t mStride, float multiplier, int64_t K,
+                                                                          bf16* out) {
+  __shared__ float scratch[kSparseThreads / 32];
+  const int64_t r = blockIdx.x;
+  const bf16* g = gate + r * gStride;
+  const bf16* m = up + r * mStride;
+  auto rowSum = [&](float v) {
+    v = warpSum(v);
+    if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
+    __syncthreads();
+    float total = 0.f;
+#pragma unroll
+    for (int w = 0; w < kSparseThreads / 32; ++w) total += scratch[w];
+    __syncthreads();
+    return total;
+  };
+  float sum = 0.f;
+  for (int64_t k = threadIdx.x * 8; k < K; k += kSparseThreads * 8) {
+    float x[8];
+    load8(g + k, x);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) sum += x[i];
+  }
+  const float mean = rowSum(sum) * (1.0f / static_cast<float>(K));
+  float dev = 0.f;
+  for (int64_t k = threadIdx.x * 8; k < K; k += kSparseThreads * 8) {
+    float x[8];
+    load8(g + k, x);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) dev += (x[i] - mean) * (x[i] - mean);
+  }
+  const float stddev = sqrtf(rowSum(dev) / static_cast<float>(K));
+  const float threshold = rnd(rnd(mean) + rnd(rnd(stddev) * multiplier));
+  for (int64_t k = threadIdx.x * 8; k < K; k += kSparseThreads * 8) {
+    float x[8], y[8];
+    load8(g + k, x);
+    load8(m + k, y);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) x[i] = rnd(geluTanh(fmaxf(rnd(x[i] - threshold), 0.f))) * y[i];
+    store8(out + r * K + k, x);
   }
 }
 
@@ -253,43 +381,69 @@ cudaStream_t on(void* s) { return static_cast<cudaStream_t>(s); }
 
 }  // namespace
 
-const char* routerTanh(const void* x, int64_t xRowStride, int64_t n, int64_t D, const void* normWeight, float eps,
-                       const void* W, int N, void* out, void* stream) {
-  if (N != kStreams || D != kHidden) return "routerTanh: built for 4 AltUp streams of 2048";
-  if (!aligned(x) || xRowStride % 8 != 0 || !aligned(normWeight) || !aligned(W)) return "routerTanh: misaligned input";
+namespace {
+bool fitsRows(int N, int64_t D) { return N == kStreams && D == kHidden; }
+}  // namespace
+
+const char* predictAndNorm(const void* streams, int a, const void* routerNorm, const void* W, const void* P,
+                           const void* inputNorm, float eps, int N, int64_t n, int64_t D, void* pred, void* h,
+                           void* stream) {
+  if (!fitsRows(N, D) || a < 0 || a >= N) return "predictAndNorm: built for 4 AltUp streams of 2048";
+  if (!aligned(streams) || !aligned(routerNorm) || !aligned(W) || !aligned(inputNorm) || !aligned(pred) || !aligned(h))
+    return "predictAndNorm: misaligned input";
   if (n == 0) return nullptr;
-  routerTanhKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(x), xRowStride, in(normWeight), eps, in(W),
-                                                                         outPtr(out));
+  predictAndNormKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(streams), a, in(routerNorm), in(W), in(P),
+                                                                             in(inputNorm), eps, n, outPtr(pred),
+                                                                             outPtr(h));
   return launched();
 }
 
-const char* altupPredict(const void* streams, const void* router, const void* P, int N, int64_t n, int64_t D, void* out,
-                         void* stream) {
-  if (N != kStreams || D != kHidden) return "altupPredict: built for 4 AltUp streams of 2048";
-  if (!aligned(streams) || !aligned(out)) return "altupPredict: misaligned input";
+const char* attentionMix(const void* u, const void* h, const void* o, const void* laurel, const void* postAttnNorm,
+                         const void* laurelNorm, const void* preFfNorm, float eps, float invSqrt2, int64_t n, int64_t D,
+                         void* z, void* zn, void* stream) {
+  if (D != kHidden) return "attentionMix: built for rows of 2048";
+  for (const void* p : {u, h, o, laurel, postAttnNorm, laurelNorm, preFfNorm, static_cast<const void*>(z),
+                        static_cast<const void*>(zn)})
+    if (!aligned(p)) return "attentionMix: misaligned input";
   if (n == 0) return nullptr;
-  altupPredictKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(streams), in(router), in(P), n,
-                                                                           outPtr(out));
+  attentionMixKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(u), in(h), in(o), in(laurel),
+                                                                           in(postAttnNorm), in(laurelNorm),
+                                                                           in(preFfNorm), eps, invSqrt2, outPtr(z),
+                                                                           outPtr(zn));
   return launched();
 }
 
-const char* residualMix(const void* u, const void* attn, const void* h, const void* laurelNormed, float invSqrt2,
-                        int64_t count, void* z, void* stream) {
-  if (count == 0) return nullptr;
-  residualMixKernel<<<gridFor(count), kThreads, 0, on(stream)>>>(in(u), in(attn), in(h), in(laurelNormed), invSqrt2,
-                                                                 count, outPtr(z));
+const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNorm, const void* u, const void* pred,
+                            const void* routerNorm, const void* W, const void* C, int a, const void* scale, float eps,
+                            int N, int64_t n, int64_t D, void* out, void* active, void* stream) {
+  if (!fitsRows(N, D) || a < 0 || a >= N) return "correctAfterMlp: built for 4 AltUp streams of 2048";
+  for (const void* p : {z, mlp, postFfNorm, u, pred, routerNorm, W, static_cast<const void*>(out),
+                        static_cast<const void*>(active)})
+    if (!aligned(p)) return "correctAfterMlp: misaligned input";
+  if (scale && !aligned(scale)) return "correctAfterMlp: misaligned input";
+  if (n == 0) return nullptr;
+  correctAfterMlpKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(
+      in(z), in(mlp), in(postFfNorm), in(u), in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps,
+      n, outPtr(out), outPtr(active));
   return launched();
 }
 
-const char* altupCorrect(const void* z2, const void* u, const void* pred, const void* router2, const void* C, int N,
-                         int a, const void* scale, int64_t n, int64_t D, void* out, void* active, void* stream) {
-  if (N != kStreams || D != kHidden || a < 0 || a >= N) return "altupCorrect: built for 4 AltUp streams of 2048";
-  if (!aligned(z2) || !aligned(u) || !aligned(pred) || (scale && !aligned(scale)) || !aligned(out) || !aligned(active))
-    return "altupCorrect: misaligned input";
+const char* addPerLayerInput(void* streams, const void* g, const void* norm, float eps, int N, int64_t n, int64_t D,
+                             void* stream) {
+  if (!fitsRows(N, D)) return "addPerLayerInput: built for 4 AltUp streams of 2048";
+  if (!aligned(streams) || !aligned(g) || !aligned(norm)) return "addPerLayerInput: misaligned input";
   if (n == 0) return nullptr;
-  altupCorrectKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(z2), in(u), in(pred), in(router2), in(C), a,
-                                                                           scale ? in(scale) : nullptr, n, outPtr(out),
-                                                                           outPtr(active));
+  addPerLayerInputKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(outPtr(streams), in(g), in(norm), eps, n);
+  return launched();
+}
+
+const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up, int64_t mStride, float multiplier,
+                              int64_t n, int64_t K, void* out, void* stream) {
+  if (K % 8 != 0 || gStride % 8 != 0 || mStride % 8 != 0 || !aligned(gate) || !aligned(up) || !aligned(out))
+    return "sparseGeluTanhMul: rows must be multiples of 8 values, 16-byte aligned";
+  if (n * K == 0) return nullptr;
+  sparseGeluTanhMulKernel<<<static_cast<unsigned>(n), kSparseThreads, 0, on(stream)>>>(in(gate), gStride, in(up), mStride,
+                                                                                      multiplier, K, outPtr(out));
   return launched();
 }
 

@@ -15,24 +15,37 @@
 
 namespace ll::models::gemma3n::kernels {
 
-// out[r, m] = tanh(sum_d rmsnorm(x[r])[d] * W[m, d]), rmsnorm in float32 with its weight, rounded once
-// (Gemma3nRMSNorm); x rows `xRowStride` elements apart; W is [N, D]; out is [n, N] contiguous.
-const char* routerTanh(const void* x, int64_t xRowStride, int64_t n, int64_t D, const void* normWeight, float eps,
-                       const void* W, int N, void* out, void* stream);
+// rms(x; w) below is Gemma3nRMSNorm: x * (mean(x^2) + eps)^-0.5 * w in float32, rounded once; router(x) is
+// tanh(rms(x; routerNorm) · W^T) with W [N, D] (the 1/D router scale folded into routerNorm by the loader).
+// Rows are D = 2048 wide, [N, n, D] stream tensors and [n, D] row tensors contiguous.
 
-// AltUp predict: c = router[r] · P^T as [N, N] (P is [N*N, N]), then
-// out[j, r, :] = (sum_k c[j][k] * streams[k, r, :]) + streams[j, r, :]. streams and out are [N, n, D] contiguous.
-const char* altupPredict(const void* streams, const void* router, const void* P, int N, int64_t n, int64_t D, void* out,
-                         void* stream);
+// Layer entry: c = router(streams[a]) · P^T as [N, N] per row (P is [N*N, N]); pred[j] = c[j] · streams + streams[j];
+// h = rms(pred[a]; inputNorm). pred [N, n, D], h [n, D].
+const char* predictAndNorm(const void* streams, int a, const void* routerNorm, const void* W, const void* P,
+                           const void* inputNorm, float eps, int N, int64_t n, int64_t D, void* pred, void* h,
+                           void* stream);
 
-// z = ((u + attn) + (h + laurelNormed)) * invSqrt2 over `count` contiguous elements.
-const char* residualMix(const void* u, const void* attn, const void* h, const void* laurelNormed, float invSqrt2,
-                        int64_t count, void* z, void* stream);
+// After attention: z = ((u + rms(o; postAttnNorm)) + (h + rms(laurel; laurelNorm))) * invSqrt2 and
+// zn = rms(z; preFfNorm) (the MLP's input). u is pred[a]; o and laurel are the projections' outputs.
+const char* attentionMix(const void* u, const void* h, const void* o, const void* laurel, const void* postAttnNorm,
+                         const void* laurelNorm, const void* preFfNorm, float eps, float invSqrt2, int64_t n, int64_t D,
+                         void* z, void* zn, void* stream);
 
-// AltUp correct: g_j = router2[r] · C[j] + 1 (C is [N, N]); out[j, r, :] = (z2 - u)[r, :] * g_j + pred[j, r, :];
-// active[r, :] = out[a, r, :] * scale (scale null: no multiply). z2, u, active: [n, D]; pred, out: [N, n, D].
-const char* altupCorrect(const void* z2, const void* u, const void* pred, const void* router2, const void* C, int N,
-                         int a, const void* scale, int64_t n, int64_t D, void* out, void* active, void* stream);
+// After the MLP: z2 = z + rms(mlp; postFfNorm); g_j = router(z2) · C[j] + 1 (C is [N, N]);
+// out[j] = (z2 - u) * g_j + pred[j]; active = out[a] * scale (scale null: no multiply). out [N, n, D].
+const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNorm, const void* u, const void* pred,
+                            const void* routerNorm, const void* W, const void* C, int a, const void* scale, float eps,
+                            int N, int64_t n, int64_t D, void* out, void* active, void* stream);
+
+// Layer exit: streams[j] += rms(g; norm) for j = 1..N-1, in place (g is the per-layer projection's output).
+const char* addPerLayerInput(void* streams, const void* g, const void* norm, float eps, int N, int64_t n, int64_t D,
+                             void* stream);
+
+// Gemma 3n's gaussian top-k MLP gate, then gelu x up: per row of K, t = mean + std * multiplier (population
+// std; mean, std and their product rounded as the chain stores them), out = gelu_tanh(relu(gate - t)) * up.
+// gate and up rows `gStride`, `mStride` apart (K a multiple of 8, rows 16-byte aligned); out [n, K] contiguous.
+const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up, int64_t mStride, float multiplier,
+                              int64_t n, int64_t K, void* out, void* stream);
 
 // out[r, k] = gelu_tanh(g[r, k]) * m[r, k] for n rows of K (g, m rows `gStride`, `mStride` apart; out contiguous).
 const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t mStride, int64_t n, int64_t K, void* out,

@@ -1,6 +1,7 @@
 #include "core/models/gemma3n/fused_ops.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 
@@ -48,65 +49,107 @@ at::Tensor bf16Contiguous(const at::Tensor& t) {
   return t.contiguous();
 }
 
+void requireRows(const at::Tensor& t, const at::Tensor& like, const char* what) {
+  require(t.scalar_type() == at::kBFloat16 && t.sizes() == like.sizes() && t.is_contiguous(), what);
+}
+
+void requireWeight(const at::Tensor& w, int64_t D, const char* what) {
+  require(w.scalar_type() == at::kBFloat16 && w.numel() == D && w.is_contiguous(), what);
+}
+
+float floatEps(double eps) { return static_cast<float>(eps); }
+
 }  // namespace
 
-at::Tensor routerTanh(const at::Tensor& x, const at::Tensor& normWeight, double eps, const at::Tensor& W) {
-  require(x.scalar_type() == at::kBFloat16, "bfloat16 tensors only");
-  require(x.dim() == 2 && x.stride(1) == 1 && W.dim() == 2 && W.size(1) == x.size(1) && normWeight.numel() == x.size(1),
-          "routerTanh wants x [n, D] with contiguous rows, W [N, D], a weight of D");
-  const at::Tensor w = bf16Contiguous(W), nw = bf16Contiguous(normWeight);
-  at::Tensor out = at::empty({x.size(0), W.size(0)}, x.options());
-  c10::cuda::CUDAGuard guard(x.device());
-  check(kernels::routerTanh(x.data_ptr(), x.stride(0), x.size(0), x.size(1), nw.data_ptr(), static_cast<float>(eps),
-                            w.data_ptr(), static_cast<int>(W.size(0)), out.data_ptr(), currentStream(x)),
-        "routerTanh");
-  return out;
-}
-
-at::Tensor altupPredict(const at::Tensor& streams, const at::Tensor& router, const at::Tensor& P) {
-  const int64_t N = streams.size(0);
-  require(streams.dim() == 3 && router.dim() == 2 && router.size(0) == streams.size(1) && router.size(1) == N &&
-              P.dim() == 2 && P.size(0) == N * N && P.size(1) == N,
-          "altupPredict wants streams [N, n, D], router [n, N], P [N*N, N]");
-  const at::Tensor s = bf16Contiguous(streams), r = bf16Contiguous(router), p = bf16Contiguous(P);
-  at::Tensor out = at::empty_like(s);
+Predicted predictAndNorm(const at::Tensor& streams, int64_t a, const at::Tensor& routerNorm, const at::Tensor& W,
+                         const at::Tensor& P, const at::Tensor& inputNorm, double eps) {
+  require(streams.dim() == 3 && streams.scalar_type() == at::kBFloat16 && a >= 0 && a < streams.size(0),
+          "predictAndNorm wants bfloat16 streams [N, n, D] and an active stream among them");
+  const int64_t N = streams.size(0), n = streams.size(1), D = streams.size(2);
+  require(W.dim() == 2 && W.size(0) == N && W.size(1) == D && P.dim() == 2 && P.size(0) == N * N && P.size(1) == N,
+          "predictAndNorm wants the router W [N, D] and P [N*N, N]");
+  requireWeight(routerNorm, D, "predictAndNorm wants norm weights of D");
+  requireWeight(inputNorm, D, "predictAndNorm wants norm weights of D");
+  const at::Tensor s = streams.contiguous(), w = bf16Contiguous(W), p = bf16Contiguous(P);
+  Predicted out{at::empty_like(s), at::empty({n, D}, s.options())};
   c10::cuda::CUDAGuard guard(s.device());
-  check(kernels::altupPredict(s.data_ptr(), r.data_ptr(), p.data_ptr(), static_cast<int>(N), s.size(1), s.size(2),
-                              out.data_ptr(), currentStream(s)),
-        "altupPredict");
+  check(kernels::predictAndNorm(s.data_ptr(), static_cast<int>(a), routerNorm.data_ptr(), w.data_ptr(), p.data_ptr(),
+                                inputNorm.data_ptr(), floatEps(eps), static_cast<int>(N), n, D, out.streams.data_ptr(),
+                                out.normed.data_ptr(), currentStream(s)),
+        "predictAndNorm");
   return out;
 }
 
-at::Tensor residualMix(const at::Tensor& u, const at::Tensor& attn, const at::Tensor& h, const at::Tensor& laurelNormed) {
-  require(u.sizes() == attn.sizes() && u.sizes() == h.sizes() && u.sizes() == laurelNormed.sizes(),
-          "residualMix wants four tensors of one shape");
-  const at::Tensor a = bf16Contiguous(u), b = bf16Contiguous(attn), c = bf16Contiguous(h), d = bf16Contiguous(laurelNormed);
-  at::Tensor z = at::empty_like(a);
+Mixed attentionMix(const at::Tensor& u, const at::Tensor& h, const at::Tensor& o, const at::Tensor& laurel,
+                   const at::Tensor& postAttnNorm, const at::Tensor& laurelNorm, const at::Tensor& preFfNorm, double eps) {
+  require(u.dim() == 2 && u.scalar_type() == at::kBFloat16 && u.is_contiguous(), "attentionMix wants u [n, D], contiguous");
+  const char* rows = "attentionMix wants u, h, o and laurel of one shape [n, D], contiguous";
+  requireRows(h, u, rows);
+  requireRows(o, u, rows);
+  requireRows(laurel, u, rows);
+  const int64_t n = u.size(0), D = u.size(1);
+  for (const at::Tensor* w : {&postAttnNorm, &laurelNorm, &preFfNorm}) requireWeight(*w, D, "attentionMix wants norm weights of D");
+  Mixed out{at::empty_like(u), at::empty_like(u)};
   // As ATen's division by a scalar on CUDA: a multiply by the float32 reciprocal.
   const float invSqrt2 = 1.0f / static_cast<float>(std::sqrt(2.0));
-  c10::cuda::CUDAGuard guard(a.device());
-  check(kernels::residualMix(a.data_ptr(), b.data_ptr(), c.data_ptr(), d.data_ptr(), invSqrt2, a.numel(), z.data_ptr(),
-                             currentStream(a)),
-        "residualMix");
-  return z;
+  c10::cuda::CUDAGuard guard(u.device());
+  check(kernels::attentionMix(u.data_ptr(), h.data_ptr(), o.data_ptr(), laurel.data_ptr(), postAttnNorm.data_ptr(),
+                              laurelNorm.data_ptr(), preFfNorm.data_ptr(), floatEps(eps), invSqrt2, n, D, out.z.data_ptr(),
+                              out.normed.data_ptr(), currentStream(u)),
+        "attentionMix");
+  return out;
 }
 
-Corrected altupCorrect(const at::Tensor& z2, const at::Tensor& u, const at::Tensor& pred, const at::Tensor& router2,
-                       const at::Tensor& C, int64_t a, const at::Tensor& scale) {
-  const int64_t N = pred.size(0);
-  require(pred.dim() == 3 && z2.dim() == 2 && z2.sizes() == u.sizes() && z2.size(0) == pred.size(1) &&
-              z2.size(1) == pred.size(2) && router2.dim() == 2 && router2.size(0) == z2.size(0) && router2.size(1) == N &&
-              C.dim() == 2 && C.size(0) == N && C.size(1) == N && (!scale.defined() || scale.numel() == z2.size(1)),
-          "altupCorrect wants z2, u [n, D], pred [N, n, D], router2 [n, N], C [N, N], a scale of D");
-  const at::Tensor zz = bf16Contiguous(z2), uu = bf16Contiguous(u), pp = bf16Contiguous(pred), rr = bf16Contiguous(router2),
-                   cc = bf16Contiguous(C);
-  const at::Tensor sc = scale.defined() ? bf16Contiguous(scale) : at::Tensor();
-  Corrected out{at::empty_like(pp), at::empty_like(zz)};
-  c10::cuda::CUDAGuard guard(zz.device());
-  check(kernels::altupCorrect(zz.data_ptr(), uu.data_ptr(), pp.data_ptr(), rr.data_ptr(), cc.data_ptr(), static_cast<int>(N),
-                              static_cast<int>(a), sc.defined() ? sc.data_ptr() : nullptr, zz.size(0), zz.size(1),
-                              out.streams.data_ptr(), out.active.data_ptr(), currentStream(zz)),
-        "altupCorrect");
+Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::Tensor& postFfNorm, const at::Tensor& u,
+                          const at::Tensor& pred, const at::Tensor& routerNorm, const at::Tensor& W, const at::Tensor& C,
+                          int64_t a, const at::Tensor& scale, double eps) {
+  require(pred.dim() == 3 && pred.scalar_type() == at::kBFloat16 && pred.is_contiguous() && a >= 0 && a < pred.size(0),
+          "correctAfterMlp wants contiguous bfloat16 pred [N, n, D] and an active stream among them");
+  const int64_t N = pred.size(0), n = pred.size(1), D = pred.size(2);
+  require(z.dim() == 2 && z.size(0) == n && z.size(1) == D && z.scalar_type() == at::kBFloat16 && z.is_contiguous(),
+          "correctAfterMlp wants z [n, D] matching pred, contiguous");
+  const char* rows = "correctAfterMlp wants z, mlp and u of one shape [n, D], contiguous";
+  requireRows(mlp, z, rows);
+  requireRows(u, z, rows);
+  require(W.dim() == 2 && W.size(0) == N && W.size(1) == D && C.dim() == 2 && C.size(0) == N && C.size(1) == N,
+          "correctAfterMlp wants the router W [N, D] and C [N, N]");
+  requireWeight(postFfNorm, D, "correctAfterMlp wants norm weights of D");
+  requireWeight(routerNorm, D, "correctAfterMlp wants norm weights of D");
+  if (scale.defined()) requireWeight(scale, D, "correctAfterMlp wants a scale of D");
+  const at::Tensor w = bf16Contiguous(W), c = bf16Contiguous(C);
+  Corrected out{at::empty_like(pred), at::empty_like(z)};
+  c10::cuda::CUDAGuard guard(z.device());
+  check(kernels::correctAfterMlp(z.data_ptr(), mlp.data_ptr(), postFfNorm.data_ptr(), u.data_ptr(), pred.data_ptr(),
+                                 routerNorm.data_ptr(), w.data_ptr(), c.data_ptr(), static_cast<int>(a),
+                                 scale.defined() ? scale.data_ptr() : nullptr, floatEps(eps), static_cast<int>(N), n, D,
+                                 out.streams.data_ptr(), out.active.data_ptr(), currentStream(z)),
+        "correctAfterMlp");
+  return out;
+}
+
+void addPerLayerInput(at::Tensor& streams, const at::Tensor& g, const at::Tensor& norm, double eps) {
+  require(streams.dim() == 3 && streams.scalar_type() == at::kBFloat16 && streams.is_contiguous(),
+          "addPerLayerInput wants contiguous bfloat16 streams [N, n, D]");
+  const int64_t N = streams.size(0), n = streams.size(1), D = streams.size(2);
+  require(g.dim() == 2 && g.size(0) == n && g.size(1) == D && g.scalar_type() == at::kBFloat16 && g.is_contiguous(),
+          "addPerLayerInput wants g [n, D], contiguous");
+  requireWeight(norm, D, "addPerLayerInput wants a norm weight of D");
+  c10::cuda::CUDAGuard guard(streams.device());
+  check(kernels::addPerLayerInput(streams.data_ptr(), g.data_ptr(), norm.data_ptr(), floatEps(eps), static_cast<int>(N), n,
+                                  D, currentStream(streams)),
+        "addPerLayerInput");
+}
+
+at::Tensor sparseGeluTanhMul(const at::Tensor& gate, const at::Tensor& up, double multiplier) {
+  require(gate.dim() == 2 && gate.sizes() == up.sizes() && gate.stride(1) == 1 && up.stride(1) == 1,
+          "sparseGeluTanhMul wants two [n, K] tensors with contiguous rows");
+  require(gate.scalar_type() == at::kBFloat16 && up.scalar_type() == at::kBFloat16, "bfloat16 tensors only");
+  at::Tensor out = at::empty(gate.sizes(), gate.options());
+  c10::cuda::CUDAGuard guard(gate.device());
+  check(kernels::sparseGeluTanhMul(gate.data_ptr(), gate.stride(0), up.data_ptr(), up.stride(0),
+                                   static_cast<float>(multiplier), gate.size(0), gate.size(1), out.data_ptr(),
+                                   currentStream(gate)),
+        "sparseGeluTanhMul");
   return out;
 }
 
@@ -154,13 +197,20 @@ namespace {
   throw std::logic_error("this build has no fused Gemma 3n CUDA kernels (LAYOUTLENS_CUDA_KERNELS off); check available()");
 }
 }  // namespace
-at::Tensor routerTanh(const at::Tensor&, const at::Tensor&, double, const at::Tensor&) { missing(); }
-at::Tensor altupPredict(const at::Tensor&, const at::Tensor&, const at::Tensor&) { missing(); }
-at::Tensor residualMix(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&) { missing(); }
-Corrected altupCorrect(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t,
-                       const at::Tensor&) {
+Predicted predictAndNorm(const at::Tensor&, int64_t, const at::Tensor&, const at::Tensor&, const at::Tensor&,
+                         const at::Tensor&, double) {
   missing();
 }
+Mixed attentionMix(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,
+                   const at::Tensor&, const at::Tensor&, double) {
+  missing();
+}
+Corrected correctAfterMlp(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,
+                          const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t, const at::Tensor&, double) {
+  missing();
+}
+void addPerLayerInput(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { missing(); }
+at::Tensor sparseGeluTanhMul(const at::Tensor&, const at::Tensor&, double) { missing(); }
 at::Tensor geluTanhMul(const at::Tensor&, const at::Tensor&) { missing(); }
 AttentionInputs qkvNormRotary(const at::Tensor&, int64_t, int64_t, int64_t, const at::Tensor&, const at::Tensor&,
                               const at::Tensor&, const at::Tensor&, double, bool) {

@@ -11,24 +11,41 @@ namespace ll::models::gemma3n::fused {
 bool available(const at::Tensor& like);
 // Whether this build has the kernels at all (tests say why they skip).
 bool compiledIn();
-// The kernels are compiled for the released Gemma 3n geometry: 4 AltUp streams of hidden size 2048 (router,
-// AltUp predict / correct) and attention heads of 256 (qkvNormRotary); other shapes take the op chains.
+// The kernels are compiled for the released Gemma 3n geometry: 4 AltUp streams of hidden size 2048 (the
+// per-layer chains) and attention heads of 256 (qkvNormRotary); other shapes take the op chains.
 bool fitsAltup(int64_t streams, int64_t hidden);
 bool fitsHead(int64_t headDim);
 
-// tanh(linear(rmsNorm(x; normWeight, eps), W)): x [n, D] (rows may be strided), W [N, D] -> [n, N].
-at::Tensor routerTanh(const at::Tensor& x, const at::Tensor& normWeight, double eps, const at::Tensor& W);
-// bmm(view(linear(router, P), [n, N, N]), streams^T)^T + streams: streams [N, n, D], router [n, N], P [N*N, N].
-at::Tensor altupPredict(const at::Tensor& streams, const at::Tensor& router, const at::Tensor& P);
-// ((u + attn) + (h + laurelNormed)) / sqrt(2), all [n, D].
-at::Tensor residualMix(const at::Tensor& u, const at::Tensor& attn, const at::Tensor& h, const at::Tensor& laurelNormed);
-// AltUp correct: out = (z2 - u) * (linear(router2, C) + 1)^T + pred, and out[a] * scale (scale may be undefined).
+// One layer's norms and residual chains around its GEMMs (fused_kernels.h gives each formula). rms(x; w) is
+// Gemma3nRMSNorm with eps; router(x) = tanh(linear(rms(x; routerNorm), W)) with the 1/D scale already in
+// routerNorm. Streams [N, n, D], rows [n, D], weights of D.
+struct Predicted {
+  at::Tensor streams;  // pred [N, n, D]
+  at::Tensor normed;   // rms(pred[a]; inputNorm) [n, D]
+};
+// AltUp predict from router(streams[a]) and P [N*N, N], then the layer's input norm.
+Predicted predictAndNorm(const at::Tensor& streams, int64_t a, const at::Tensor& routerNorm, const at::Tensor& W,
+                         const at::Tensor& P, const at::Tensor& inputNorm, double eps);
+struct Mixed {
+  at::Tensor z;       // ((u + rms(o; postAttnNorm)) + (h + rms(laurel; laurelNorm))) / sqrt(2)
+  at::Tensor normed;  // rms(z; preFfNorm): the MLP's input
+};
+Mixed attentionMix(const at::Tensor& u, const at::Tensor& h, const at::Tensor& o, const at::Tensor& laurel,
+                   const at::Tensor& postAttnNorm, const at::Tensor& laurelNorm, const at::Tensor& preFfNorm, double eps);
+// z2 = z + rms(mlp; postFfNorm), then AltUp correct: out = (z2 - u) * (linear(router(z2), C) + 1)^T + pred, and
+// out[a] * scale (scale may be undefined).
 struct Corrected {
   at::Tensor streams;  // [N, n, D]
   at::Tensor active;   // [n, D]
 };
-Corrected altupCorrect(const at::Tensor& z2, const at::Tensor& u, const at::Tensor& pred, const at::Tensor& router2,
-                       const at::Tensor& C, int64_t a, const at::Tensor& scale);
+Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::Tensor& postFfNorm, const at::Tensor& u,
+                          const at::Tensor& pred, const at::Tensor& routerNorm, const at::Tensor& W, const at::Tensor& C,
+                          int64_t a, const at::Tensor& scale, double eps);
+// streams[1..N-1] += rms(g; norm), in place on a contiguous streams tensor.
+void addPerLayerInput(at::Tensor& streams, const at::Tensor& g, const at::Tensor& norm, double eps);
+// Gemma 3n's gaussian top-k on the MLP gate, then gelu x up: relu(gate - (mean + std * multiplier)) per row
+// (population std), gelu_tanh of that times up; gate and up [n, K] with contiguous rows (may be strided).
+at::Tensor sparseGeluTanhMul(const at::Tensor& gate, const at::Tensor& up, double multiplier);
 // gelu_tanh(g) * m for 2-D g, m of the same shape whose rows may be strided (narrowed or selected views).
 at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m);
 

@@ -135,9 +135,19 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   Rope rope(const at::Tensor& positions) const;
   at::Tensor router(const Layer& layer, const at::Tensor& x) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
-  // streams [N, n, D] -> [N, n, D]; ple [n, P] for this layer.
+  struct AttentionInputs {
+    at::Tensor q, k, v;  // k, v undefined for layers that read another layer's cache
+  };
+  // The q/k/v projection of h, per-head norms and rotary (the fused kernel when asked and the heads fit).
+  AttentionInputs attentionInputs(int64_t l, const at::Tensor& h, const Rope& rope, bool fusedKernels) const;
+  // Whether this layer runs as fused kernels (fused_ops.h): CUDA bfloat16, the released geometry.
+  bool fusedLayer(const at::Tensor& streams) const;
+  // streams [N, n, D] -> [N, n, D]; ple [n, P] for this layer. The op chain (the reference's), or the fused
+  // kernels where fusedLayer().
   at::Tensor layerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rope,
                           AttentionStep& attention) const;
+  at::Tensor fusedLayerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rope,
+                               AttentionStep& attention) const;
   // Runs every layer over n rows; fills debug "layer.{l}" when given.
   at::Tensor runLayers(at::Tensor streams, const at::Tensor& ple, const Rope& rope, AttentionStep& attention,
                        std::map<std::string, at::Tensor>* debug) const;

@@ -16,6 +16,13 @@ namespace {
 
 at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
 
+// Gemma 3n's activation sparsity: keep what lies above mean + Phi^-1(s) * std (population std) of each row.
+at::Tensor gaussianTopK(const at::Tensor& gate, double multiplier) {
+  const at::Tensor mean = gate.mean({-1}, true);
+  const at::Tensor std = at::std(gate, at::IntArrayRef{-1}, /*unbiased=*/false, /*keepdim=*/true);
+  return at::relu(gate - (mean + std * multiplier));
+}
+
 }  // namespace
 
 // Gemma3nRMSNorm: x * (mean(x^2) + eps)^-0.5 * w in fp32 (weight too), then cast back; no (1 + w)
@@ -42,9 +49,6 @@ Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) c
 // has folded it into routerNorm (exact: scaling by 2^-k commutes with rounding), else it is applied
 // here. tanh on a bf16/fp16 tensor is computed in float32 and rounded once, as transformers' chain.
 at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) const {
-  if (routerScaleFolded_ && fused::available(x) && x.dim() == 2 && x.stride(-1) == 1 &&
-      fused::fitsAltup(layer.modalityRouter.size(0), x.size(1)))
-    return fused::routerTanh(x, layer.routerNorm, config_.text.rmsNormEps, layer.modalityRouter);
   at::Tensor normed = rmsNorm(x, layer.routerNorm);
   if (!routerScaleFolded_) normed = normed * routerScale_;
   return at::tanh(at::linear(normed, layer.modalityRouter));
@@ -54,16 +58,16 @@ at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) cons
   const at::Tensor gu = at::linear(x, layer.gateUpWeight);
   const int64_t I = layer.intermediate;
   at::Tensor gate = gu.narrow(-1, 0, I);
-  if (layer.sparsityMultiplier) {
-    // Gaussian top-k: keep what lies above mean + Phi^-1(s) * std (population std) of each row.
-    const at::Tensor mean = gate.mean({-1}, true);
-    const at::Tensor std = at::std(gate, at::IntArrayRef{-1}, /*unbiased=*/false, /*keepdim=*/true);
-    gate = at::relu(gate - (mean + std * *layer.sparsityMultiplier));
-  }
   const at::Tensor up = gu.narrow(-1, I, I);
-  if (fused::available(gate) && gate.dim() == 2)  // gate: a narrowed half (rows strided) or the sparse one
-    return at::linear(fused::geluTanhMul(gate, up), layer.downWeight);
-  return at::linear(geluTanh(gate) * up, layer.downWeight);
+  const bool fusedKernels = fused::available(gate) && gate.dim() == 2;  // gate, up: narrowed halves (rows strided)
+  at::Tensor act;
+  if (fusedKernels && layer.sparsityMultiplier && I % 8 == 0) {  // the top-k kernel reads rows 8 values at a time
+    act = fused::sparseGeluTanhMul(gate, up, *layer.sparsityMultiplier);
+  } else {
+    if (layer.sparsityMultiplier) gate = gaussianTopK(gate, *layer.sparsityMultiplier);
+    act = fusedKernels ? fused::geluTanhMul(gate, up) : geluTanh(gate) * up;
+  }
+  return at::linear(act, layer.downWeight);
 }
 
 infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) const {
@@ -75,70 +79,87 @@ infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) cons
   return o;
 }
 
-at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rp,
-                                            AttentionStep& attention) const {
+Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(int64_t l, const at::Tensor& h, const Rope& rp,
+                                                                       bool fusedKernels) const {
   const Gemma3nTextConfig& c = config_.text;
   const Layer& y = layers_[static_cast<size_t>(l)];
-  const int64_t N = streams.size(0), n = streams.size(1), a = c.altupActiveIdx;
-  const int64_t d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
-
-  const bool fusedOps = fused::available(streams) && fused::fitsAltup(N, streams.size(2));
-
-  // AltUp predict: p_j = x_j + sum_k C[j][k] x_k with C from the router of the active stream.
-  at::Tensor pred;
-  if (fusedOps) {
-    pred = fused::altupPredict(streams, router(y, streams[a]), y.predictionCoefs);
-  } else {
-    const at::Tensor coefs = at::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
-    pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
-  }
-
-  const at::Tensor u = pred[a];
-  const at::Tensor h = rmsNorm(u, y.inputNorm);
-  const at::Tensor laurelNormed = rmsNorm(at::linear(at::linear(h, y.laurelLeft), y.laurelRight), y.laurelNorm);
-
+  const int64_t n = h.size(0), d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
   const bool sliding = c.slidingLayer[static_cast<size_t>(l)];
   const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
   const at::Tensor proj = at::linear(h, y.qkvWeight);
-  at::Tensor q, k, v;
-  const bool fusedQkv = fusedOps && fused::fitsHead(d);
-  if (fusedQkv) {
+  if (fusedKernels && fused::fitsHead(d)) {
     fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv);
-    q = std::move(in.q);
-    k = std::move(in.k);
-    v = std::move(in.v);
-  } else {
-    q = infer::applyRotary(rmsNorm(proj.narrow(1, 0, hq * d).view({n, hq, d}), y.qNorm), cos, sin);
+    return {std::move(in.q), std::move(in.k), std::move(in.v)};
   }
-  if (y.ownsKv && !fusedQkv) {
-    k = rmsNorm(proj.narrow(1, hq * d, hkv * d).view({n, hkv, d}), y.kNorm);
-    k = infer::applyRotary(k, cos, sin);
-    v = rmsNorm(proj.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}), at::Tensor());
+  AttentionInputs in;
+  in.q = infer::applyRotary(rmsNorm(proj.narrow(1, 0, hq * d).view({n, hq, d}), y.qNorm), cos, sin);
+  if (y.ownsKv) {
+    in.k = infer::applyRotary(rmsNorm(proj.narrow(1, hq * d, hkv * d).view({n, hkv, d}), y.kNorm), cos, sin);
+    in.v = rmsNorm(proj.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}), at::Tensor());
   }
-  const at::Tensor attn = rmsNorm(at::linear(attention.run(l, q, k, v), y.oWeight), y.postAttentionNorm);
-  const at::Tensor z = fusedOps ? fused::residualMix(u, attn, h, laurelNormed)
-                                : ((u + attn) + (h + laurelNormed)) / std::sqrt(2.0);
+  return in;
+}
+
+bool Gemma3nTextDecoder::fusedLayer(const at::Tensor& streams) const {
+  // The fused routers expect the 1/D router scale folded into routerNorm (a power of two for every release).
+  return routerScaleFolded_ && fused::available(streams) && fused::fitsAltup(streams.size(0), streams.size(2));
+}
+
+at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rp,
+                                            AttentionStep& attention) const {
+  if (fusedLayer(streams)) return fusedLayerForward(l, streams, ple, rp, attention);
+  const Gemma3nTextConfig& c = config_.text;
+  const Layer& y = layers_[static_cast<size_t>(l)];
+  const int64_t N = streams.size(0), n = streams.size(1), a = c.altupActiveIdx;
+
+  // AltUp predict: p_j = x_j + sum_k C[j][k] x_k with C from the router of the active stream.
+  const at::Tensor coefs = at::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
+  const at::Tensor pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
+
+  const at::Tensor u = pred[a];
+  const at::Tensor h = rmsNorm(u, y.inputNorm);
+  const at::Tensor laurelNormed = rmsNorm(at::linear(at::linear(h, y.laurelLeft), y.laurelRight), y.laurelNorm);
+  const AttentionInputs in = attentionInputs(l, h, rp, fused::available(streams));
+  const at::Tensor attn = rmsNorm(at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight), y.postAttentionNorm);
+  const at::Tensor z = ((u + attn) + (h + laurelNormed)) / std::sqrt(2.0);
   const at::Tensor z2 = z + rmsNorm(mlp(y, rmsNorm(z, y.preFeedforwardNorm)), y.postFeedforwardNorm);
 
   // AltUp correct: x'_j = p_j + (correction_coefs · router(z2) + 1)_j · (z2 - p_a); then the per-layer input
   // injection into streams 1..N-1 from the corrected active stream.
-  const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
-  at::Tensor out, g;
-  if (fusedOps) {
-    fused::Corrected corrected = fused::altupCorrect(z2, u, pred, router(y, z2), y.correctionCoefs, a, scale);
-    out = std::move(corrected.streams);
-    g = fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple);
-  } else {
-    const at::Tensor gains = at::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
-    out = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
-    g = out[a];
-    if (scale.defined()) g = g * scale;
-    g = geluTanh(at::linear(g, y.perLayerInputGate)) * ple;
-  }
+  const at::Tensor gains = at::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
+  at::Tensor out = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
+  at::Tensor g = out[a];
+  if (c.altupCorrectScale) g = g * y.correctOutputScale;
+  g = geluTanh(at::linear(g, y.perLayerInputGate)) * ple;
   g = rmsNorm(at::linear(g, y.perLayerProjection), y.postPerLayerInputNorm);
   out.narrow(0, 1, N - 1).add_(g.unsqueeze(0));
   return out;
+}
+
+// The same layer with its norm and residual chains in four kernels around the GEMMs and the attention
+// (fused_ops.h); each rounds as the chain above does.
+at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple,
+                                                 const Rope& rp, AttentionStep& attention) const {
+  const Gemma3nTextConfig& c = config_.text;
+  const Layer& y = layers_[static_cast<size_t>(l)];
+  const int64_t a = c.altupActiveIdx;
+  const double eps = c.rmsNormEps;
+  const fused::Predicted pred =
+      fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps);
+  const at::Tensor u = pred.streams[a], &h = pred.normed;
+  const at::Tensor laurel = at::linear(at::linear(h, y.laurelLeft), y.laurelRight);
+  const AttentionInputs in = attentionInputs(l, h, rp, true);
+  const at::Tensor o = at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight);
+  const fused::Mixed mixed =
+      fused::attentionMix(u, h, o, laurel, y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);
+  const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
+  fused::Corrected corrected = fused::correctAfterMlp(mixed.z, mlp(y, mixed.normed), y.postFeedforwardNorm, u, pred.streams,
+                                                      y.routerNorm, y.modalityRouter, y.correctionCoefs, a, scale, eps);
+  const at::Tensor g = at::linear(fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple),
+                                  y.perLayerProjection);
+  fused::addPerLayerInput(corrected.streams, g, y.postPerLayerInputNorm, eps);
+  return corrected.streams;
 }
 
 at::Tensor Gemma3nTextDecoder::runLayers(at::Tensor streams, const at::Tensor& ple, const Rope& rp, AttentionStep& attention,

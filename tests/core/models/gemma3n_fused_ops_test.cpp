@@ -25,7 +25,8 @@ TEST(Gemma3nFusedOps, NeverClaimedOffTheGpuOrForFloat32) {
   EXPECT_FALSE(fused::available(at::zeros({2, 2}, at::kBFloat16)));
   EXPECT_FALSE(fused::available(at::Tensor()));
   if (!fused::compiledIn()) {
-    EXPECT_THROW(fused::residualMix(at::zeros({2}), at::zeros({2}), at::zeros({2}), at::zeros({2})), std::logic_error);
+    const at::Tensor z = at::zeros({2, 2});
+    EXPECT_THROW(fused::attentionMix(z, z, z, z, z, z, z, 1e-6), std::logic_error);
   }
 }
 
@@ -42,56 +43,95 @@ class Gemma3nFusedOpsGpu : public ::testing::Test {
   }
   // Fused against chain: shapes equal, >= 99 % of elements bit-identical, none off by more than two bf16
   // units of the tensor's largest magnitude (a wrong formula or rounding is off by far more, everywhere).
-  static void expectSame(const at::Tensor& fusedOut, const at::Tensor& chain, const char* what) {
+  // Outputs mixed by a router's coefficients ask for 90 %: a router value one unit off (its float32 sum in
+  // another order) moves a whole row by a unit.
+  static void expectSame(const at::Tensor& fusedOut, const at::Tensor& chain, const char* what, double minEqual = 0.99) {
     SCOPED_TRACE(what);
     ASSERT_EQ(fusedOut.sizes(), chain.sizes());
     ASSERT_EQ(fusedOut.scalar_type(), at::kBFloat16);
     const at::Tensor f = fusedOut.to(at::kFloat), c = chain.to(at::kFloat);
     const double equal = f.eq(c).to(at::kFloat).mean().item<double>();
     const double worst = (f - c).abs().max().item<double>(), scale = c.abs().max().item<double>();
-    EXPECT_GE(equal, 0.99) << "fraction bit-identical";
+    EXPECT_GE(equal, minEqual) << "fraction bit-identical";
     EXPECT_LE(worst, scale / 64) << "largest difference, against the largest magnitude " << scale;
   }
   c10::Device device_{c10::kCPU};
 };
 
-TEST_F(Gemma3nFusedOpsGpu, RouterMatchesNormLinearTanh) {
-  const at::Tensor streams = randn({kN, kRows, kD}), norm = randn({kD}, 0.02), W = randn({kN, kD}, 0.5);
+// The chain's rmsNorm (Gemma3nRMSNorm: weight in float32, rounded once).
+at::Tensor norm(const at::Tensor& x, const at::Tensor& w) {
+  return ll::infer::rmsNorm(x, w, 1e-6, ll::infer::RmsNormWeight::InFloat32);
+}
+
+// tanh(linear(rmsNorm(x), W)). The [n, 2048] x [2048, 4] product is where the chain itself wavers: cuBLAS
+// reduces its split-K partial sums of bfloat16 products in reduced precision, so the reference here is that
+// product in float32, rounded once (what the chain computes when its GEMM does not split).
+at::Tensor router(const at::Tensor& x, const at::Tensor& normWeight, const at::Tensor& W) {
+  return at::tanh(at::linear(norm(x, normWeight).to(at::kFloat), W.to(at::kFloat)).to(at::kBFloat16));
+}
+
+TEST_F(Gemma3nFusedOpsGpu, PredictAndNormIsRouterMixAndInputNorm) {
+  const at::Tensor streams = randn({kN, kRows, kD}), routerNorm = randn({kD}, 0.02), W = randn({kN, kD}, 0.5);
+  const at::Tensor P = randn({kN * kN, kN}, 0.5), inputNorm = randn({kD});
   ASSERT_TRUE(fused::available(streams));
-  const at::Tensor x = streams[0];
-  const at::Tensor normed = ll::infer::rmsNorm(x, norm, 1e-6, ll::infer::RmsNormWeight::InFloat32);
-  // The [n, 2048] x [2048, 4] product is where the chain itself wavers: cuBLAS reduces its split-K
-  // partial sums of bfloat16 products in reduced precision, so the reference here is that product in
-  // float32, rounded once (what the chain computes when its GEMM does not split).
-  const at::Tensor exact = at::linear(normed.to(at::kFloat), W.to(at::kFloat)).to(at::kBFloat16);
-  expectSame(fused::routerTanh(x, norm, 1e-6, W), at::tanh(exact), "router");
-  // Against the bf16 chain itself: never off by more than a couple of units.
-  const at::Tensor chain = at::tanh(at::linear(normed, W));
-  EXPECT_LE((fused::routerTanh(x, norm, 1e-6, W).to(at::kFloat) - chain.to(at::kFloat)).abs().max().item<double>(), 1.0 / 32);
-}
-
-TEST_F(Gemma3nFusedOpsGpu, AltupPredictMatchesLinearBmmAdd) {
-  const at::Tensor streams = randn({kN, kRows, kD}), router = at::tanh(randn({kRows, kN})), P = randn({kN * kN, kN}, 0.5);
-  const at::Tensor coefs = at::linear(router, P).view({kRows, kN, kN});
-  const at::Tensor chain = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
-  expectSame(fused::altupPredict(streams, router, P), chain, "predict");
-}
-
-TEST_F(Gemma3nFusedOpsGpu, ResidualMixMatchesTheChain) {
-  const at::Tensor u = randn({kRows, kD}), attn = randn({kRows, kD}), h = randn({kRows, kD}), ln = randn({kRows, kD});
-  expectSame(fused::residualMix(u, attn, h, ln), ((u + attn) + (h + ln)) / std::sqrt(2.0), "residual");
-}
-
-TEST_F(Gemma3nFusedOpsGpu, AltupCorrectMatchesTheChainWithAndWithoutScale) {
-  const at::Tensor z2 = randn({kRows, kD}), pred = randn({kN, kRows, kD}), router2 = at::tanh(randn({kRows, kN}));
-  const at::Tensor u = pred[0], C = randn({kN, kN}, 0.5), scale = randn({kD});
-  const at::Tensor gains = at::linear(router2, C) + 1.0;
-  const at::Tensor chain = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
-  for (bool scaled : {true, false}) {
-    const auto out = fused::altupCorrect(z2, u, pred, router2, C, 0, scaled ? scale : at::Tensor());
-    expectSame(out.streams, chain, "corrected streams");
-    expectSame(out.active, scaled ? chain[0] * scale : chain[0], "active stream");
+  for (int64_t a : {0, 2}) {  // the released models use stream 0; another index must follow
+    const at::Tensor coefs = at::linear(router(streams[a], routerNorm, W), P).view({kRows, kN, kN});
+    const at::Tensor pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
+    const auto out = fused::predictAndNorm(streams, a, routerNorm, W, P, inputNorm, 1e-6);
+    expectSame(out.streams, pred, "predicted streams", 0.9);
+    expectSame(out.normed, norm(pred[a], inputNorm), "input norm of the active stream", 0.9);
   }
+}
+
+TEST_F(Gemma3nFusedOpsGpu, AttentionMixIsTwoNormsTheResidualsAndTheMlpNorm) {
+  const at::Tensor u = randn({kRows, kD}), h = randn({kRows, kD}), o = randn({kRows, kD}, 3), laurel = randn({kRows, kD}, 0.1);
+  const at::Tensor wA = randn({kD}), wL = randn({kD}), wF = randn({kD});
+  const at::Tensor z = ((u + norm(o, wA)) + (h + norm(laurel, wL))) / std::sqrt(2.0);
+  const auto out = fused::attentionMix(u, h, o, laurel, wA, wL, wF, 1e-6);
+  expectSame(out.z, z, "z");
+  expectSame(out.normed, norm(z, wF), "the MLP's input");
+}
+
+TEST_F(Gemma3nFusedOpsGpu, CorrectAfterMlpMatchesTheChainWithAndWithoutScale) {
+  const at::Tensor z = randn({kRows, kD}), mlp = randn({kRows, kD}, 5), pred = randn({kN, kRows, kD});
+  const at::Tensor postFf = randn({kD}), routerNorm = randn({kD}, 0.02), W = randn({kN, kD}, 0.5);
+  const at::Tensor C = randn({kN, kN}, 0.5), scale = randn({kD});
+  for (int64_t a : {0, 3}) {
+    const at::Tensor u = pred[a];
+    const at::Tensor z2 = z + norm(mlp, postFf);
+    const at::Tensor gains = at::linear(router(z2, routerNorm, W), C) + 1.0;
+    const at::Tensor chain = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
+    for (bool scaled : {true, false}) {
+      const auto out = fused::correctAfterMlp(z, mlp, postFf, u, pred, routerNorm, W, C, a, scaled ? scale : at::Tensor(), 1e-6);
+      expectSame(out.streams, chain, "corrected streams", 0.9);
+      expectSame(out.active, scaled ? chain[a] * scale : chain[a], "active stream", 0.9);
+    }
+  }
+}
+
+TEST_F(Gemma3nFusedOpsGpu, PerLayerInputIsAddedToEveryStreamButTheFirst) {
+  const at::Tensor streams = randn({kN, kRows, kD}), g = randn({kRows, kD}, 4), w = randn({kD});
+  at::Tensor chain = streams.clone();
+  chain.narrow(0, 1, kN - 1).add_(norm(g, w).unsqueeze(0));
+  at::Tensor out = streams.clone();
+  fused::addPerLayerInput(out, g, w, 1e-6);
+  expectSame(out, chain, "streams");
+  EXPECT_TRUE(out[0].equal(streams[0])) << "stream 0 carries no per-layer input";
+}
+
+TEST_F(Gemma3nFusedOpsGpu, SparseGeluMulIsTheGaussianTopKChain) {
+  // E4B's sparse layers: rows of 16,384, 95 % sparsity (Phi^-1(0.95) rounded to bfloat16 by the loader).
+  const int64_t I = 16384;
+  const double multiplier = at::scalar_tensor(1.6448536269514722).to(at::kBFloat16).item<double>();
+  const at::Tensor gu = randn({kRows, 2 * I}) + randn({kRows, 1});  // rows of different means
+  const at::Tensor gate = gu.narrow(-1, 0, I), up = gu.narrow(-1, I, I);
+  const at::Tensor mean = gate.mean({-1}, true);
+  const at::Tensor std = at::std(gate, at::IntArrayRef{-1}, /*unbiased=*/false, /*keepdim=*/true);
+  const at::Tensor chain = at::gelu(at::relu(gate - (mean + std * multiplier)), "tanh") * up;
+  const at::Tensor out = fused::sparseGeluTanhMul(gate, up, multiplier);
+  expectSame(out, chain, "sparse activation");
+  const double kept = out.ne(0).to(at::kFloat).mean().item<double>();
+  EXPECT_NEAR(kept, 0.05, 0.01) << "about 5 % of the gate survives the top-k";
 }
 
 TEST_F(Gemma3nFusedOpsGpu, GeluMulReadsStridedRows) {
@@ -125,11 +165,14 @@ TEST_F(Gemma3nFusedOpsGpu, QkvNormRotaryMatchesNormsAndRotary) {
 
 TEST_F(Gemma3nFusedOpsGpu, WrongShapesAreRefusedWithTheReason) {
   try {
-    fused::altupPredict(randn({kN, kRows, kD}), randn({kRows, kN + 1}), randn({kN * kN, kN}));
-    FAIL() << "a router of the wrong width must be refused";
+    fused::predictAndNorm(randn({kN, kRows, kD}), 0, randn({kD}), randn({kN, kD}), randn({kN * kN, kN + 1}), randn({kD}), 1e-6);
+    FAIL() << "a mixing matrix of the wrong width must be refused";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("router [n, N]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("P [N*N, N]"), std::string::npos) << e.what();
   }
+  EXPECT_THROW(fused::attentionMix(randn({kRows, kD}), randn({kRows, kD}), randn({kRows + 1, kD}), randn({kRows, kD}),
+                                   randn({kD}), randn({kD}), randn({kD}), 1e-6),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Gemma 3n's fused layer kernels (core/models/gemma3n/fused_kernels.cu) on the GPU machine, in one call:
+#  1. builds the Qt-free core, the Gemma 3n and fused-kernel tests and gemma3n_decode_bench against pip
+#     PyTorch's libtorch; meanwhile tools/gpu/reference_pipeline_bench.py --make-only writes a full-size
+#     random-weight Gemma 3n E4B checkpoint (transformers, real tensor names);
+#  2. runs those tests on CUDA bfloat16 (each kernel against its op chain; the tiny model's parity with
+#     transformers, whose sparse MLP layers now take the fused gaussian top-k);
+#  3. decodes the same prompts and tokens with the full-size E4B three times: bfloat16 with the fused
+#     kernels, bfloat16 with the op chains (LAYOUTLENS_FUSED_KERNELS=0), float32 (the chains); the fused
+#     layer is what runs at E4B's geometry only, so this is its end-to-end check. tools/gpu/compare_logits.py
+#     compares both bfloat16 runs with float32 (exit 1 when a run computes another function);
+#  4. the step times of both bfloat16 runs (graphed, batch 1 and 8) and a kernel trace of the fused one
+#     (tools/gpu/trace_summary.py: kernels per step, time per kernel family).
+# Carry .device (nlohmann, googletest, tokenizers, reference, bench_pages). Run from the repository root:
+#   bash tools/gpu/gemma3n_fused_check.sh        (~5 minutes)
+source "$(dirname "$0")/preamble.sh" gemma3n_fused_check.log
+T0=$(date +%s)
+elapsed() { echo $(( $(date +%s) - T0 )); }
+WORK=/tmp/llfused
+mkdir -p "$WORK"
+status=0
+
+echo "== machine"; date -u
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+
+echo "== [$(elapsed) s] E4B checkpoint (background)"
+python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
+  --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n 1 > "$OUT/checkpoints.log" 2>&1 &
+MAKE=$!
+
+echo "== [$(elapsed) s] configure + build"
+TESTS=(test_core_models_gemma3n_fused_ops test_core_infer_fused_elementwise test_core_models_gemma3n_text_decoder
+       test_core_models_gemma3n_static_decode test_core_models_gemma3n_generator test_core_models_gemma3n_parity)
+PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
+cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
+  -DCMAKE_PREFIX_PATH="$PREFIX" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
+  -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
+  && cmake --build "$BUILD" -j "$(nproc)" --target gemma3n_decode_bench "${TESTS[@]}" >> "$OUT/build.log" 2>&1 \
+  || { echo "build FAILED:"; grep -E "error|FAILED|CMake Error" -A3 "$OUT/build.log" | head -40; exit 1; }
+echo "== [$(elapsed) s] build done"
+
+echo "== [$(elapsed) s] tests on CUDA bfloat16"
+for t in "${TESTS[@]}"; do
+  LAYOUTLENS_TEST_DEVICE=cuda LAYOUTLENS_TEST_DTYPE=bfloat16 timeout 180 "$BUILD/layoutlens/tests/$t" > "$WORK/$t.log" 2>&1
+  rc=$?; (( rc == 0 )) || status=1
+  echo "$t: exit $rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$WORK/$t.log" | tr '\n' ' ')"
+  grep -E "^\[  FAILED  \]|Failure|Expected|Which is|fraction|largest" "$WORK/$t.log" | head -12
+done
+
+wait "$MAKE" || { echo "checkpoint FAILED:"; tail -20 "$OUT/checkpoints.log"; exit 1; }
+grep -E "Gemma 3n E4B:" "$OUT/checkpoints.log"
+BENCH=$BUILD/gemma3n_decode_bench
+echo "== [$(elapsed) s] E4B decode: bfloat16 fused, bfloat16 chains, float32"
+mkdir -p "$WORK/trace"
+LL_LOGITS_OUT=$WORK/fused.f32 LL_TRACE_DIR=$WORK/trace timeout 200 "$BENCH" "$WORK/gemma" 16 8 cuda bfloat16 2>&1 \
+  | sed 's/^/fused: /' | grep -E "graphs:|static:|logits:|rror"
+LAYOUTLENS_FUSED_KERNELS=0 LL_LOGITS_OUT=$WORK/chain.f32 timeout 200 "$BENCH" "$WORK/gemma" 16 8 cuda bfloat16 2>&1 \
+  | sed 's/^/chain: /' | grep -E "graphs:|static:|logits:|rror"
+LL_LOGITS_OUT=$WORK/float32.f32 timeout 200 "$BENCH" "$WORK/gemma" 4 8 cuda float32 2>&1 \
+  | sed 's/^/float32: /' | grep -E "static:|logits:|rror"
+python3 tools/gpu/compare_logits.py 8 "$WORK/float32.f32" fused="$WORK/fused.f32" chain="$WORK/chain.f32" || status=1
+
+echo "== [$(elapsed) s] kernels per graphed step (fused, batch 8)"
+python3 tools/gpu/trace_summary.py "$WORK/trace/gemma3n_graph_trace.json" 4 15 || true
+
+tar -czf "$OUT/fused_check_logs.tar.gz" -C "$WORK" $(cd "$WORK" && ls *.log)
+echo "== [$(elapsed) s] done, status $status"
+exit $status
