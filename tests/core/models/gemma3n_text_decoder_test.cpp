@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "core/infer/safetensors.h"
+#include "core/models/gemma3n/fused_ops.h"
 #include "core/models/gemma3n/text_decoder.h"
 
 using namespace ll::models::gemma3n;
 using ll::infer::AttentionImpl;
 using ll::infer::PrefillInput;
 using nlohmann::json;
+namespace fused = ll::models::gemma3n::fused;
 
 namespace {
 
@@ -473,4 +475,42 @@ TEST(Gemma3nTextDecoder, CudaMatchesCpu) {
       const at::Tensor step = model->decode({slot}, {77}).cpu();
       EXPECT_LT(maxDiff(step[0], makeModel(c, w)->forwardAll(longer)[-1]), tol) << "host " << onHost << " dtype " << dtype;
     }
+}
+
+// The fused CUDA layer (text_decoder_layer.cpp's fusedLayerForward, taken for bfloat16 at the released
+// widths: 4 AltUp streams of 2048, heads of 256) against the op chain in float32, layer by layer, on a
+// two-layer model of those widths (one sparse MLP layer). bfloat16 rounding moves a layer's output by
+// about a percent of its magnitude; a kernel fed the wrong tensor or weight moves it by its whole size.
+TEST(Gemma3nTextDecoder, FusedCudaLayersFollowTheFloat32ChainAtReleasedWidths) {
+  if (!at::hasCUDA() || !fused::compiledIn()) GTEST_SKIP() << "needs CUDA and a build with LAYOUTLENS_CUDA_KERNELS";
+  json j = tinyJson();
+  auto& t = j["text_config"];
+  t["hidden_size"] = 2048;
+  t["num_hidden_layers"] = 2;
+  t["num_attention_heads"] = 2;
+  t["num_key_value_heads"] = 1;
+  t["head_dim"] = 256;
+  t["intermediate_size"] = json::array({512, 512});
+  t["activation_sparsity_pattern"] = json::array({0.95, 0.0});
+  t["layer_types"] = json::array({"sliding_attention", "full_attention"});
+  t["num_kv_shared_layers"] = 0;
+  const Gemma3nConfig c = Gemma3nConfig::fromJson(j, "released widths");
+  const auto w = randomWeights(c, 5);
+  const at::Tensor probe = at::zeros({1}, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
+  if (!fused::available(probe)) GTEST_SKIP() << "fused kernels switched off (LAYOUTLENS_FUSED_KERNELS=0)";
+  PrefillInput in;
+  in.tokenIds = {2, 17, 99, 5, 250, 31, 8, 77, 12, 40};  // longer than the window
+  std::map<std::string, std::map<std::string, at::Tensor>> debug;
+  for (c10::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
+    Gemma3nOptions o;
+    o.device = c10::Device(c10::kCUDA, 0);
+    o.dtype = dtype;
+    Gemma3nTextDecoder::fromWeights(c, w, o)->forwardAll(in, &debug[dtype == at::kFloat ? "chain" : "fused"]);
+  }
+  for (const char* layer : {"layer.0", "layer.1"}) {
+    const at::Tensor chain = debug["chain"].at(layer), fusedOut = debug["fused"].at(layer);
+    const double scale = chain.abs().max().item<double>();
+    EXPECT_LT(maxDiff(fusedOut, chain), 0.03 * scale) << layer << " (largest magnitude " << scale << ")";
+    EXPECT_LT((fusedOut - chain).abs().mean().item<double>(), 0.005 * chain.abs().mean().item<double>()) << layer;
+  }
 }
