@@ -510,7 +510,7 @@ TEST(Gemma3nTextDecoder, FusedCudaLayersFollowTheFloat32ChainAtReleasedWidths) {
   for (const char* layer : {"layer.0", "layer.1"}) {
     const at::Tensor chain = debug["chain"].at(layer), fusedOut = debug["fused"].at(layer);
     const double scale = chain.abs().max().item<double>();
-    EXPECT_LT(maxDiff(fusedOut, chain), 0.03 * scale) << layer << " (largest magnitude " << scale << ")";
-    EXPECT_LT((fusedOut - chain).abs().mean().item<double>(), 0.005 * chain.abs().mean().item<double>()) << layer;
+    EXPECT_LT(maxDiff(fusedOut, chain), 0.05 * scale) << layer << " (largest magnitude " << scale << ")";
+    EXPECT_LT((fusedOut - chain).abs().mean().item<double>(), 0.02 * chain.abs().mean().item<double>()) << layer;
   }
 }
