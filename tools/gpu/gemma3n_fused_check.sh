@@ -51,7 +51,7 @@ for t in "${TESTS[@]}"; do
   LAYOUTLENS_TEST_DEVICE=cuda LAYOUTLENS_TEST_DTYPE=bfloat16 timeout 180 "$BUILD/layoutlens/tests/$t" > "$WORK/$t.log" 2>&1
   rc=$?; (( rc == 0 )) || status=1
   echo "$t: exit $rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$WORK/$t.log" | tr '\n' ' ')"
-  grep -E "^\[  FAILED  \]|Failure|Expected|Which is|fraction|largest" "$WORK/$t.log" | head -12
+  grep -E "^\[  FAILED  \]|Failure|Expected|Which is|fraction|largest|fused bf16 vs" "$WORK/$t.log" | head -12
 done
 
 if [ "$DECODE" = 1 ]; then

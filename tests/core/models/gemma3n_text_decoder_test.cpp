@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -510,6 +511,9 @@ TEST(Gemma3nTextDecoder, FusedCudaLayersFollowTheFloat32ChainAtReleasedWidths) {
   for (const char* layer : {"layer.0", "layer.1"}) {
     const at::Tensor chain = debug["chain"].at(layer), fusedOut = debug["fused"].at(layer);
     const double scale = chain.abs().max().item<double>();
+    std::printf("%s: fused bf16 vs float32 chain max|d| %.3g (max|x| %.3g), mean|d| %.3g (mean|x| %.3g)\n", layer,
+                maxDiff(fusedOut, chain), scale, (fusedOut - chain).abs().mean().item<double>(),
+                chain.abs().mean().item<double>());
     EXPECT_LT(maxDiff(fusedOut, chain), 0.05 * scale) << layer << " (largest magnitude " << scale << ")";
     EXPECT_LT((fusedOut - chain).abs().mean().item<double>(), 0.02 * chain.abs().mean().item<double>()) << layer;
   }
