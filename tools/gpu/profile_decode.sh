@@ -7,7 +7,8 @@
 #    (random full-size checkpoint from reference_pipeline_bench.py --make-only);
 #  - tools/gpu/trace_summary.py over each trace -> $OUT/profile.txt.
 # Needs .device carried (nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages). Run from the
-# repository root: bash tools/gpu/profile_decode.sh (PROFILE_PROBE=0 skips the kernel probe)
+# repository root: bash tools/gpu/profile_decode.sh (PROFILE_PROBE=0 skips the kernel probe, PROFILE_GEMMA=0
+# the Gemma 3n part and its checkpoint)
 source "$(dirname "$0")/preamble.sh" profile.txt
 WORK=${BENCH_WORKDIR:-/tmp/llprofile}
 T0=$(date +%s)
@@ -16,9 +17,12 @@ mkdir -p "$WORK"
 nvidia-smi --query-gpu=name --format=csv,noheader | head -1
 git rev-parse --short HEAD 2>/dev/null
 
-python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
-  --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n 1 > "$WORK/checkpoints.log" 2>&1 &
-MAKE=$!
+GEMMA=${PROFILE_GEMMA:-1}
+if [ "$GEMMA" = 1 ]; then
+  python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
+    --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n 1 > "$WORK/checkpoints.log" 2>&1 &
+  MAKE=$!
+fi
 
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
@@ -42,10 +46,12 @@ for b in 8 18; do
   python3 tools/gpu/trace_summary.py "$WORK/qwen2_b$b.json" 5 22
 done
 
+if [ "$GEMMA" = 1 ]; then
 wait "$MAKE" || { echo "checkpoint FAILED"; tail -20 "$WORK/checkpoints.log"; }
 echo "== [$(elapsed) s] gemma 3n E4B steps"
 LL_TRACE_DIR=$WORK timeout 240 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 8 32 cuda bfloat16 | grep -E "^(graphs|static|trace|loaded)|rror"
 for m in graph eager; do
   [ -f "$WORK/gemma3n_${m}_trace.json" ] && python3 tools/gpu/trace_summary.py "$WORK/gemma3n_${m}_trace.json" 4 22
 done
+fi
 echo "== [$(elapsed) s] done"
