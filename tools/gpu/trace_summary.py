@@ -13,10 +13,11 @@ import sys
 
 def family(name):
     n = name.lower()
+    # Attention first: FlashAttention's "flash_fwd_splitkv" would otherwise match the GEMMs' "splitk".
+    if any(k in n for k in ("flash", "fmha", "attention", "softmax", "splitkvdecode", "mergesplits")):
+        return "attention/softmax"
     if any(k in n for k in ("gemm", "cutlass", "xmma", "nvjet", "cublas", "gemv", "splitk")):
         return "gemm/gemv"
-    if any(k in n for k in ("flash", "fmha", "attention", "softmax")):
-        return "attention/softmax"
     if "reduce" in n or "norm" in n:
         return "reduction/norm"
     if "elementwise" in n or "vectorized" in n or "unrolled" in n:
