@@ -103,14 +103,17 @@ class Gemma3nTextDecoder : public infer::CausalLM {
  private:
   struct Layer {
     at::Tensor inputNorm, postAttentionNorm, preFeedforwardNorm, postFeedforwardNorm;
-    at::Tensor qkvWeight;  // [q; k; v] fused, or q only for KV-shared layers
+    // Every projection of the normed input h in one GEMM: [q; k; v; laurel_left], or [q; laurel_left] for
+    // KV-shared layers; LAuReL's rows start at laurelOffset.
+    at::Tensor inputProjWeight;
+    int64_t laurelOffset = 0;
     bool ownsKv = true;
     at::Tensor qNorm, kNorm, oWeight;
     at::Tensor gateUpWeight, downWeight;  // gate/up fused
     int64_t intermediate = 0;
     std::optional<double> sparsityMultiplier;  // Phi^-1(sparsity) rounded to the activation dtype
     at::Tensor predictionCoefs, correctionCoefs, modalityRouter, routerNorm, correctOutputScale;
-    at::Tensor laurelLeft, laurelRight, laurelNorm;
+    at::Tensor laurelRight, laurelNorm;
     at::Tensor perLayerInputGate, perLayerProjection, postPerLayerInputNorm;
   };
   struct Rope {
@@ -135,11 +138,13 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   Rope rope(const at::Tensor& positions) const;
   at::Tensor router(const Layer& layer, const at::Tensor& x) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
+  at::Tensor laurelOut(const Layer& layer, const at::Tensor& proj) const;
   struct AttentionInputs {
     at::Tensor q, k, v;  // k, v undefined for layers that read another layer's cache
   };
-  // The q/k/v projection of h, per-head norms and rotary (the fused kernel when asked and the heads fit).
-  AttentionInputs attentionInputs(int64_t l, const at::Tensor& h, const Rope& rope, bool fusedKernels) const;
+  // q, k, v from the input projection (linear(h, inputProjWeight)): per-head norms and rotary (the fused
+  // kernel when asked and the heads fit).
+  AttentionInputs attentionInputs(int64_t l, const at::Tensor& proj, const Rope& rope, bool fusedKernels) const;
   // Whether this layer runs as fused kernels (fused_ops.h): CUDA bfloat16, the released geometry.
   bool fusedLayer(const at::Tensor& streams) const;
   // streams [N, n, D] -> [N, n, D]; ple [n, P] for this layer. The op chain (the reference's), or the fused

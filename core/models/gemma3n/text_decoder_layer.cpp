@@ -70,6 +70,11 @@ at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) cons
   return at::linear(act, layer.downWeight);
 }
 
+// LAuReL's low-rank branch, linear_right(linear_left(h)), from the left factor's columns of the input projection.
+at::Tensor Gemma3nTextDecoder::laurelOut(const Layer& layer, const at::Tensor& proj) const {
+  return at::linear(proj.narrow(1, layer.laurelOffset, config_.text.laurelRank), layer.laurelRight);
+}
+
 infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) const {
   infer::AttentionOptions o;
   o.impl = options_.attention;
@@ -79,16 +84,15 @@ infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) cons
   return o;
 }
 
-Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(int64_t l, const at::Tensor& h, const Rope& rp,
+Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(int64_t l, const at::Tensor& proj, const Rope& rp,
                                                                        bool fusedKernels) const {
   const Gemma3nTextConfig& c = config_.text;
   const Layer& y = layers_[static_cast<size_t>(l)];
-  const int64_t n = h.size(0), d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
+  const int64_t n = proj.size(0), d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
   const bool sliding = c.slidingLayer[static_cast<size_t>(l)];
   const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
-  const at::Tensor proj = at::linear(h, y.qkvWeight);
-  if (fusedKernels && fused::fitsHead(d)) {
+  if (fusedKernels && fused::fitsHead(d) && proj.stride(0) % 8 == 0) {  // the kernel reads rows 16 bytes at a time
     fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv);
     return {std::move(in.q), std::move(in.k), std::move(in.v)};
   }
@@ -119,8 +123,9 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
 
   const at::Tensor u = pred[a];
   const at::Tensor h = rmsNorm(u, y.inputNorm);
-  const at::Tensor laurelNormed = rmsNorm(at::linear(at::linear(h, y.laurelLeft), y.laurelRight), y.laurelNorm);
-  const AttentionInputs in = attentionInputs(l, h, rp, fused::available(streams));
+  const at::Tensor proj = at::linear(h, y.inputProjWeight);  // [q; k; v; laurel_left] (h)
+  const at::Tensor laurelNormed = rmsNorm(laurelOut(y, proj), y.laurelNorm);
+  const AttentionInputs in = attentionInputs(l, proj, rp, fused::available(streams));
   const at::Tensor attn = rmsNorm(at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight), y.postAttentionNorm);
   const at::Tensor z = ((u + attn) + (h + laurelNormed)) / std::sqrt(2.0);
   const at::Tensor z2 = z + rmsNorm(mlp(y, rmsNorm(z, y.preFeedforwardNorm)), y.postFeedforwardNorm);
@@ -148,8 +153,9 @@ at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& st
   const fused::Predicted pred =
       fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps);
   const at::Tensor u = pred.streams[a], &h = pred.normed;
-  const at::Tensor laurel = at::linear(at::linear(h, y.laurelLeft), y.laurelRight);
-  const AttentionInputs in = attentionInputs(l, h, rp, true);
+  const at::Tensor proj = at::linear(h, y.inputProjWeight);
+  const at::Tensor laurel = laurelOut(y, proj);
+  const AttentionInputs in = attentionInputs(l, proj, rp, true);
   const at::Tensor o = at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight);
   const fused::Mixed mixed =
       fused::attentionMix(u, h, o, laurel, y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);

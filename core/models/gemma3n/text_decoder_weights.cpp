@@ -148,10 +148,13 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::fromWeights(const Gemma3
       const at::Tensor k = w.take(p + "self_attn.k_proj.weight", {c.numKvHeads * d, D});
       const at::Tensor v = w.take(p + "self_attn.v_proj.weight", {c.numKvHeads * d, D});
       y.kNorm = w.take(p + "self_attn.k_norm.weight", {d});
-      y.qkvWeight = at::cat({q, k, v}, 0);
+      y.inputProjWeight = at::cat({q, k, v}, 0);
     } else {
-      y.qkvWeight = q;  // K/V come from the producer layer; this layer's k/v tensors (if any) are dead
+      y.inputProjWeight = q;  // K/V come from the producer layer; this layer's k/v tensors (if any) are dead
     }
+    // LAuReL's left factor reads the same h: one GEMM less per layer and step.
+    y.laurelOffset = y.inputProjWeight.size(0);
+    y.inputProjWeight = at::cat({y.inputProjWeight, w.take(p + "laurel.linear_left.weight", {c.laurelRank, D})}, 0);
     y.oWeight = w.take(p + "self_attn.o_proj.weight", {D, c.numHeads * d});
     const at::Tensor gate = w.take(p + "mlp.gate_proj.weight", {I, D});
     const at::Tensor up = w.take(p + "mlp.up_proj.weight", {I, D});
@@ -174,7 +177,6 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::fromWeights(const Gemma3
     }
     y.modalityRouter = w.take(p + "altup.modality_router.weight", {N, D});
     y.routerNorm = w.take(p + "altup.router_norm.weight", {D});
-    y.laurelLeft = w.take(p + "laurel.linear_left.weight", {c.laurelRank, D});
     y.laurelRight = w.take(p + "laurel.linear_right.weight", {D, c.laurelRank});
     y.laurelNorm = w.take(p + "laurel.post_laurel_norm.weight", {D});
     y.perLayerInputGate = w.take(p + "per_layer_input_gate.weight", {P, D});

@@ -157,6 +157,9 @@ TEST_F(Gemma3nFusedOpsGpu, QkvNormRotaryMatchesNormsAndRotary) {
   expectSame(in.q, ll::infer::applyRotary(norm(0, hq, qNorm), cos, sin), "q");
   expectSame(in.k, ll::infer::applyRotary(norm(hq, hkv, kNorm), cos, sin), "k");
   expectSame(in.v, norm(hq + hkv, hkv, at::Tensor()), "v");
+  // The decoder's input projection carries LAuReL's left factor after q/k/v: wider rows, same results.
+  const auto wide = fused::qkvNormRotary(at::cat({proj, randn({kRows, 64})}, 1), hq, hkv, d, qNorm, kNorm, cos, sin, 1e-6, true);
+  EXPECT_TRUE(wide.q.equal(in.q) && wide.k.equal(in.k) && wide.v.equal(in.v));
   // A layer that reads another layer's cache: q only, from a projection of q alone.
   const auto qOnly = fused::qkvNormRotary(proj.narrow(1, 0, hq * d), hq, hkv, d, qNorm, at::Tensor(), cos, sin, 1e-6, false);
   expectSame(qOnly.q, in.q, "q only");
