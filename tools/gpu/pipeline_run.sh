@@ -193,9 +193,12 @@ echo "resume exit $rc; pages on disk $(ls "$WORK"/job3/*/pages/page_*.json | wc 
 grep -E "already done|skipped" "$OUT/run3b.log" | head -3
 fi
 
-# At most 8 files come back: the log, the summary and the two reports; everything else in one archive.
-(cd "$OUT" && tar -czf pipeline_logs.tar.gz --exclude pipeline_logs.tar.gz --exclude pipeline_run.log \
-  --exclude pipeline_run_summary.json --exclude 'run?_final_report.json' . && \
-  find . -maxdepth 1 -type f ! -name pipeline_logs.tar.gz ! -name pipeline_run.log ! -name pipeline_run_summary.json \
-  ! -name 'run?_final_report.json' -delete)
+# At most 8 files come back: the log, the summary and the two reports; everything else in one archive. The
+# archive is written outside $OUT and moved in (written inside, tar saw "." change, failed, and nothing was
+# packed: the extra files then went over the count).
+ARCHIVE=/tmp/pipeline_logs.tar.gz
+(cd "$OUT" && tar -czf "$ARCHIVE" --exclude pipeline_run.log --exclude pipeline_run_summary.json \
+  --exclude 'run?_final_report.json' . && \
+  find . -maxdepth 1 -type f ! -name pipeline_run.log ! -name pipeline_run_summary.json \
+  ! -name 'run?_final_report.json' -delete && mv "$ARCHIVE" "$OUT/")
 echo "== [$(elapsed) s] done"
