@@ -495,6 +495,7 @@ TEST(Gemma3nTextDecoder, FusedCudaLayersFollowTheFloat32ChainAtReleasedWidths) {
   t["activation_sparsity_pattern"] = json::array({0.95, 0.0});
   t["layer_types"] = json::array({"sliding_attention", "full_attention"});
   t["num_kv_shared_layers"] = 0;
+  t["laurel_rank"] = 64;  // E4B's: the input projection's rows stay 16-byte multiples, the fused q/k/v kernel runs
   const Gemma3nConfig c = Gemma3nConfig::fromJson(j, "released widths");
   const auto w = randomWeights(c, 5);
   const at::Tensor probe = at::zeros({1}, at::TensorOptions().device(at::kCUDA).dtype(at::kBFloat16));
