@@ -50,12 +50,13 @@ __device__ __forceinline__ void store8(bf16* p, const float (&in)[8]) {
 
 // These steps are latency-bound (a few dozen rows): every kernel below issues all of a thread's loads
 // at once (16-byte accesses, loops unrolled at compile time) and then works in registers, a block per row,
-// its reductions block sums of two barriers each, so a call costs about one memory round trip. Shapes are compile-time: hidden size kHidden = 256 threads x 8,
-// kStreams AltUp streams (every released Gemma 3n); the wrappers fall back to the op chains otherwise.
+// its reductions block sums of two barriers each, so a call costs about one memory round trip. Shapes are
+// compile-time: hidden size kHidden = 256 threads x 8, kStreams AltUp streams (every released Gemma 3n);
+// the wrappers fall back to the op chains otherwise.
 
-// Sums K per-thread values over the block; every thread gets the totals back. `scratch` holds
-// kThreads / 32 * K floats and is free again on return.
-template <int K>
+// Sums K per-thread values over a block of Threads; every thread gets the totals back. `scratch` holds
+// Threads / 32 * K floats and is free again on return.
+template <int K, int Threads = kThreads>
 __device__ __forceinline__ void blockSums(float (&v)[K], float* scratch) {
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 #pragma unroll
@@ -68,7 +69,7 @@ __device__ __forceinline__ void blockSums(float (&v)[K], float* scratch) {
   for (int k = 0; k < K; ++k) {
     float total = 0.f;
 #pragma unroll
-    for (int w = 0; w < kThreads / 32; ++w) total += scratch[w * K + k];
+    for (int w = 0; w < Threads / 32; ++w) total += scratch[w * K + k];
     v[k] = total;
   }
   __syncthreads();
@@ -196,7 +197,7 @@ __global__ void __launch_bounds__(kThreads) attentionMixKernel(const bf16* u, co
 }
 
 __global__ void __launch_bounds__(kThreads) correctAfterMlpKernel(const bf16* z, const bf16* mlp, const bf16* postFfNorm,
-                                                                  const bf16* u, const bf16* pred, const bf16* routerNorm,
+                                                                  const bf16* pred, const bf16* routerNorm,
                                                                   const bf16* W, const bf16* C, int a, const bf16* scale,
                                                                   float eps, int64_t n, bf16* out, bf16* active) {
   __shared__ float scratch[kThreads / 32 * kStreams];
@@ -206,7 +207,7 @@ __global__ void __launch_bounds__(kThreads) correctAfterMlpKernel(const bf16* z,
   load8(z + base, zv);
   load8(mlp + base, mv);
   load8(postFfNorm + d0, fw);
-  load8(u + base, uv);
+  load8(pred + a * plane + base, uv);  // u = pred[a], again (an L1 hit) rather than a runtime index into pv
 #pragma unroll
   for (int j = 0; j < kStreams; ++j) load8(pred + j * plane + base, pv[j]);
   load8(routerNorm + d0, rw);
@@ -272,14 +273,9 @@ __global__ void __launch_bounds__(kSparseThreads) sparseGeluTanhMulKernel(const 
   const bf16* g = gate + r * gStride;
   const bf16* m = up + r * mStride;
   auto rowSum = [&](float v) {
-    v = warpSum(v);
-    if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
-    __syncthreads();
-    float total = 0.f;
-#pragma unroll
-    for (int w = 0; w < kSparseThreads / 32; ++w) total += scratch[w];
-    __syncthreads();
-    return total;
+    float sums[1] = {v};
+    blockSums<1, kSparseThreads>(sums, scratch);
+    return sums[0];
   };
   float sum = 0.f;
   for (int64_t k = threadIdx.x * 8; k < K; k += kSparseThreads * 8) {
@@ -413,17 +409,17 @@ const char* attentionMix(const void* u, const void* h, const void* o, const void
   return launched();
 }
 
-const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNorm, const void* u, const void* pred,
-                            const void* routerNorm, const void* W, const void* C, int a, const void* scale, float eps,
-                            int N, int64_t n, int64_t D, void* out, void* active, void* stream) {
+const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNorm, const void* pred, const void* routerNorm,
+                            const void* W, const void* C, int a, const void* scale, float eps, int N, int64_t n, int64_t D,
+                            void* out, void* active, void* stream) {
   if (!fitsRows(N, D) || a < 0 || a >= N) return "correctAfterMlp: built for 4 AltUp streams of 2048";
-  for (const void* p : {z, mlp, postFfNorm, u, pred, routerNorm, W, static_cast<const void*>(out),
+  for (const void* p : {z, mlp, postFfNorm, pred, routerNorm, W, static_cast<const void*>(out),
                         static_cast<const void*>(active)})
     if (!aligned(p)) return "correctAfterMlp: misaligned input";
   if (scale && !aligned(scale)) return "correctAfterMlp: misaligned input";
   if (n == 0) return nullptr;
   correctAfterMlpKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(
-      in(z), in(mlp), in(postFfNorm), in(u), in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps,
+      in(z), in(mlp), in(postFfNorm), in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps,
       n, outPtr(out), outPtr(active));
   return launched();
 }

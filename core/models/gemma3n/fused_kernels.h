@@ -32,10 +32,10 @@ const char* attentionMix(const void* u, const void* h, const void* o, const void
                          void* z, void* zn, void* stream);
 
 // After the MLP: z2 = z + rms(mlp; postFfNorm); g_j = router(z2) · C[j] + 1 (C is [N, N]);
-// out[j] = (z2 - u) * g_j + pred[j]; active = out[a] * scale (scale null: no multiply). out [N, n, D].
-const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNorm, const void* u, const void* pred,
-                            const void* routerNorm, const void* W, const void* C, int a, const void* scale, float eps,
-                            int N, int64_t n, int64_t D, void* out, void* active, void* stream);
+// out[j] = (z2 - pred[a]) * g_j + pred[j]; active = out[a] * scale (scale null: no multiply). out [N, n, D].
+const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNorm, const void* pred, const void* routerNorm,
+                            const void* W, const void* C, int a, const void* scale, float eps, int N, int64_t n, int64_t D,
+                            void* out, void* active, void* stream);
 
 // Layer exit: streams[j] += rms(g; norm) for j = 1..N-1, in place (g is the per-layer projection's output).
 const char* addPerLayerInput(void* streams, const void* g, const void* norm, float eps, int N, int64_t n, int64_t D,

@@ -100,17 +100,15 @@ Mixed attentionMix(const at::Tensor& u, const at::Tensor& h, const at::Tensor& o
   return out;
 }
 
-Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::Tensor& postFfNorm, const at::Tensor& u,
-                          const at::Tensor& pred, const at::Tensor& routerNorm, const at::Tensor& W, const at::Tensor& C,
-                          int64_t a, const at::Tensor& scale, double eps) {
+Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::Tensor& postFfNorm, const at::Tensor& pred,
+                          const at::Tensor& routerNorm, const at::Tensor& W, const at::Tensor& C, int64_t a,
+                          const at::Tensor& scale, double eps) {
   require(pred.dim() == 3 && pred.scalar_type() == at::kBFloat16 && pred.is_contiguous() && a >= 0 && a < pred.size(0),
           "correctAfterMlp wants contiguous bfloat16 pred [N, n, D] and an active stream among them");
   const int64_t N = pred.size(0), n = pred.size(1), D = pred.size(2);
   require(z.dim() == 2 && z.size(0) == n && z.size(1) == D && z.scalar_type() == at::kBFloat16 && z.is_contiguous(),
           "correctAfterMlp wants z [n, D] matching pred, contiguous");
-  const char* rows = "correctAfterMlp wants z, mlp and u of one shape [n, D], contiguous";
-  requireRows(mlp, z, rows);
-  requireRows(u, z, rows);
+  requireRows(mlp, z, "correctAfterMlp wants z and mlp of one shape [n, D], contiguous");
   require(W.dim() == 2 && W.size(0) == N && W.size(1) == D && C.dim() == 2 && C.size(0) == N && C.size(1) == N,
           "correctAfterMlp wants the router W [N, D] and C [N, N]");
   requireWeight(postFfNorm, D, "correctAfterMlp wants norm weights of D");
@@ -119,7 +117,7 @@ Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::
   const at::Tensor w = bf16Contiguous(W), c = bf16Contiguous(C);
   Corrected out{at::empty_like(pred), at::empty_like(z)};
   c10::cuda::CUDAGuard guard(z.device());
-  check(kernels::correctAfterMlp(z.data_ptr(), mlp.data_ptr(), postFfNorm.data_ptr(), u.data_ptr(), pred.data_ptr(),
+  check(kernels::correctAfterMlp(z.data_ptr(), mlp.data_ptr(), postFfNorm.data_ptr(), pred.data_ptr(),
                                  routerNorm.data_ptr(), w.data_ptr(), c.data_ptr(), static_cast<int>(a),
                                  scale.defined() ? scale.data_ptr() : nullptr, floatEps(eps), static_cast<int>(N), n, D,
                                  out.streams.data_ptr(), out.active.data_ptr(), currentStream(z)),
@@ -206,7 +204,7 @@ Mixed attentionMix(const at::Tensor&, const at::Tensor&, const at::Tensor&, cons
   missing();
 }
 Corrected correctAfterMlp(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,
-                          const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t, const at::Tensor&, double) {
+                          const at::Tensor&, const at::Tensor&, int64_t, const at::Tensor&, double) {
   missing();
 }
 void addPerLayerInput(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { missing(); }

@@ -32,15 +32,15 @@ struct Mixed {
 };
 Mixed attentionMix(const at::Tensor& u, const at::Tensor& h, const at::Tensor& o, const at::Tensor& laurel,
                    const at::Tensor& postAttnNorm, const at::Tensor& laurelNorm, const at::Tensor& preFfNorm, double eps);
-// z2 = z + rms(mlp; postFfNorm), then AltUp correct: out = (z2 - u) * (linear(router(z2), C) + 1)^T + pred, and
-// out[a] * scale (scale may be undefined).
+// z2 = z + rms(mlp; postFfNorm), then AltUp correct: out = (z2 - pred[a]) * (linear(router(z2), C) + 1)^T + pred,
+// and out[a] * scale (scale may be undefined).
 struct Corrected {
   at::Tensor streams;  // [N, n, D]
   at::Tensor active;   // [n, D]
 };
-Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::Tensor& postFfNorm, const at::Tensor& u,
-                          const at::Tensor& pred, const at::Tensor& routerNorm, const at::Tensor& W, const at::Tensor& C,
-                          int64_t a, const at::Tensor& scale, double eps);
+Corrected correctAfterMlp(const at::Tensor& z, const at::Tensor& mlp, const at::Tensor& postFfNorm, const at::Tensor& pred,
+                          const at::Tensor& routerNorm, const at::Tensor& W, const at::Tensor& C, int64_t a,
+                          const at::Tensor& scale, double eps);
 // streams[1..N-1] += rms(g; norm), in place on a contiguous streams tensor.
 void addPerLayerInput(at::Tensor& streams, const at::Tensor& g, const at::Tensor& norm, double eps);
 // Gemma 3n's gaussian top-k on the MLP gate, then gelu x up: relu(gate - (mean + std * multiplier)) per row

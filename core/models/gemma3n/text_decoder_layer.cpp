@@ -160,7 +160,7 @@ at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& st
   const fused::Mixed mixed =
       fused::attentionMix(u, h, o, laurel, y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);
   const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
-  fused::Corrected corrected = fused::correctAfterMlp(mixed.z, mlp(y, mixed.normed), y.postFeedforwardNorm, u, pred.streams,
+  fused::Corrected corrected = fused::correctAfterMlp(mixed.z, mlp(y, mixed.normed), y.postFeedforwardNorm, pred.streams,
                                                       y.routerNorm, y.modalityRouter, y.correctionCoefs, a, scale, eps);
   const at::Tensor g = at::linear(fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple),
                                   y.perLayerProjection);

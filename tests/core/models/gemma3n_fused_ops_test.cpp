@@ -102,7 +102,7 @@ TEST_F(Gemma3nFusedOpsGpu, CorrectAfterMlpMatchesTheChainWithAndWithoutScale) {
     const at::Tensor gains = at::linear(router(z2, routerNorm, W), C) + 1.0;
     const at::Tensor chain = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
     for (bool scaled : {true, false}) {
-      const auto out = fused::correctAfterMlp(z, mlp, postFf, u, pred, routerNorm, W, C, a, scaled ? scale : at::Tensor(), 1e-6);
+      const auto out = fused::correctAfterMlp(z, mlp, postFf, pred, routerNorm, W, C, a, scaled ? scale : at::Tensor(), 1e-6);
       expectSame(out.streams, chain, "corrected streams", 0.9);
       expectSame(out.active, scaled ? chain[a] * scale : chain[a], "active stream", 0.9);
     }
