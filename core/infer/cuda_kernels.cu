@@ -1,5 +1,6 @@
 // The inference layer's fused elementwise CUDA kernels: rotary embedding (four kernels of the op chain:
-// swap halves, two multiplies, an add) and SwiGLU's silu(gate) * up (two). A decoder runs both on every
+// swap halves, two multiplies, an add), the same for a decode step's q and k together with its K/V cache
+// writes, and SwiGLU's silu(gate) * up (two). A decoder runs both on every
 // layer of every decode step. Each intermediate the chain stores as bfloat16 is rounded here too.
 #include "core/infer/cuda_kernels.h"
 
@@ -16,6 +17,15 @@ constexpr int kThreads = 256;
 
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
 
+// Element j < d/2 of a head and its partner j + d/2, rotated: x * cos + swap_halves(x) * signedSin with each
+// product rounded as the chain stores it. c and s are the row's tables.
+__device__ __forceinline__ void rotatePair(const bf16* x, const bf16* c, const bf16* s, int64_t j, int64_t half,
+                                           bf16* o) {
+  const float lo = load(x + j), hi = load(x + j + half);
+  o[j] = __float2bfloat16_rn(rnd(lo * load(c + j)) + rnd(hi * load(s + j)));
+  o[j + half] = __float2bfloat16_rn(rnd(hi * load(c + j + half)) + rnd(lo * load(s + j + half)));
+}
+
 // One thread per (row, head, j < d/2): writes element j and its partner j + d/2.
 __global__ void rotaryKernel(const bf16* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads,
                              int64_t d, const bf16* cos, const bf16* signedSin, bf16* out) {
@@ -23,13 +33,29 @@ __global__ void rotaryKernel(const bf16* x, int64_t rowStride, int64_t headStrid
   for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < count;
        t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t j = t % half, rh = t / half, h = rh % heads, r = rh / heads;
-    const bf16* xr = x + r * rowStride + h * headStride;
-    const float lo = load(xr + j), hi = load(xr + j + half);
-    const bf16* c = cos + r * d;
-    const bf16* s = signedSin + r * d;
-    bf16* o = out + (r * heads + h) * d;
-    o[j] = __float2bfloat16_rn(rnd(lo * load(c + j)) + rnd(hi * load(s + j)));
-    o[j + half] = __float2bfloat16_rn(rnd(hi * load(c + j + half)) + rnd(lo * load(s + j + half)));
+    rotatePair(x + r * rowStride + h * headStride, cos + r * d, signedSin + r * d, j, half, out + (r * heads + h) * d);
+  }
+}
+
+// One thread per (row, head of the fused projection, j < d/2). The projection's heads are q (hq), k, v (hkv
+// each): q heads are rotated into q, k heads rotated and v heads copied into cache row rows[r].
+__global__ void rotaryQkvIntoCacheKernel(const bf16* qkv, int64_t rowStride, int64_t n, int64_t hq, int64_t hkv,
+                                         int64_t d, const bf16* cos, const bf16* signedSin, const int64_t* rows, bf16* q,
+                                         bf16* keys, bf16* values) {
+  const int64_t half = d / 2, heads = hq + 2 * hkv, count = n * heads * half;
+  for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < count;
+       t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t j = t % half, rh = t / half, h = rh % heads, r = rh / heads;
+    const bf16* x = qkv + r * rowStride + h * d;
+    if (h < hq) {
+      rotatePair(x, cos + r * d, signedSin + r * d, j, half, q + (r * hq + h) * d);
+    } else if (h < hq + hkv) {
+      rotatePair(x, cos + r * d, signedSin + r * d, j, half, keys + (rows[r] * hkv + (h - hq)) * d);
+    } else {
+      bf16* o = values + (rows[r] * hkv + (h - hq - hkv)) * d;
+      o[j] = x[j];
+      o[j + half] = x[j + half];
+    }
   }
 }
 
@@ -133,6 +159,19 @@ const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t
   rotaryKernel<<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, static_cast<const bf16*>(cos),
       static_cast<const bf16*>(signedSin), static_cast<bf16*>(out));
+  return launched();
+}
+
+const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, int64_t hq, int64_t hkv, int64_t d,
+                               const void* cos, const void* signedSin, const int64_t* rows, void* q, void* keys,
+                               void* values, void* stream) {
+  if (d % 2 != 0) return "rotary q/k/v into the cache: odd head size";
+  const int64_t count = n * (hq + 2 * hkv) * (d / 2);
+  if (count == 0) return nullptr;
+  rotaryQkvIntoCacheKernel<<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      static_cast<const bf16*>(qkv), rowStride, n, hq, hkv, d, static_cast<const bf16*>(cos),
+      static_cast<const bf16*>(signedSin), rows, static_cast<bf16*>(q), static_cast<bf16*>(keys),
+      static_cast<bf16*>(values));
   return launched();
 }
 

@@ -13,6 +13,13 @@ namespace ll::infer::kernels {
 const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
                    const void* cos, const void* signedSin, void* out, void* stream);
 
+// A decode step's attention inputs from a fused projection qkv [n, (hq + 2 hkv) * d] (rows rowStride apart,
+// heads contiguous): q heads rotated into q [n, hq, d]; k heads rotated and v heads copied into row rows[r]
+// of keys / values ([R, hkv, d] contiguous; rows are not bounds-checked here). cos / signedSin [n, d].
+const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, int64_t hq, int64_t hkv, int64_t d,
+                               const void* cos, const void* signedSin, const int64_t* rows, void* q, void* keys,
+                               void* values, void* stream);
+
 // out[r, k] = silu(gate[r, k]) * up[r, k] for n rows of K (rows gStride / uStride apart); out contiguous.
 const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t uStride, int64_t n, int64_t K, void* out,
                     void* stream);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/infer/fused_elementwise.h"
+#include "core/infer/shape_text.h"
 
 #if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
@@ -42,6 +43,42 @@ at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Ten
   const int64_t half = x.size(-1) / 2;
   const at::Tensor swapped = at::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
   return x * cos + swapped * signedSin;
+}
+
+at::Tensor rotateQkvIntoCache(const at::Tensor& qkv, int64_t hq, int64_t hkv, const at::Tensor& cos,
+                              const at::Tensor& signedSin, const at::Tensor& rows, const at::Tensor& keyRows,
+                              const at::Tensor& valueRows) {
+  const int64_t d = keyRows.dim() == 3 ? keyRows.size(2) : 0, n = qkv.dim() == 2 ? qkv.size(0) : -1;
+  if (n < 0 || d == 0 || keyRows.size(1) != hkv || !valueRows.sizes().equals(keyRows.sizes()) ||
+      qkv.size(1) != (hq + 2 * hkv) * d || cos.dim() != 2 || cos.size(0) != n || cos.size(1) != d ||
+      !signedSin.sizes().equals(cos.sizes()) || rows.dim() != 1 || rows.size(0) != n)
+    throw std::invalid_argument("rotateQkvIntoCache: qkv [n, (hq + 2 hkv) d], tables [n, d], rows [n] and caches [R, hkv, d] "
+                                "expected, got qkv " + shapeText(qkv.sizes()) + ", cos " + shapeText(cos.sizes()) +
+                                ", rows " + shapeText(rows.sizes()) + ", caches " + shapeText(keyRows.sizes()));
+#ifdef LL_HAVE_INFER_KERNELS
+  auto bf16Here = [&](const at::Tensor& t) {
+    return t.scalar_type() == at::kBFloat16 && t.device() == qkv.device() && t.is_contiguous();
+  };
+  if (fusedKernelsWanted(qkv) && qkv.stride(1) == 1 && d % 2 == 0 && bf16Here(cos) && bf16Here(signedSin) &&
+      bf16Here(keyRows) && bf16Here(valueRows) && rows.scalar_type() == at::kLong && rows.device() == qkv.device() &&
+      rows.is_contiguous()) {
+    at::Tensor q = at::empty({n, hq, d}, qkv.options());
+    c10::cuda::CUDAGuard guard(qkv.device());
+    if (const char* e = kernels::rotaryQkvIntoCache(qkv.data_ptr(), qkv.stride(0), n, hq, hkv, d, cos.data_ptr(),
+                                                    signedSin.data_ptr(), rows.data_ptr<int64_t>(), q.data_ptr(),
+                                                    keyRows.data_ptr(), valueRows.data_ptr(),
+                                                    c10::cuda::getCurrentCUDAStream(qkv.device().index()).stream()))
+      throw std::runtime_error(std::string("fused rotary q/k/v into the cache failed to launch: ") + e);
+    return q;
+  }
+#endif
+  const at::Tensor c = cos.unsqueeze(1), s = signedSin.unsqueeze(1);  // [n, 1, d] over heads
+  const at::Tensor q = applyRotary(qkv.narrow(1, 0, hq * d).view({n, hq, d}), c, s);
+  const at::Tensor k = applyRotary(qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d}), c, s);
+  // The callers pass views of the cache storage: the copies land in the cache.
+  keyRows.index_copy_(0, rows, k);
+  valueRows.index_copy_(0, rows, qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d}));
+  return q;
 }
 
 }  // namespace ll::infer

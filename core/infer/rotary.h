@@ -13,4 +13,13 @@ at::Tensor signedSine(const at::Tensor& sin);
 // x [..., D]; cos and signedSin broadcast against x.
 at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& signedSin);
 
+// A decode step's attention inputs from a fused projection qkv [n, (hq + 2 hkv) * d] (q, k, v heads side by
+// side): q and k rotated (cos / signedSin [n, d]), k and v written into rows `rows` (int64 [n]) of the flat
+// caches keyRows / valueRows [R, hkv, d]; returns q [n, hq, d]. One CUDA kernel where the fused kernels run
+// (bfloat16 on a GPU, contiguous caches and tables) instead of four (two rotaries, two index copies);
+// elsewhere the op chain. Both give the same bits.
+at::Tensor rotateQkvIntoCache(const at::Tensor& qkv, int64_t hq, int64_t hkv, const at::Tensor& cos,
+                              const at::Tensor& signedSin, const at::Tensor& rows, const at::Tensor& keyRows,
+                              const at::Tensor& valueRows);
+
 }  // namespace ll::infer

@@ -106,16 +106,22 @@ std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::rope(const at::Tensor& position
   return {emb.cos().to(options_.dtype), infer::signedSine(emb.sin().to(options_.dtype))};
 }
 
-// q, k, v of N rows ([N, heads, headDim]) with rotary applied to q and k: shared by prefill (N prompt
-// positions) and decode (one row per running sequence).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const Layer& layer, const at::Tensor& x,
-                                                                         const at::Tensor& cos, const at::Tensor& sin) const {
-  const int64_t n = x.size(0), d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
-  const at::Tensor qkv = at::linear(x, layer.qkvWeight, layer.qkvBias);
+// q, k, v of a prompt's N positions ([N, heads, headDim]) with rotary applied to q and k. (A decode step
+// rotates and stores into the cache in one pass: infer::rotateQkvIntoCache.)
+std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const at::Tensor& qkv, const at::Tensor& cos,
+                                                                         const at::Tensor& sin) const {
+  const int64_t n = qkv.size(0), d = config_.headDim, hq = config_.numHeads, hkv = config_.numKvHeads;
   const at::Tensor q = qkv.narrow(1, 0, hq * d).view({n, hq, d});
   const at::Tensor k = qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d});
   const at::Tensor v = qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d});
   return {infer::applyRotary(q, cos, sin), infer::applyRotary(k, cos, sin), v};
+}
+
+at::Tensor Qwen2CausalLM::rotateIntoCache(int layer, const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
+                                          const at::Tensor& rows) const {
+  const int64_t hkv = config_.numKvHeads, d = config_.headDim;
+  return infer::rotateQkvIntoCache(qkv, config_.numHeads, hkv, cos, sin, rows, cache_->keyStorage(layer).view({-1, hkv, d}),
+                                   cache_->valueStorage(layer).view({-1, hkv, d}));
 }
 
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
@@ -128,16 +134,15 @@ at::Tensor Qwen2CausalLM::logits(const at::Tensor& normedHidden) const {
   return at::linear(normedHidden, lmHead_).to(at::kFloat);
 }
 
-at::Tensor Qwen2CausalLM::decoderStack(at::Tensor h, const at::Tensor& cos, const at::Tensor& sin,
-                                       const Attend& attend) const {
+at::Tensor Qwen2CausalLM::decoderStack(at::Tensor h, const Attend& attend) const {
   const double eps = config_.rmsNormEps;
   if (layers_.empty()) return rmsNorm(h, finalNorm_);
   const int64_t n = h.size(0);
   at::Tensor x = infer::addRmsNorm(h, at::Tensor(), layers_.front().inputNorm, eps).second;
   for (size_t li = 0; li < layers_.size(); ++li) {
     const Layer& layer = layers_[li];
-    const auto [q, k, v] = rotatedQkv(layer, x, cos, sin);
-    const at::Tensor attn = attend(static_cast<int>(li), q, k, v).reshape({n, -1});
+    const at::Tensor qkv = at::linear(x, layer.qkvWeight, layer.qkvBias);
+    const at::Tensor attn = attend(static_cast<int>(li), qkv).reshape({n, -1});
     std::tie(h, x) = infer::addRmsNorm(h, at::linear(attn, layer.oWeight), layer.postNorm, eps);
     const at::Tensor& next = li + 1 < layers_.size() ? layers_[li + 1].inputNorm : finalNorm_;
     std::tie(h, x) = infer::addRmsNorm(h, mlp(layer, x), next, eps);
@@ -172,13 +177,14 @@ at::Tensor Qwen2CausalLM::promptHidden(const infer::PrefillInput& input, infer::
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  return decoderStack(h, cos.unsqueeze(1), sin.unsqueeze(1),  // [L, 1, D] over heads
-                      [&](int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
-                        if (cache) cache->write(layer, slot, 0, k, v);
-                        const at::Tensor attn = infer::attention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
-                                                                 v.transpose(0, 1).unsqueeze(0), ao);
-                        return attn.squeeze(0).transpose(0, 1);
-                      });
+  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [L, 1, D] over heads
+  return decoderStack(h, [&](int layer, const at::Tensor& qkv) {
+    const auto [q, k, v] = rotatedQkv(qkv, c, s);
+    if (cache) cache->write(layer, slot, 0, k, v);
+    const at::Tensor attn = infer::attention(q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0),
+                                             v.transpose(0, 1).unsqueeze(0), ao);
+    return attn.squeeze(0).transpose(0, 1);
+  });
 }
 
 at::Tensor Qwen2CausalLM::forwardAll(const infer::PrefillInput& input) const {
@@ -259,16 +265,15 @@ at::Tensor Qwen2CausalLM::eagerDecode(const std::vector<int>& slots, const std::
 
   const at::Tensor stepIndex = cache_->stepIndex(slots);
   const auto longOpts = at::TensorOptions().dtype(at::kLong);
-  const auto [cos, sin] = rope(at::tensor(lengths, longOpts).to(options_.device));
+  const auto tables = rope(at::tensor(lengths, longOpts).to(options_.device));  // cos, sin [B, D]
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  const at::Tensor normed = decoderStack(embedTokens(tokens), cos.unsqueeze(1), sin.unsqueeze(1),  // [B, 1, D]
-                                         [&](int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
-                                           cache_->writeStep(layer, stepIndex, k, v);
-                                           const auto [keys, values] = cache_->read(layer, slots, maxLen);
-                                           return infer::attention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [B, hq, 1, d]
-                                         });
+  const at::Tensor normed = decoderStack(embedTokens(tokens), [&](int layer, const at::Tensor& qkv) {
+    const at::Tensor q = rotateIntoCache(layer, qkv, tables.first, tables.second, stepIndex);
+    const auto [keys, values] = cache_->read(layer, slots, maxLen);
+    return infer::attention(q.unsqueeze(2), keys, values, ao, keyLengths);  // [B, hq, 1, d]
+  });
   const at::Tensor out = logits(normed);
   for (size_t i = 0; i < slots.size(); ++i) cache_->setLength(slots[i], lengths[i] + 1);
   return out;
@@ -299,21 +304,18 @@ at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std:
 // read back to the host: the requirements of a CUDA graph capture.
 at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
   const int64_t d = config_.headDim;
-  const auto [cos, sin] = rope(static_->positions());  // the eager step's ops, so bf16 rounding matches
-  const at::Tensor c = cos.unsqueeze(1), s = sin.unsqueeze(1);  // [S, 1, D]
+  const auto tables = rope(static_->positions());  // the eager step's ops, so bf16 rounding matches
   const at::Tensor rows = static_->rows();
   const infer::CacheDecodeIndex index =
       infer::cacheDecodeIndex(static_->keyLengths(), bucket, cache_->geometry().maxLength, options_.dtype, d);
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  return logits(decoderStack(at::embedding(embed_, static_->tokens()), c, s,  // [S, hidden]
-                             [&](int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
-                               cache_->writeStep(layer, rows, k, v);
-                               // Every slot's first `bucket` positions, read in place (no gather).
-                               return infer::cacheDecodeAttention(q, cache_->keyStorage(layer), cache_->valueStorage(layer),
-                                                                  index, ao);
-                             }));
+  return logits(decoderStack(at::embedding(embed_, static_->tokens()), [&](int layer, const at::Tensor& qkv) {
+    const at::Tensor q = rotateIntoCache(layer, qkv, tables.first, tables.second, rows);
+    // Every slot's first `bucket` positions, read in place (no gather).
+    return infer::cacheDecodeAttention(q, cache_->keyStorage(layer), cache_->valueStorage(layer), index, ao);
+  }));
 }
 
 }  // namespace ll::models::qwen2

@@ -90,16 +90,20 @@ class Qwen2CausalLM : public infer::CausalLM {
   Qwen2CausalLM(const Qwen2Config& config, const DecoderOptions& options);
   // Hidden states [L, hidden] after the final norm; writes K/V into `cache` at `slot` when given.
   at::Tensor promptHidden(const infer::PrefillInput& input, infer::KvCache* cache, int slot) const;
-  // Per layer: this layer's index, rotated q [N, Hq, D], k, v [N, Hkv, D] -> attention output [N, Hq, D].
-  using Attend = std::function<at::Tensor(int layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)>;
+  // Per layer: this layer's index and its fused projection qkv [N, (Hq + 2 Hkv) * D] (bias added, no rotary
+  // yet) -> attention output [N, Hq, D]; the callback rotates and stores K/V as its path needs.
+  using Attend = std::function<at::Tensor(int layer, const at::Tensor& qkv)>;
   // The decoder stack over embeddings h [N, hidden] (the prompt's, or one row per slot): the hidden states
   // after the final norm. Each residual add runs fused with the norm after it (infer::addRmsNorm).
-  at::Tensor decoderStack(at::Tensor h, const at::Tensor& cos, const at::Tensor& sin, const Attend& attend) const;
+  at::Tensor decoderStack(at::Tensor h, const Attend& attend) const;
   at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
   std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions) const;  // cos, infer::signedSine(sin) [N, headDim]
-  // q, k, v of N rows of the layer's normed input x, rotary applied to q and k.
-  std::tuple<at::Tensor, at::Tensor, at::Tensor> rotatedQkv(const Layer& layer, const at::Tensor& x, const at::Tensor& cos,
+  // q, k, v [N, heads, D] of a fused projection, rotary applied to q and k (tables [N, 1, D]).
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> rotatedQkv(const at::Tensor& qkv, const at::Tensor& cos,
                                                             const at::Tensor& sin) const;
+  // A decode step's q [N, Hq, D], rotated (tables [N, D]); k and v rotated / stored at flat cache rows `rows`.
+  at::Tensor rotateIntoCache(int layer, const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
+                             const at::Tensor& rows) const;
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
   at::Tensor logits(const at::Tensor& normedHidden) const;  // float32 logits of final-normed hidden states
   bool staticDecodeWanted() const;

@@ -1,4 +1,4 @@
-// infer::siluMul and infer::applyRotary: on the GPU in bfloat16 (LAYOUTLENS_TEST_DEVICE=cuda, a build with
+// infer::siluMul, infer::applyRotary and infer::rotateQkvIntoCache: on the GPU in bfloat16 (LAYOUTLENS_TEST_DEVICE=cuda, a build with
 // LAYOUTLENS_CUDA_KERNELS) they run as one CUDA kernel each and must equal the op chains bit for bit, also on
 // the strided views the decoders pass (halves of one projection, heads of a fused q/k/v); elsewhere they
 // are the chains themselves. infer::addRmsNorm's sum is exact too; its normed values may differ from the
@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
 
 #include "core/infer/infer_test_device.h"
 #include "core/infer/rms_norm.h"
@@ -52,6 +55,47 @@ TEST(FusedElementwise, RotaryOnHeadsOfAFusedProjectionEqualsTheChain) {
     const at::Tensor chain = x * cos.unsqueeze(1) + swapped * sin.unsqueeze(1);
     EXPECT_TRUE(at::equal(ll::infer::applyRotary(x, cos.unsqueeze(1), sin.unsqueeze(1)), chain));
   }
+}
+
+// A decode step's q, k, v of dots.ocr's decoder (12 query heads, 2 K/V heads of 128) from one fused
+// projection: q and k rotated as the chain does, k and v in the named rows of the flat caches, every other
+// row untouched. One kernel on the GPU in bfloat16, the op chain elsewhere: the same bits either way.
+TEST(FusedElementwise, RotateQkvIntoCacheWritesTheRowsItIsGiven) {
+  const c10::Device device = ll::testing::testDevice();
+  at::manual_seed(8);
+  const int64_t n = 5, hq = 12, hkv = 2, d = 128, cacheRows = 21, half = d / 2;
+  for (auto dtype : {at::kFloat, at::kBFloat16}) {
+    SCOPED_TRACE(dtype == at::kFloat ? "float32" : "bfloat16");
+    const auto o = at::TensorOptions().device(device).dtype(dtype);
+    const at::Tensor qkv = at::randn({n, (hq + 2 * hkv) * d}, o);
+    const at::Tensor angles = at::rand({n, half}, o.dtype(at::kFloat)) * 3000;
+    const at::Tensor emb = at::cat({angles, angles}, -1);
+    const at::Tensor cos = emb.cos().to(dtype), sin = ll::infer::signedSine(emb.sin().to(dtype));
+    const at::Tensor rows = at::tensor(std::vector<int64_t>{3, 20, 7, 14, 0}, at::TensorOptions().dtype(at::kLong)).to(device);
+    const at::Tensor keys = at::full({cacheRows, hkv, d}, 7.0, o), values = at::full({cacheRows, hkv, d}, -7.0, o);
+
+    const at::Tensor q = ll::infer::rotateQkvIntoCache(qkv, hq, hkv, cos, sin, rows, keys, values);
+
+    auto rotated = [&](const at::Tensor& x) {  // x [n, heads, d]: the chain, spelled out
+      const at::Tensor swapped = at::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+      return x * cos.unsqueeze(1) + swapped * sin.unsqueeze(1);
+    };
+    EXPECT_TRUE(at::equal(q, rotated(qkv.narrow(1, 0, hq * d).view({n, hq, d}))));
+    EXPECT_TRUE(at::equal(keys.index_select(0, rows), rotated(qkv.narrow(1, hq * d, hkv * d).view({n, hkv, d}))));
+    EXPECT_TRUE(at::equal(values.index_select(0, rows), qkv.narrow(1, (hq + hkv) * d, hkv * d).view({n, hkv, d})));
+    at::Tensor untouched = at::ones({cacheRows}, at::TensorOptions().dtype(at::kBool).device(device));
+    untouched.index_fill_(0, rows, false);
+    EXPECT_TRUE((keys.index({untouched}) == 7.0).all().item<bool>());
+    EXPECT_TRUE((values.index({untouched}) == -7.0).all().item<bool>());
+  }
+  const auto o = at::TensorOptions().device(device);
+  const at::Tensor cache = at::zeros({4, 2, 8}, o), tables = at::zeros({1, 8}, o);
+  const at::Tensor oneRow = at::zeros({1}, o.dtype(at::kLong));
+  EXPECT_THROW(ll::infer::rotateQkvIntoCache(at::zeros({1, 7 * 8}, o), 4, 2, tables, tables, oneRow, cache, cache),
+               std::invalid_argument);  // 7 heads where q 4 + k 2 + v 2 are 8
+  EXPECT_THROW(ll::infer::rotateQkvIntoCache(at::zeros({1, 8 * 8}, o), 4, 2, tables, tables, at::zeros({2}, o.dtype(at::kLong)),
+                                             cache, cache),
+               std::invalid_argument);  // two rows for one token
 }
 
 // Residual add + RMSNorm (Qwen2's convention): the chain on the CPU and in float32; on the GPU in bfloat16 one
