@@ -316,13 +316,13 @@ __global__ void geluTanhMulKernel(const bf16* g, int64_t gStride, const bf16* m,
 
 // One warp per (row, head) of kHead = 256 values, 8 consecutive ones per lane (one 16-byte access each for
 // x, its norm weight, cos and sin). The rotary partner of element i is i +- 128: the same slot of lane
-// L xor 16. Head index: q heads, then k heads, then v heads.
+// L xor 16. Head index: q heads, then k heads, then v heads; k and v go to row kvRows[r] when given.
 constexpr int kHeadWarps = 4;
 __global__ void __launch_bounds__(32 * kHeadWarps) qkvNormRotaryKernel(const bf16* proj, int64_t projStride, int64_t n,
                                                                        int hq, int hkv, const bf16* qNorm,
                                                                        const bf16* kNorm, const bf16* cos,
                                                                        const bf16* signedSin, float eps, bf16* q,
-                                                                       bf16* k, bf16* v) {
+                                                                       bf16* k, bf16* v, const int64_t* kvRows) {
   const int heads = hq + 2 * hkv;
   const int64_t item = static_cast<int64_t>(blockIdx.x) * kHeadWarps + threadIdx.x / 32;
   if (item >= n * heads) return;  // whole warps leave together: the shuffles below stay full-warp
@@ -344,8 +344,9 @@ __global__ void __launch_bounds__(32 * kHeadWarps) qkvNormRotaryKernel(const bf1
   const float inv = rsqrtf(warpSum(sumSquares) / static_cast<float>(kHead) + eps);
 #pragma unroll
   for (int i = 0; i < 8; ++i) xv[i] = rnd(weight ? xv[i] * inv * wv[i] : xv[i] * inv);
+  const int64_t kvRow = isQ ? 0 : (kvRows ? kvRows[r] : r);
   bf16* dst = isQ ? q + (r * hq + head) * kHead
-                  : (isK ? k + (r * hkv + head - hq) * kHead : v + (r * hkv + head - hq - hkv) * kHead);
+                  : (isK ? k + (kvRow * hkv + head - hq) * kHead : v + (kvRow * hkv + head - hq - hkv) * kHead);
   if (isQ || isK) {
     float o[8];
 #pragma unroll
@@ -452,7 +453,7 @@ const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t m
 
 const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int hq, int hkv, int d, const void* qNorm,
                           const void* kNorm, const void* cos, const void* signedSin, float eps, void* q, void* k, void* v,
-                          void* stream) {
+                          const int64_t* kvRows, void* stream) {
   if (d != kHead) return "qkvNormRotary: built for heads of 256";
   if (!aligned(proj) || projStride % 8 != 0 || !aligned(qNorm) || (kNorm && !aligned(kNorm)) || !aligned(cos) ||
       !aligned(signedSin))
@@ -462,7 +463,7 @@ const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int h
   const unsigned blocks = static_cast<unsigned>((items + kHeadWarps - 1) / kHeadWarps);
   qkvNormRotaryKernel<<<blocks, 32 * kHeadWarps, 0, on(stream)>>>(in(proj), projStride, n, hq, hkv, in(qNorm),
                                                                   hkv ? in(kNorm) : nullptr, in(cos), in(signedSin), eps,
-                                                                  outPtr(q), outPtr(k), outPtr(v));
+                                                                  outPtr(q), outPtr(k), outPtr(v), kvRows);
   return launched();
 }
 

@@ -55,9 +55,10 @@ const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t m
 // q = rotary(rmsnorm(q_h; qNorm)), k = rotary(rmsnorm(k_h; kNorm)), v = rmsnorm(v_h) (no weight), per head,
 // rotary as x * cos + rotate_half(x) * sin with the signed-sine table (core/infer/rotary.h); cos and
 // signedSin are [n, d] contiguous. kvHeads = 0: q only (layers that reuse another layer's cache).
-// q is [n, hq, d], k and v [n, hkv, d], all contiguous.
+// q is [n, hq, d], all contiguous. kvRows null: k and v are [n, hkv, d]; else k and v are flat K/V caches
+// [R, hkv, d] and row r goes to row kvRows[r] (a decode step's cache write; rows not bounds-checked).
 const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int hq, int hkv, int d, const void* qNorm,
                           const void* kNorm, const void* cos, const void* signedSin, float eps, void* q, void* k, void* v,
-                          void* stream);
+                          const int64_t* kvRows, void* stream);
 
 }  // namespace ll::models::gemma3n::kernels

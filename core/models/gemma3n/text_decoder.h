@@ -97,6 +97,16 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   class AttentionStep {
    public:
     virtual ~AttentionStep() = default;
+    // A decode step's flat K/V caches [R, hkv, d] of `layer` and the int64 rows [n] its new keys go to, so
+    // that the fused attention-input kernel stores them itself (run() then gets no k, v for the layer).
+    // nullopt: run() stores k and v.
+    struct CacheRows {
+      at::Tensor keys, values, rows;
+    };
+    virtual std::optional<CacheRows> cacheRows(int64_t layer) const {
+      (void)layer;
+      return std::nullopt;
+    }
     virtual at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) = 0;
   };
 
@@ -140,11 +150,12 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   at::Tensor mlp(const Layer& layer, const at::Tensor& x) const;
   at::Tensor laurelOut(const Layer& layer, const at::Tensor& proj) const;
   struct AttentionInputs {
-    at::Tensor q, k, v;  // k, v undefined for layers that read another layer's cache
+    at::Tensor q, k, v;  // k, v undefined for layers that read another layer's cache, or stored already
   };
   // q, k, v from the input projection (linear(h, inputProjWeight)): per-head norms and rotary (the fused
-  // kernel when asked and the heads fit).
-  AttentionInputs attentionInputs(int64_t l, const at::Tensor& proj, const Rope& rope, bool fusedKernels) const;
+  // kernel when asked and the heads fit; it stores k and v at `into` when given).
+  AttentionInputs attentionInputs(int64_t l, const at::Tensor& proj, const Rope& rope, bool fusedKernels,
+                                  const std::optional<AttentionStep::CacheRows>& into) const;
   // Whether this layer runs as fused kernels (fused_ops.h): CUDA bfloat16, the released geometry.
   bool fusedLayer(const at::Tensor& streams) const;
   // streams [N, n, D] -> [N, n, D]; ple [n, P] for this layer. The op chain (the reference's), or the fused

@@ -37,8 +37,9 @@ struct Gemma3nTextDecoder::StaticDecode {
 
 namespace {
 
-// Attention of the static step: K/V rows are written with one index_copy_ per layer at the rows from
-// the input buffer; keys are the first Lb positions of every slot, read in place (no gather).
+// Attention of the static step: K/V rows go to the rows from the input buffer (written by the fused
+// attention-input kernel, else one index_copy_ each); keys are the first Lb positions of every slot, read
+// in place (no gather).
 class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
  public:
   StaticAttention(const Gemma3nTextConfig& config, infer::KvCache& cache, at::Tensor writeRows,
@@ -49,12 +50,16 @@ class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
         index_(std::move(index)),
         options_(std::move(options)) {}
 
+  std::optional<CacheRows> cacheRows(int64_t layer) const override {
+    if (config_.kvProducerFor(layer) != layer) return std::nullopt;  // reads another layer's cache; has none
+    return CacheRows{flat(cache_.keyStorage(static_cast<int>(layer))), flat(cache_.valueStorage(static_cast<int>(layer))),
+                     writeRows_};
+  }
+
   at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
-    const auto& g = cache_.geometry();
-    const int64_t rows = g.slots * g.maxLength;
     if (k.defined()) {
-      cache_.keyStorage(static_cast<int>(layer)).view({rows, g.kvHeads, g.headDim}).index_copy_(0, writeRows_, k);
-      cache_.valueStorage(static_cast<int>(layer)).view({rows, g.kvHeads, g.headDim}).index_copy_(0, writeRows_, v);
+      flat(cache_.keyStorage(static_cast<int>(layer))).index_copy_(0, writeRows_, k);
+      flat(cache_.valueStorage(static_cast<int>(layer))).index_copy_(0, writeRows_, v);
     }
     const int producer = static_cast<int>(config_.kvProducerFor(layer));
     return infer::cacheDecodeAttention(q, cache_.keyStorage(producer), cache_.valueStorage(producer), index_, options_(layer))
@@ -62,6 +67,11 @@ class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
   }
 
  private:
+  at::Tensor flat(const at::Tensor& storage) const {  // [slots, rows, hkv, d] -> [slots * rows, hkv, d]
+    const auto& g = cache_.geometry();
+    return storage.view({g.slots * g.maxLength, g.kvHeads, g.headDim});
+  }
+
   const Gemma3nTextConfig& config_;
   infer::KvCache& cache_;
   at::Tensor writeRows_;

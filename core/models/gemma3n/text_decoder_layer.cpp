@@ -84,8 +84,9 @@ infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) cons
   return o;
 }
 
-Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(int64_t l, const at::Tensor& proj, const Rope& rp,
-                                                                       bool fusedKernels) const {
+Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(
+    int64_t l, const at::Tensor& proj, const Rope& rp, bool fusedKernels,
+    const std::optional<AttentionStep::CacheRows>& into) const {
   const Gemma3nTextConfig& c = config_.text;
   const Layer& y = layers_[static_cast<size_t>(l)];
   const int64_t n = proj.size(0), d = c.headDim, hq = c.numHeads, hkv = c.numKvHeads;
@@ -93,7 +94,9 @@ Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(int64_t 
   const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
   if (fusedKernels && fused::fitsHead(d) && proj.stride(0) % 8 == 0) {  // the kernel reads rows 16 bytes at a time
-    fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv);
+    const fused::CacheRows rows = into ? fused::CacheRows{into->keys, into->values, into->rows} : fused::CacheRows{};
+    fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv,
+                                                     into ? &rows : nullptr);
     return {std::move(in.q), std::move(in.k), std::move(in.v)};
   }
   AttentionInputs in;
@@ -125,7 +128,7 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const at::Tensor h = rmsNorm(u, y.inputNorm);
   const at::Tensor proj = at::linear(h, y.inputProjWeight);  // [q; k; v; laurel_left] (h)
   const at::Tensor laurelNormed = rmsNorm(laurelOut(y, proj), y.laurelNorm);
-  const AttentionInputs in = attentionInputs(l, proj, rp, fused::available(streams));
+  const AttentionInputs in = attentionInputs(l, proj, rp, fused::available(streams), attention.cacheRows(l));
   const at::Tensor attn = rmsNorm(at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight), y.postAttentionNorm);
   const at::Tensor z = ((u + attn) + (h + laurelNormed)) / std::sqrt(2.0);
   const at::Tensor z2 = z + rmsNorm(mlp(y, rmsNorm(z, y.preFeedforwardNorm)), y.postFeedforwardNorm);
@@ -155,7 +158,7 @@ at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& st
   const at::Tensor u = pred.streams[a], &h = pred.normed;
   const at::Tensor proj = at::linear(h, y.inputProjWeight);
   const at::Tensor laurel = laurelOut(y, proj);
-  const AttentionInputs in = attentionInputs(l, proj, rp, true);
+  const AttentionInputs in = attentionInputs(l, proj, rp, true, attention.cacheRows(l));
   const at::Tensor o = at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight);
   const fused::Mixed mixed =
       fused::attentionMix(u, h, o, laurel, y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/infer/infer_test_device.h"
 #include "core/infer/rms_norm.h"
@@ -164,6 +165,19 @@ TEST_F(Gemma3nFusedOpsGpu, QkvNormRotaryMatchesNormsAndRotary) {
   const auto qOnly = fused::qkvNormRotary(proj.narrow(1, 0, hq * d), hq, hkv, d, qNorm, at::Tensor(), cos, sin, 1e-6, false);
   expectSame(qOnly.q, in.q, "q only");
   EXPECT_FALSE(qOnly.k.defined());
+  // A decode step: k and v stored straight into rows of flat caches [R, hkv, d], the other rows untouched.
+  const int64_t cacheRows = 3 * kRows + 1;
+  std::vector<int64_t> rowList;
+  for (int64_t r = 0; r < kRows; ++r) rowList.push_back(3 * (kRows - 1 - r) + 1);  // descending, with gaps
+  fused::CacheRows into{at::full({cacheRows, hkv, d}, 5.0, proj.options()), at::full({cacheRows, hkv, d}, -5.0, proj.options()),
+                        at::tensor(rowList, at::TensorOptions().dtype(at::kLong)).to(device_)};
+  const auto direct = fused::qkvNormRotary(proj, hq, hkv, d, qNorm, kNorm, cos, sin, 1e-6, true, &into);
+  EXPECT_TRUE(direct.q.equal(in.q));
+  EXPECT_FALSE(direct.k.defined() || direct.v.defined());
+  EXPECT_TRUE(into.keys.index_select(0, into.rows).equal(in.k));
+  EXPECT_TRUE(into.values.index_select(0, into.rows).equal(in.v));
+  EXPECT_EQ((into.keys == 5.0).all(-1).all(-1).sum().item<int64_t>(), cacheRows - kRows);
+  EXPECT_EQ((into.values == -5.0).all(-1).all(-1).sum().item<int64_t>(), cacheRows - kRows);
 }
 
 TEST_F(Gemma3nFusedOpsGpu, WrongShapesAreRefusedWithTheReason) {
