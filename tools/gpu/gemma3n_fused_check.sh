@@ -3,7 +3,8 @@
 #  1. builds the Qt-free core, the Gemma 3n and fused-kernel tests and gemma3n_decode_bench against pip
 #     PyTorch's libtorch; meanwhile tools/gpu/reference_pipeline_bench.py --make-only writes a full-size
 #     random-weight Gemma 3n E4B checkpoint (transformers, real tensor names);
-#  2. runs those tests on CUDA bfloat16: each kernel against its op chain, the fused layers of a two-layer
+#  2. runs those tests on CUDA bfloat16 (and the Qwen2 decoder's, whose decode step takes the shared
+#     rotary + K/V cache write kernel): each kernel against its op chain, the fused layers of a two-layer
 #     model at the released widths against the float32 chain layer by layer (the check of how the kernels
 #     are wired), the tiny model's parity with transformers (its sparse MLP layers take the fused top-k);
 #  3. decodes the same prompts and tokens with the full-size E4B three times: bfloat16 with the fused
@@ -35,7 +36,8 @@ fi
 
 echo "== [$(elapsed) s] configure + build"
 TESTS=(test_core_models_gemma3n_fused_ops test_core_infer_fused_elementwise test_core_models_gemma3n_text_decoder
-       test_core_models_gemma3n_static_decode test_core_models_gemma3n_generator test_core_models_gemma3n_parity)
+       test_core_models_gemma3n_static_decode test_core_models_gemma3n_generator test_core_models_gemma3n_parity
+       test_core_models_qwen2_causal_lm test_core_models_qwen2_static_decode)
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
