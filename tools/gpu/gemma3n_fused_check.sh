@@ -12,10 +12,7 @@
 #     tools/gpu/compare_logits.py compares both bfloat16 runs with float32 (random E4B is chaotic over 35
 #     layers: this shows only that the fused run is no farther off than the chain run);
 #  4. the step times of both bfloat16 runs (graphed, batch 1 and 8) and a kernel trace of the fused one
-#     (tools/gpu/trace_summary.py: kernels per step, time per kernel family);
-#  5. the tuned GEMMs (core/infer/tuned_linear.h): E4B steps and dots.ocr's layout step (qwen2_decode_bench,
-#     8 and 18 slots at ~5,500 keys) with LAYOUTLENS_TUNED_GEMM=1 and =0, each shape's timing, and a trace
-#     (FUSED_CHECK_TUNED=0 skips this part).
+#     (tools/gpu/trace_summary.py: kernels per step, time per kernel family).
 # Carry .device (nlohmann, googletest, tokenizers, reference, bench_pages). Run from the repository root:
 #   bash tools/gpu/gemma3n_fused_check.sh        (~5 minutes; FUSED_CHECK_DECODE=0: the tests only, ~2)
 source "$(dirname "$0")/preamble.sh" gemma3n_fused_check.log
@@ -40,14 +37,14 @@ fi
 echo "== [$(elapsed) s] configure + build"
 TESTS=(test_core_models_gemma3n_fused_ops test_core_infer_fused_elementwise test_core_models_gemma3n_text_decoder
        test_core_models_gemma3n_static_decode test_core_models_gemma3n_generator test_core_models_gemma3n_parity
-       test_core_models_qwen2_causal_lm test_core_models_qwen2_static_decode test_core_infer_tuned_linear)
+       test_core_models_qwen2_causal_lm test_core_models_qwen2_static_decode)
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
   -DCMAKE_PREFIX_PATH="$PREFIX" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
   -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
   -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
-  && cmake --build "$BUILD" -j "$(nproc)" --target gemma3n_decode_bench qwen2_decode_bench "${TESTS[@]}" >> "$OUT/build.log" 2>&1 \
+  && cmake --build "$BUILD" -j "$(nproc)" --target gemma3n_decode_bench "${TESTS[@]}" >> "$OUT/build.log" 2>&1 \
   || { echo "build FAILED:"; grep -E "error|FAILED|CMake Error" -A3 "$OUT/build.log" | head -40; exit 1; }
 echo "== [$(elapsed) s] build done"
 
@@ -75,26 +72,6 @@ python3 tools/gpu/compare_logits.py 8 "$WORK/float32.f32" "$WORK/chain.f32" "$WO
 
 echo "== [$(elapsed) s] kernels per graphed step (fused, batch 8)"
 python3 tools/gpu/trace_summary.py "$WORK/trace/gemma3n_graph_trace.json" 4 15 || true
-fi
-
-if [ "${FUSED_CHECK_TUNED:-1}" = 1 ]; then
-echo "== [$(elapsed) s] tuned GEMMs (core/infer/tuned_linear.h): steps with cuBLASLt's timed choice vs at::linear"
-if [ "$DECODE" = 1 ]; then
-  for t in 1 0; do
-    LAYOUTLENS_TUNED_GEMM=$t LAYOUTLENS_GEMM_LOG=1 timeout 200 "$BENCH" "$WORK/gemma" 16 8 cuda bfloat16 > "$WORK/gemma_tuned$t.log" 2>&1
-    grep -E "graphs:" "$WORK/gemma_tuned$t.log" | sed "s/^/gemma tuned=$t: /"
-  done
-  grep -E "LayoutLens GEMM" "$WORK/gemma_tuned1.log" | sort | uniq | head -30
-fi
-for t in 1 0; do
-  for b in 8 18; do
-    LAYOUTLENS_TUNED_GEMM=$t LAYOUTLENS_GEMM_LOG=1 timeout 120 "$BUILD/qwen2_decode_bench" cuda bfloat16 28 profile 5500 "$b" \
-      "$WORK/qwen2_t${t}_b$b.json" > "$WORK/qwen2_tuned${t}_b$b.log" 2>&1
-    grep -E "^profile: qwen2" "$WORK/qwen2_tuned${t}_b$b.log" | sed "s/^/tuned=$t: /"
-  done
-done
-grep -hE "LayoutLens GEMM" "$WORK"/qwen2_tuned1_b*.log | sort | uniq | head -30
-python3 tools/gpu/trace_summary.py "$WORK/qwen2_t1_b8.json" 5 12 || true
 fi
 
 tar -czf "$OUT/fused_check_logs.tar.gz" -C "$WORK" $(cd "$WORK" && ls *.log)
