@@ -64,22 +64,26 @@ std::vector<uint8_t> passUint8(const std::vector<uint8_t>& src, int64_t rows, in
   for (int64_t c = 0; c < 3; ++c) {
     const uint8_t* plane = src.data() + c * rows * cols;
     uint8_t* out = dst.data() + c * outRows * outCols;
-    for (int64_t o = 0; o < outSize; ++o) {
-      const int64_t first = t.taps.first[o], n = t.taps.count[o];
-      const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
-      if (horizontal) {
-        for (int64_t y = 0; y < rows; ++y) {
-          const uint8_t* row = plane + y * cols + first;
+    if (horizontal) {  // row by row: each input row is read from cache while its outputs are made
+      for (int64_t y = 0; y < rows; ++y) {
+        const uint8_t* row = plane + y * cols;
+        for (int64_t o = 0; o < outSize; ++o) {
+          const int64_t first = t.taps.first[o], n = t.taps.count[o];
+          const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
           int64_t acc = half;
-          for (int64_t k = 0; k < n; ++k) acc += int64_t{row[k]} * w[k];
+          for (int64_t k = 0; k < n; ++k) acc += int64_t{row[first + k]} * w[k];
           out[y * outCols + o] = clip8(acc, t.precision);
         }
-      } else {
-        for (int64_t x = 0; x < cols; ++x) {
-          int64_t acc = half;
-          for (int64_t k = 0; k < n; ++k) acc += int64_t{plane[(first + k) * cols + x]} * w[k];
-          out[o * outCols + x] = clip8(acc, t.precision);
-        }
+      }
+      continue;
+    }
+    for (int64_t o = 0; o < outSize; ++o) {  // output row by output row: the input rows are read along x
+      const int64_t first = t.taps.first[o], n = t.taps.count[o];
+      const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
+      for (int64_t x = 0; x < cols; ++x) {
+        int64_t acc = half;
+        for (int64_t k = 0; k < n; ++k) acc += int64_t{plane[(first + k) * cols + x]} * w[k];
+        out[o * outCols + x] = clip8(acc, t.precision);
       }
     }
   }
