@@ -1,8 +1,6 @@
 #include "core/models/dots_ocr/layout_generator.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -77,38 +75,14 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
   int64_t longest = 0, mostNew = 0;
   const auto& defaults = generationDefaults();
 
-  // Pages go in groups: the group's pixels side by side on ATen's threads (CPU work of ~0.1 s a page that
-  // would otherwise sit between the vision tower's runs), then its vision and prompts one page at a time.
-  // A group is as wide as the thread pool, at most 8 pages: a page's float32 patches are 90-270 MB.
-  const auto group = static_cast<size_t>(std::clamp(at::get_num_threads(), 1, 8));
-  std::vector<ProcessedImage> processedPages(requests.size());
-  std::vector<std::string> preprocessErrors(requests.size());
-  auto preprocessGroup = [&](size_t first) {
-    const auto last = static_cast<int64_t>(std::min(requests.size(), first + group));
-    at::parallel_for(static_cast<int64_t>(first), last, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t k = begin; k < end; ++k) {
-        const auto i = static_cast<size_t>(k);
-        const auto& r = requests[i];
-        const auto start = Clock::now();
-        try {
-          if (!r.image.rgb || r.image.width <= 0 || r.image.height <= 0)
-            throw std::invalid_argument("the page image is empty");
-          processedPages[i] = preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, processor_->config);
-        } catch (const std::exception& e) {
-          preprocessErrors[i] = e.what();
-        }
-        visionSeconds[i] = std::chrono::duration<double>(Clock::now() - start).count();
-      }
-    });
-  };
-
   for (size_t i = 0; i < requests.size(); ++i) {
-    if (i % group == 0) preprocessGroup(i);
     const auto& r = requests[i];
     const auto start = Clock::now();
     try {
-      if (!preprocessErrors[i].empty()) throw std::invalid_argument(preprocessErrors[i]);
-      const ProcessedImage processed = std::move(processedPages[i]);
+      if (!r.image.rgb || r.image.width <= 0 || r.image.height <= 0)
+        throw std::invalid_argument("the page image is empty");
+      const ProcessedImage processed =
+          preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, processor_->config);
       out[i].modelWidth = processed.resized.width;
       out[i].modelHeight = processed.resized.height;
       const std::string task = r.mode == PromptMode::GroundingOcr
@@ -144,7 +118,7 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
       out[i].error = e.what();
       out[i].finishReason = "error";
     }
-    visionSeconds[i] += std::chrono::duration<double>(Clock::now() - start).count();
+    visionSeconds[i] = std::chrono::duration<double>(Clock::now() - start).count();
   }
   if (genRequests.empty()) return out;
 
