@@ -350,8 +350,9 @@ at::Tensor cacheDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorag
                                 "expected, got q " + shapeText(q.sizes()) + " and cache " + shapeText(keyStorage.sizes()));
   if (index.keyLengths.size(0) != q.size(0) || index.bucket > keyStorage.size(1))
     throw std::invalid_argument("cacheDecodeAttention: the index was built for another cache");
-  // Our split-KV kernel for short key ranges: there FlashAttention's varlen kernel runs one block per
-  // (slot, query head), too few blocks at decode batch sizes (split_kv_decode.h).
+  // Our split-KV kernels where they apply: over short ranges FlashAttention's varlen kernel runs one block per
+  // (slot, query head), too few at decode batch sizes; over long ranges its split kernel comes with three copy
+  // kernels a layer (split_kv_decode.h).
   const int64_t attended = o.slidingWindow > 0 ? std::min(index.bucket, o.slidingWindow) : index.bucket;
   if (splitKvDecodeApplies(q, keyStorage, valueStorage, attended))
     return splitKvDecodeAttention(q, keyStorage, valueStorage, index.keyLengths, index.bucket, effectiveScale(o, q.size(2)),

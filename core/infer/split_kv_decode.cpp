@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/infer/fused_elementwise.h"
+#include "core/infer/runtime_options.h"
 
 #if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
@@ -18,18 +19,30 @@
 
 namespace ll::infer {
 
+#ifdef LL_HAVE_SPLIT_KV_KERNEL
+namespace {
+
+bool tensorCoresWanted() {
+  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_TENSOR_CORE_DECODE");
+  return wanted;
+}
+
+}  // namespace
+#endif
+
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys) {
 #ifdef LL_HAVE_SPLIT_KV_KERNEL
-  if (keys > kSplitKvDecodeMaxKeys || !fusedKernelsWanted(q) || q.dim() != 3 || keyStorage.dim() != 4 ||
-      !keyStorage.sizes().equals(valueStorage.sizes()))
+  if (!fusedKernelsWanted(q) || q.dim() != 3 || keyStorage.dim() != 4 || !keyStorage.sizes().equals(valueStorage.sizes()))
     return false;
   if (keyStorage.scalar_type() != at::kBFloat16 || valueStorage.scalar_type() != at::kBFloat16 ||
       !keyStorage.is_contiguous() || !valueStorage.is_contiguous() || keyStorage.device() != q.device())
     return false;
   const int64_t hkv = keyStorage.size(2);
-  return hkv > 0 && q.size(1) % hkv == 0 && q.size(2) == keyStorage.size(3) &&
-         kernels::splitKvDecodeSupports(q.size(2), q.size(1) / hkv);
+  if (hkv <= 0 || q.size(1) % hkv != 0 || q.size(2) != keyStorage.size(3)) return false;
+  if (keys > kSplitKvDecodeMaxKeys)
+    return tensorCoresWanted() && kernels::splitKvDecodeTensorCoresSupport(q.size(2), q.size(1) / hkv);
+  return kernels::splitKvDecodeSupports(q.size(2), q.size(1) / hkv);
 #else
   (void)q, (void)keyStorage, (void)valueStorage, (void)keys;
   return false;
@@ -43,7 +56,7 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
   if (!splitKvDecodeApplies(q, keyStorage, valueStorage, keys) || q.size(0) != keyStorage.size(0) ||
       keyLengths.dim() != 1 || keyLengths.size(0) != q.size(0))
     throw std::invalid_argument("split-KV decode: q [S, Hq, D] (bf16, CUDA), caches [S, rows, Hkv, D], one key length "
-                                "per slot and at most " + std::to_string(kSplitKvDecodeMaxKeys) + " keys expected");
+                                "per slot, and heads of 128 above " + std::to_string(kSplitKvDecodeMaxKeys) + " keys expected");
   const int64_t S = q.size(0), hq = q.size(1), d = q.size(2), hkv = keyStorage.size(2);
   const at::Tensor qc = q.contiguous();
   const at::Tensor lengths = keyLengths.to(q.device(), at::kLong).contiguous();
@@ -72,7 +85,8 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
     a.partialMax = stats[0].data_ptr<float>();
     a.partialSum = stats[1].data_ptr<float>();
   }
-  if (const char* e = kernels::splitKvDecode(a, c10::cuda::getCurrentCUDAStream(q.device().index()).stream()))
+  const auto stream = c10::cuda::getCurrentCUDAStream(q.device().index()).stream();
+  if (const char* e = keys > kSplitKvDecodeMaxKeys ? kernels::splitKvDecodeTensorCores(a, stream) : kernels::splitKvDecode(a, stream))
     throw std::runtime_error(std::string("split-KV decode attention failed to launch: ") + e);
   return out;
 #else

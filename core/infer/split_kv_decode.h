@@ -9,16 +9,19 @@
 
 namespace ll::infer {
 
-// Ranges of at most this many keys per slot go to our kernel. Measured on an H100: Gemma 3n's steps (512-key
-// windows, 8 sequences) 21 us a layer against FlashAttention's 33-49 us; but dots.ocr's layout step (18
-// slots of ~5,500 keys) 76 us against 41 us: over long ranges FlashAttention's own split kernel with tensor
-// cores streams the cache faster than our CUDA-core loop.
+// Ranges of at most this many keys per slot go to our CUDA-core kernel. Measured on an H100: Gemma 3n's steps
+// (512-key windows, 8 sequences) 21 us a layer against FlashAttention's 33-49 us; but dots.ocr's layout step
+// (18 slots of ~5,500 keys) 76 us against 41 us: over long ranges the CUDA-core loop is too slow, so longer
+// ranges take the tensor-core variant (heads of 128: dots.ocr's) or FlashAttention's split kernel.
 constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
 
 // Built with the kernels, wanted (fusedKernelsWanted: CUDA bfloat16, LAYOUTLENS_FUSED_KERNELS not 0),
-// q [S, Hq, D] and contiguous caches [S, rows, Hkv, D] with D in {8, 16, 32, 64, 128, 256} and Hq / Hkv in
-// {1, 2, 3, 4, 6, 8}, and no slot attending more than kSplitKvDecodeMaxKeys keys (`keys`: the bucket, or the
-// window where that is smaller).
+// q [S, Hq, D] and contiguous caches [S, rows, Hkv, D]; up to kSplitKvDecodeMaxKeys keys a slot (`keys`: the
+// bucket, or the window where that is smaller) D in {8, 16, 32, 64, 128, 256} and Hq / Hkv in {1, 2, 3, 4, 6,
+// 8}; above that D = 128 and Hq / Hkv <= 16 (the tensor-core variant, off with
+// LAYOUTLENS_TENSOR_CORE_DECODE=0 for A/B runs). Why a kernel of our own over long ranges: pytorch's
+// FlashAttention entry point splits the keys only after copying the query heads into the sequence axis, which
+// costs three copy kernels a layer, and at 8 slots its split kernel streams the cache at ~1.8 TB/s.
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys);
 

@@ -15,6 +15,7 @@
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+#include <mma.h>
 
 #include <algorithm>
 #include <atomic>
@@ -187,6 +188,188 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
   }
 }
 
+// The tensor-core variant for long key ranges and heads of 128 (dots.ocr's layout decoder: 12 query heads over
+// 2 KV heads, 5-8k keys a slot). Block (slice, KV head h, slot s), four warps; each warp walks its own
+// chunks of 16 keys of the slice (chunk c of the slice goes to warp c % 4) with a running softmax of its own:
+//  1. the chunk's K and V rows into shared memory (16-byte loads, all issued together; rows past the slice's
+//     end as zeros, so nothing past a slot's length is read);
+//  2. scores S [16, 16] = Q [16, 128] K^T on tensor cores (the group's query heads as rows, zero rows below the
+//     group), float32 accumulation;
+//  3. per query row: the running maximum, p = 2^(score - max) (masked keys 0), the rescale of the row's output
+//     so far, p rounded to bfloat16 for the next product (as FlashAttention does);
+//  4. P [16, 16] V [16, 128] on tensor cores, one 16-dim slice at a time through shared memory into the lane's
+//     registers: lane l keeps row l / 2, dims 8 (l % 2) + 16 c .. +8 of the output.
+// At the end the four warps merge in a fixed order (replays give the same bits) and the block writes the
+// output or its slice's partial, merged by mergeSplitsKernel as for the CUDA-core kernel.
+namespace tc {
+constexpr int kD = 128;
+constexpr int kWarps = 4;
+constexpr int kChunk = 16;                    // keys per warp step (one tensor-core tile)
+constexpr int kRows = 16;                     // query rows of a tile: the group, zero-padded
+constexpr int kVecs = kChunk * kD / 8;        // 16-byte vectors of a chunk's K (or V) rows
+constexpr int kVecsPerLane = kVecs / 32;
+constexpr int kSlices = kD / 16;              // 16-dim slices of a head
+}  // namespace tc
+
+__global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
+  using namespace nvcuda;
+  using namespace tc;
+  __shared__ __align__(32) bf16 qs[kRows * kD];
+  __shared__ __align__(32) bf16 ks[kWarps][kChunk * kD];  // after the loop: the warps' merged output (float)
+  __shared__ __align__(32) bf16 vs[kWarps][kChunk * kD];
+  __shared__ __align__(32) float ss[kWarps][kRows * kChunk];  // scores, then each slice of P V
+  __shared__ __align__(32) bf16 ps[kWarps][kRows * kChunk];
+  __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
+
+  const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int G = static_cast<int>(a.group);
+  const int64_t s = blockIdx.z, Hq = a.kvHeads * G, headRow = s * Hq + static_cast<int64_t>(h) * G;
+  const bf16* q = static_cast<const bf16*>(a.q) + headRow * kD;
+  for (int i = tid; i < kRows * kD; i += 32 * kWarps) qs[i] = i < G * kD ? q[i] : __float2bfloat16_rn(0.f);
+
+  const int64_t len = a.keyLengths[s];
+  const int64_t first = a.window > 0 && len > a.window ? len - a.window : 0;
+  const int64_t per = (len - first + a.splits - 1) / a.splits;
+  const int64_t begin = first + split * per, end = begin + per < len ? begin + per : len;
+  const int64_t rowStride = a.kvHeads * kD;
+  const bf16* kBase = static_cast<const bf16*>(a.keys) + (s * a.rows * a.kvHeads + h) * kD;
+  const bf16* vBase = static_cast<const bf16*>(a.values) + (s * a.rows * a.kvHeads + h) * kD;
+  const float qScale = a.scale * kLog2e;
+
+  const int r = lane >> 1, half = lane & 1;  // this lane's row and half of a 16 x 16 tile
+  float o[kSlices][8];
+#pragma unroll
+  for (int c = 0; c < kSlices; ++c)
+#pragma unroll
+    for (int e = 0; e < 8; ++e) o[c][e] = 0.f;
+  float m = -INFINITY, l = 0.f;
+  __syncthreads();  // qs complete
+
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qa[kSlices];
+#pragma unroll
+  for (int c = 0; c < kSlices; ++c) wmma::load_matrix_sync(qa[c], qs + c * 16, kD);
+
+  uint4* kTile = reinterpret_cast<uint4*>(ks[warp]);
+  uint4* vTile = reinterpret_cast<uint4*>(vs[warp]);
+  for (int64_t c0 = begin + static_cast<int64_t>(warp) * kChunk; c0 < end; c0 += kWarps * kChunk) {
+    uint4 kr[kVecsPerLane], vr[kVecsPerLane];
+#pragma unroll
+    for (int i = 0; i < kVecsPerLane; ++i) {
+      const int idx = lane + 32 * i;
+      const int64_t j = c0 + idx / (kD / 8);
+      const int vec = idx % (kD / 8);
+      kr[i] = j < end ? __ldg(reinterpret_cast<const uint4*>(kBase + j * rowStride) + vec) : make_uint4(0, 0, 0, 0);
+      vr[i] = j < end ? __ldg(reinterpret_cast<const uint4*>(vBase + j * rowStride) + vec) : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int i = 0; i < kVecsPerLane; ++i) {
+      kTile[lane + 32 * i] = kr[i];
+      vTile[lane + 32 * i] = vr[i];
+    }
+    __syncwarp();
+
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> sc;
+    wmma::fill_fragment(sc, 0.f);
+#pragma unroll
+    for (int c = 0; c < kSlices; ++c) {
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kb;  // K^T: (dim, key) at key * kD + dim
+      wmma::load_matrix_sync(kb, ks[warp] + c * 16, kD);
+      wmma::mma_sync(sc, qa[c], kb, sc);
+    }
+    wmma::store_matrix_sync(ss[warp], sc, kChunk, wmma::mem_row_major);
+    __syncwarp();
+
+    float p[8], top = -INFINITY;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      const int col = half * 8 + e;
+      p[e] = c0 + col < end ? ss[warp][r * kChunk + col] * qScale : -INFINITY;
+      top = fmaxf(top, p[e]);
+    }
+    top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, 1));
+    const float next = fmaxf(m, top);       // finite: key c0 is in the slice
+    const float rescale = exp2f(m - next);  // 0 on the warp's first chunk (m = -inf)
+    float sum = 0.f;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      p[e] = exp2f(p[e] - next);  // 0 for masked keys
+      sum += p[e];
+      ps[warp][r * kChunk + half * 8 + e] = __float2bfloat16_rn(p[e]);
+    }
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    l = l * rescale + sum;
+    m = next;
+#pragma unroll
+    for (int c = 0; c < kSlices; ++c)
+#pragma unroll
+      for (int e = 0; e < 8; ++e) o[c][e] *= rescale;
+    __syncwarp();
+
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> pa;
+    wmma::load_matrix_sync(pa, ps[warp], kChunk);
+#pragma unroll
+    for (int c = 0; c < kSlices; ++c) {
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> vb;  // V: (key, dim) at key * kD + dim
+      wmma::load_matrix_sync(vb, vs[warp] + c * 16, kD);
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> pv;
+      wmma::fill_fragment(pv, 0.f);
+      wmma::mma_sync(pv, pa, vb, pv);
+      wmma::store_matrix_sync(ss[warp], pv, 16, wmma::mem_row_major);
+      __syncwarp();
+#pragma unroll
+      for (int e = 0; e < 8; ++e) o[c][e] += ss[warp][r * 16 + half * 8 + e];
+      __syncwarp();
+    }
+  }
+
+  // Merge the warps: per row the largest maximum, each warp's output weighed by 2^(its max - that).
+  if (half == 0) {
+    warpMax[warp][r] = m;
+    warpSum[warp][r] = l;
+  }
+  __syncthreads();
+  if (tid < kRows) {
+    float t = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) t = fmaxf(t, warpMax[w][tid]);
+    float total = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w)
+      if (warpMax[w][tid] != -INFINITY) total += warpSum[w][tid] * exp2f(warpMax[w][tid] - t);
+    rowTop[tid] = t;
+    rowTotal[tid] = total;
+  }
+  __syncthreads();
+  float* merged = reinterpret_cast<float*>(&ks[0][0]);  // [kRows, kD] float: 8 KB of the 16 KB K tiles
+  const float weight = m == -INFINITY ? 0.f : exp2f(m - rowTop[r]);
+  for (int w = 0; w < kWarps; ++w) {
+    if (warp == w) {
+#pragma unroll
+      for (int c = 0; c < kSlices; ++c)
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          const int i = r * kD + c * 16 + half * 8 + e;
+          merged[i] = (w == 0 ? 0.f : merged[i]) + o[c][e] * weight;
+        }
+    }
+    __syncthreads();
+  }
+  for (int i = tid; i < G * kD; i += 32 * kWarps) {
+    const int row = i / kD, d = i % kD;
+    if (a.splits == 1) {
+      const float total = rowTotal[row];
+      static_cast<bf16*>(a.out)[(headRow + row) * kD + d] = __float2bfloat16_rn(total > 0.f ? merged[i] / total : 0.f);
+    } else {
+      const int64_t part = (headRow + row) * a.splits + split;
+      a.partialOut[part * kD + d] = merged[i];
+      if (d == 0) {
+        a.partialMax[part] = rowTop[row];
+        a.partialSum[part] = rowTotal[row];
+      }
+    }
+  }
+}
+
 // One block per (slot, query head), one thread per dimension: out = sum_i w_i acc_i / sum_i w_i l_i with
 // w_i = 2^(max_i - max). Empty slices (max -inf) weigh nothing.
 __global__ void mergeSplitsKernel(const float* partialOut, const float* partialMax, const float* partialSum, int splits,
@@ -238,6 +421,18 @@ const char* launchForGroup(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   }
 }
 
+const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
+  splitKvDecodeTensorCoreKernel<<<grid, 32 * tc::kWarps, 0, stream>>>(a);
+  if (const char* e = launched()) return e;
+  if (a.splits > 1) {
+    mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), tc::kD, 0, stream>>>(
+        a.partialOut, a.partialMax, a.partialSum, a.splits, tc::kD, static_cast<bf16*>(a.out));
+    return launched();
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 bool splitKvDecodeSupports(int64_t headDim, int64_t group) {
@@ -257,6 +452,19 @@ int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int dev
   const int64_t wanted = (4 * sms + blocks - 1) / blocks;  // ~4 resident blocks per SM hide the memory latency
   const int64_t tiles = std::max<int64_t>(1, (maxKeys + kTile - 1) / kTile);
   return static_cast<int>(std::clamp<int64_t>(std::min(wanted, tiles), 1, kMaxSplits));
+}
+
+bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group) {
+  return headDim == tc::kD && group >= 1 && group <= tc::kRows;
+}
+
+const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& a, void* stream) {
+  if (!splitKvDecodeTensorCoresSupport(a.headDim, a.group))
+    return "split-KV decode (tensor cores): heads of 128 and at most 16 query heads per KV head only";
+  if (a.splits < 1 || a.splits > kMaxSplits || (a.splits > 1 && !(a.partialOut && a.partialMax && a.partialSum)))
+    return "split-KV decode: bad split count or missing partial buffers";
+  if (a.slots == 0) return nullptr;
+  return launchTensorCores(a, static_cast<cudaStream_t>(stream));
 }
 
 const char* splitKvDecode(const SplitKvDecodeArgs& a, void* stream) {

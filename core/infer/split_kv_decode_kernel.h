@@ -40,4 +40,9 @@ int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int dev
 // nullptr on success, else CUDA's message for the launch.
 const char* splitKvDecode(const SplitKvDecodeArgs& args, void* stream);
 
+// The tensor-core variant for long key ranges (split_kv_decode_kernel.cu says how it works): heads of 128 and
+// up to 16 query heads per KV head; the same arguments, outputs and split counts.
+bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group);
+const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& args, void* stream);
+
 }  // namespace ll::infer::kernels

@@ -48,5 +48,6 @@ __device__ float fmaxf(float, float);
 __device__ float fminf(float, float);
 __device__ float __shfl_xor_sync(unsigned, float, int, int = 32);
 __device__ void __syncthreads();
+__device__ void __syncwarp(unsigned = 0xffffffffu);
 template <class T>
 __device__ T __ldg(const T*);

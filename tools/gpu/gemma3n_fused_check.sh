@@ -37,7 +37,7 @@ fi
 echo "== [$(elapsed) s] configure + build"
 TESTS=(test_core_models_gemma3n_fused_ops test_core_infer_fused_elementwise test_core_models_gemma3n_text_decoder
        test_core_models_gemma3n_static_decode test_core_models_gemma3n_generator test_core_models_gemma3n_parity
-       test_core_models_qwen2_causal_lm test_core_models_qwen2_static_decode)
+       test_core_models_qwen2_causal_lm test_core_models_qwen2_static_decode test_core_infer_split_kv_decode)
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \

@@ -2,7 +2,7 @@
 // on the GPU in bfloat16 with this build's CUDA kernels it must give every slot the softmax over exactly its
 // own keys -- the first keyLengths[s] rows of its cache part, the last `window` of them on local layers --
 // for the head sizes and groupings of dots.ocr (128, 6 query heads per KV head) and Gemma 3n (256, 4), with
-// lengths that cross tiles and key slices. Rows past a slot's length hold huge values, so reading one of
+// lengths that cross tiles and key slices; above kSplitKvDecodeMaxKeys keys through the tensor-core variant. Rows past a slot's length hold huge values, so reading one of
 // them would show far outside the tolerance; so would a window off by one key.
 #include "core/infer/split_kv_decode.h"
 
@@ -97,11 +97,14 @@ TEST(SplitKvDecode, NeverAppliesOnTheCpuOrInFloat32) {
                                                at::zeros({2, 8, 2, 128}, b16), 8));
   EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 4, 96}, b16), at::zeros({2, 8, 2, 96}, b16),
                                                at::zeros({2, 8, 2, 96}, b16), 8));
-  // Long key ranges are left to FlashAttention (faster there).
-  const at::Tensor cache = at::zeros({2, 8, 2, 128}, b16);
+  // Long key ranges: the tensor-core variant for heads of 128, FlashAttention for the others.
+  const at::Tensor cache = at::zeros({2, 8, 2, 128}, b16), wide = at::zeros({2, 8, 2, 256}, b16);
   if (ll::infer::fusedKernelsWanted(cache)) {
     EXPECT_TRUE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys));
-    EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys + 1));
+    EXPECT_TRUE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys + 1));
+    EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 8, 256}, b16), wide, wide, ll::infer::kSplitKvDecodeMaxKeys + 1));
+    EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 34, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys + 1))
+        << "17 query heads per KV head: more than a tensor-core tile";
   }
 }
 
@@ -109,6 +112,16 @@ TEST(SplitKvDecode, LayoutModelHeadsOverLongRaggedSlots) {
   if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
   at::manual_seed(21);
   checkAgainstReference({12, 2, 128}, {1300, 1, 129, 300, 700}, 1310, 1300);  // several slices per slot
+}
+
+// Above kSplitKvDecodeMaxKeys the tensor-core variant (windows of up to 512 keys stay with the CUDA-core
+// kernel): dots.ocr's heads over ragged slots of up to ~5,500 keys, lengths that end inside a 16-key chunk,
+// a slot of one key, slices of which some are empty; and a group of 1 (every other row of the tile zero).
+TEST(SplitKvDecode, LayoutModelHeadsOverLayoutLengthsOnTensorCores) {
+  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
+  at::manual_seed(23);
+  checkAgainstReference({12, 2, 128}, {5500, 1, 2049, 3001, 17, 4100}, 5504, 5500);
+  checkAgainstReference({2, 2, 128}, {2100, 2500, 9}, 2600, 2600);
 }
 
 TEST(SplitKvDecode, GemmaHeadsWithWindowsAndOneSlice) {
@@ -126,9 +139,10 @@ TEST(SplitKvDecode, RefusesMismatchedOperands) {
   const at::Tensor lens = at::ones({3}, at::TensorOptions().dtype(at::kLong).device(ll::testing::testDevice()));
   EXPECT_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, lens, 8, 1.0, 0), std::invalid_argument);
   const at::Tensor two = lens.narrow(0, 0, 2);
-  EXPECT_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 0),
-               std::invalid_argument);
-  EXPECT_NO_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 8));
+  const at::Tensor wideQ = at::zeros({2, 8, 256}, b16), wide = at::zeros({2, 8, 2, 256}, b16);
+  EXPECT_THROW(ll::infer::splitKvDecodeAttention(wideQ, wide, wide, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 0),
+               std::invalid_argument);  // heads of 256 over a long range: no tensor-core instance
+  EXPECT_NO_THROW(ll::infer::splitKvDecodeAttention(wideQ, wide, wide, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 8));
 }
 
 }  // namespace
