@@ -209,23 +209,28 @@ constexpr int kRows = 16;                     // query rows of a tile: the group
 constexpr int kVecs = kChunk * kD / 8;        // 16-byte vectors of a chunk's K (or V) rows
 constexpr int kVecsPerLane = kVecs / 32;
 constexpr int kSlices = kD / 16;              // 16-dim slices of a head
+// Shared-memory row strides, padded: with rows of exactly 256 (or 64, 32) bytes every row of a tile starts in
+// the same bank and the tensor-core loads serialise.
+constexpr int kLd = kD + 8;                   // Q, K, V rows (bf16)
+constexpr int kSsLd = kChunk + 4;             // scores and P V slices (float)
+constexpr int kPsLd = kChunk + 8;             // P (bf16)
 }  // namespace tc
 
 __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
   using namespace nvcuda;
   using namespace tc;
-  __shared__ __align__(32) bf16 qs[kRows * kD];
-  __shared__ __align__(32) bf16 ks[kWarps][kChunk * kD];  // after the loop: the warps' merged output (float)
-  __shared__ __align__(32) bf16 vs[kWarps][kChunk * kD];
-  __shared__ __align__(32) float ss[kWarps][kRows * kChunk];  // scores, then each slice of P V
-  __shared__ __align__(32) bf16 ps[kWarps][kRows * kChunk];
+  __shared__ __align__(32) bf16 qs[kRows * kLd];
+  __shared__ __align__(32) bf16 ks[kWarps][kChunk * kLd];  // after the loop: the warps' merged output (float)
+  __shared__ __align__(32) bf16 vs[kWarps][kChunk * kLd];
+  __shared__ __align__(32) float ss[kWarps][kRows * kSsLd];  // scores, then each slice of P V
+  __shared__ __align__(32) bf16 ps[kWarps][kRows * kPsLd];
   __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
 
   const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int G = static_cast<int>(a.group);
   const int64_t s = blockIdx.z, Hq = a.kvHeads * G, headRow = s * Hq + static_cast<int64_t>(h) * G;
   const bf16* q = static_cast<const bf16*>(a.q) + headRow * kD;
-  for (int i = tid; i < kRows * kD; i += 32 * kWarps) qs[i] = i < G * kD ? q[i] : __float2bfloat16_rn(0.f);
+  for (int i = tid; i < kRows * kD; i += 32 * kWarps) qs[(i / kD) * kLd + i % kD] = i < G * kD ? q[i] : __float2bfloat16_rn(0.f);
 
   const int64_t len = a.keyLengths[s];
   const int64_t first = a.window > 0 && len > a.window ? len - a.window : 0;
@@ -247,7 +252,7 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
 
   wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qa[kSlices];
 #pragma unroll
-  for (int c = 0; c < kSlices; ++c) wmma::load_matrix_sync(qa[c], qs + c * 16, kD);
+  for (int c = 0; c < kSlices; ++c) wmma::load_matrix_sync(qa[c], qs + c * 16, kLd);
 
   uint4* kTile = reinterpret_cast<uint4*>(ks[warp]);
   uint4* vTile = reinterpret_cast<uint4*>(vs[warp]);
@@ -263,8 +268,9 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
     }
 #pragma unroll
     for (int i = 0; i < kVecsPerLane; ++i) {
-      kTile[lane + 32 * i] = kr[i];
-      vTile[lane + 32 * i] = vr[i];
+      const int idx = lane + 32 * i, at = (idx / (kD / 8)) * (kLd / 8) + idx % (kD / 8);
+      kTile[at] = kr[i];
+      vTile[at] = vr[i];
     }
     __syncwarp();
 
@@ -273,17 +279,17 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
 #pragma unroll
     for (int c = 0; c < kSlices; ++c) {
       wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kb;  // K^T: (dim, key) at key * kD + dim
-      wmma::load_matrix_sync(kb, ks[warp] + c * 16, kD);
+      wmma::load_matrix_sync(kb, ks[warp] + c * 16, kLd);
       wmma::mma_sync(sc, qa[c], kb, sc);
     }
-    wmma::store_matrix_sync(ss[warp], sc, kChunk, wmma::mem_row_major);
+    wmma::store_matrix_sync(ss[warp], sc, kSsLd, wmma::mem_row_major);
     __syncwarp();
 
     float p[8], top = -INFINITY;
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
       const int col = half * 8 + e;
-      p[e] = c0 + col < end ? ss[warp][r * kChunk + col] * qScale : -INFINITY;
+      p[e] = c0 + col < end ? ss[warp][r * kSsLd + col] * qScale : -INFINITY;
       top = fmaxf(top, p[e]);
     }
     top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, 1));
@@ -294,7 +300,7 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
     for (int e = 0; e < 8; ++e) {
       p[e] = exp2f(p[e] - next);  // 0 for masked keys
       sum += p[e];
-      ps[warp][r * kChunk + half * 8 + e] = __float2bfloat16_rn(p[e]);
+      ps[warp][r * kPsLd + half * 8 + e] = __float2bfloat16_rn(p[e]);
     }
     sum += __shfl_xor_sync(0xffffffffu, sum, 1);
     l = l * rescale + sum;
@@ -306,18 +312,18 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
     __syncwarp();
 
     wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> pa;
-    wmma::load_matrix_sync(pa, ps[warp], kChunk);
+    wmma::load_matrix_sync(pa, ps[warp], kPsLd);
 #pragma unroll
     for (int c = 0; c < kSlices; ++c) {
       wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> vb;  // V: (key, dim) at key * kD + dim
-      wmma::load_matrix_sync(vb, vs[warp] + c * 16, kD);
+      wmma::load_matrix_sync(vb, vs[warp] + c * 16, kLd);
       wmma::fragment<wmma::accumulator, 16, 16, 16, float> pv;
       wmma::fill_fragment(pv, 0.f);
       wmma::mma_sync(pv, pa, vb, pv);
-      wmma::store_matrix_sync(ss[warp], pv, 16, wmma::mem_row_major);
+      wmma::store_matrix_sync(ss[warp], pv, kSsLd, wmma::mem_row_major);
       __syncwarp();
 #pragma unroll
-      for (int e = 0; e < 8; ++e) o[c][e] += ss[warp][r * 16 + half * 8 + e];
+      for (int e = 0; e < 8; ++e) o[c][e] += ss[warp][r * kSsLd + half * 8 + e];
       __syncwarp();
     }
   }
@@ -340,7 +346,7 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
     rowTotal[tid] = total;
   }
   __syncthreads();
-  float* merged = reinterpret_cast<float*>(&ks[0][0]);  // [kRows, kD] float: 8 KB of the 16 KB K tiles
+  float* merged = reinterpret_cast<float*>(&ks[0][0]);  // [kRows, kD] float: 8 KB of the 17 KB K tiles
   const float weight = m == -INFINITY ? 0.f : exp2f(m - rowTop[r]);
   for (int w = 0; w < kWarps; ++w) {
     if (warp == w) {
