@@ -18,10 +18,15 @@ constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
 // Built with the kernels, wanted (fusedKernelsWanted: CUDA bfloat16, LAYOUTLENS_FUSED_KERNELS not 0),
 // q [S, Hq, D] and contiguous caches [S, rows, Hkv, D]; up to kSplitKvDecodeMaxKeys keys a slot (`keys`: the
 // bucket, or the window where that is smaller) D in {8, 16, 32, 64, 128, 256} and Hq / Hkv in {1, 2, 3, 4, 6,
-// 8}; above that D = 128 and Hq / Hkv <= 16 (the tensor-core variant, off with
-// LAYOUTLENS_TENSOR_CORE_DECODE=0 for A/B runs). Why a kernel of our own over long ranges: pytorch's
-// FlashAttention entry point splits the keys only after copying the query heads into the sequence axis, which
-// costs three copy kernels a layer, and at 8 slots its split kernel streams the cache at ~1.8 TB/s.
+// 8}; above that, only with LAYOUTLENS_TENSOR_CORE_DECODE=1, D = 128 and Hq / Hkv <= 16 (the tensor-core
+// variant). Why try a kernel of our own over long ranges: pytorch's FlashAttention entry point splits the keys
+// only after copying the query heads into the sequence axis (three copy kernels a layer), and at 8 slots its
+// split kernel streams the cache at ~1.8 TB/s. Why it is opt-in: measured on an H100 (dots.ocr's layout step,
+// 8 / 18 slots at ~5,500 keys), the first version took 62 / 114 us a layer, with padded shared-memory rows
+// 51 us at 8 slots, against FlashAttention's 38 / 54 us with its copies and combine: each warp walks its
+// chunks one after another (load, then compute), and ~200 registers a thread leave two blocks per SM. Next:
+// the next chunk's loads in flight during the current one's products (cp.async into double buffers), the
+// query fragments re-read from shared memory instead of held, more warps per block.
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys);
 

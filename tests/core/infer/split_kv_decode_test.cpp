@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@
 #include "core/infer/infer_test_device.h"
 
 namespace {
+
+// The tensor-core variant for long ranges is opt-in (split_kv_decode.h); these tests hold it to the same
+// reference, so they switch it on before anything reads the switch.
+[[maybe_unused]] const bool kTensorCoresOn = [] {
+  setenv("LAYOUTLENS_TENSOR_CORE_DECODE", "1", 1);
+  return true;
+}();
 
 at::TensorOptions bf16On(const c10::Device& d) { return at::TensorOptions().dtype(at::kBFloat16).device(d); }
 
