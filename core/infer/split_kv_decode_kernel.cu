@@ -191,8 +191,8 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
 // The tensor-core variant for long key ranges and heads of 128 (dots.ocr's layout decoder: 12 query heads over
 // 2 KV heads, 5-8k keys a slot). Block (slice, KV head h, slot s), four warps; each warp walks its own
 // chunks of 16 keys of the slice (chunk c of the slice goes to warp c % 4) with a running softmax of its own:
-//  1. the chunk's K and V rows into shared memory (cp.async, 16 bytes a copy, all issued together; rows past
-//     the slice's end as zeros, so nothing past a slot's length is read);
+//  1. the chunk's K and V rows into shared memory (16-byte loads, all issued together; rows past the slice's
+//     end as zeros, so nothing past a slot's length is read);
 //  2. scores S [16, 16] = Q [16, 128] K^T on tensor cores (the group's query heads as rows, zero rows below the
 //     group), float32 accumulation;
 //  3. per query row: the running maximum, p = 2^(score - max) (masked keys 0), the rescale of the row's output
@@ -206,7 +206,8 @@ constexpr int kD = 128;
 constexpr int kWarps = 4;
 constexpr int kChunk = 16;                    // keys per warp step (one tensor-core tile)
 constexpr int kRows = 16;                     // query rows of a tile: the group, zero-padded
-constexpr int kVecsPerLane = kChunk * kD / 8 / 32;  // 16-byte vectors of a chunk's K (or V) rows, per lane
+constexpr int kVecs = kChunk * kD / 8;        // 16-byte vectors of a chunk's K (or V) rows
+constexpr int kVecsPerLane = kVecs / 32;
 constexpr int kSlices = kD / 16;              // 16-dim slices of a head
 // Shared-memory row strides, padded: with rows of exactly 256 (or 64, 32) bytes every row of a tile starts in
 // the same bank and the tensor-core loads serialise.
@@ -214,14 +215,6 @@ constexpr int kLd = kD + 8;                   // Q, K, V rows (bf16)
 constexpr int kSsLd = kChunk + 4;             // scores and P V slices (float)
 constexpr int kPsLd = kChunk + 8;             // P (bf16)
 }  // namespace tc
-
-// 16 bytes global -> shared without a register round trip (sm_80+); `inside` false: 16 zero bytes, nothing read.
-__device__ __forceinline__ void copy16Async(void* shared, const void* global, bool inside) {
-  const unsigned address = static_cast<unsigned>(__cvta_generic_to_shared(shared));
-  const int bytes = inside ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(global), "r"(bytes) : "memory");
-}
-__device__ __forceinline__ void waitCopies() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
 
 __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
   using namespace nvcuda;
@@ -257,31 +250,37 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
   float m = -INFINITY, l = 0.f;
   __syncthreads();  // qs complete
 
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qa[kSlices];
+#pragma unroll
+  for (int c = 0; c < kSlices; ++c) wmma::load_matrix_sync(qa[c], qs + c * 16, kLd);
+
   uint4* kTile = reinterpret_cast<uint4*>(ks[warp]);
   uint4* vTile = reinterpret_cast<uint4*>(vs[warp]);
   for (int64_t c0 = begin + static_cast<int64_t>(warp) * kChunk; c0 < end; c0 += kWarps * kChunk) {
-    // Straight into shared memory (cp.async: no registers held, all 16 copies of a lane in flight at once);
-    // rows past the slice's end are zero-filled without being read.
+    uint4 kr[kVecsPerLane], vr[kVecsPerLane];
 #pragma unroll
     for (int i = 0; i < kVecsPerLane; ++i) {
-      const int idx = lane + 32 * i, vec = idx % (kD / 8), at = (idx / (kD / 8)) * (kLd / 8) + vec;
+      const int idx = lane + 32 * i;
       const int64_t j = c0 + idx / (kD / 8);
-      const bool inside = j < end;
-      copy16Async(kTile + at, reinterpret_cast<const uint4*>(kBase + (inside ? j : 0) * rowStride) + vec, inside);
-      copy16Async(vTile + at, reinterpret_cast<const uint4*>(vBase + (inside ? j : 0) * rowStride) + vec, inside);
+      const int vec = idx % (kD / 8);
+      kr[i] = j < end ? __ldg(reinterpret_cast<const uint4*>(kBase + j * rowStride) + vec) : make_uint4(0, 0, 0, 0);
+      vr[i] = j < end ? __ldg(reinterpret_cast<const uint4*>(vBase + j * rowStride) + vec) : make_uint4(0, 0, 0, 0);
     }
-    waitCopies();
+#pragma unroll
+    for (int i = 0; i < kVecsPerLane; ++i) {
+      const int idx = lane + 32 * i, at = (idx / (kD / 8)) * (kLd / 8) + idx % (kD / 8);
+      kTile[at] = kr[i];
+      vTile[at] = vr[i];
+    }
     __syncwarp();
 
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> sc;
     wmma::fill_fragment(sc, 0.f);
 #pragma unroll
     for (int c = 0; c < kSlices; ++c) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qa;  // re-read: fewer registers held
-      wmma::load_matrix_sync(qa, qs + c * 16, kLd);
       wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kb;  // K^T: (dim, key) at key * kD + dim
       wmma::load_matrix_sync(kb, ks[warp] + c * 16, kLd);
-      wmma::mma_sync(sc, qa, kb, sc);
+      wmma::mma_sync(sc, qa[c], kb, sc);
     }
     wmma::store_matrix_sync(ss[warp], sc, kSsLd, wmma::mem_row_major);
     __syncwarp();

@@ -49,6 +49,5 @@ __device__ float fminf(float, float);
 __device__ float __shfl_xor_sync(unsigned, float, int, int = 32);
 __device__ void __syncthreads();
 __device__ void __syncwarp(unsigned = 0xffffffffu);
-__device__ size_t __cvta_generic_to_shared(const void*);
 template <class T>
 __device__ T __ldg(const T*);
