@@ -12,7 +12,7 @@ namespace ll::infer {
 // Ranges of at most this many keys per slot go to our CUDA-core kernel. Measured on an H100: Gemma 3n's steps
 // (512-key windows, 8 sequences) 21 us a layer against FlashAttention's 33-49 us; but dots.ocr's layout step
 // (18 slots of ~5,500 keys) 76 us against 41 us: over long ranges the CUDA-core loop is too slow, so longer
-// ranges take the tensor-core variant (heads of 128: dots.ocr's) or FlashAttention's split kernel.
+// ranges go to FlashAttention's split kernel (or, opt-in, to the tensor-core variant below).
 constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
 
 // Built with the kernels, wanted (fusedKernelsWanted: CUDA bfloat16, LAYOUTLENS_FUSED_KERNELS not 0),
@@ -24,9 +24,10 @@ constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
 // split kernel streams the cache at ~1.8 TB/s. Why it is opt-in: measured on an H100 (dots.ocr's layout step,
 // 8 / 18 slots at ~5,500 keys), the first version took 62 / 114 us a layer, with padded shared-memory rows
 // 51 us at 8 slots, against FlashAttention's 38 / 54 us with its copies and combine: each warp walks its
-// chunks one after another (load, then compute), and ~200 registers a thread leave two blocks per SM. Next:
-// the next chunk's loads in flight during the current one's products (cp.async into double buffers), the
-// query fragments re-read from shared memory instead of held, more warps per block.
+// chunks one after another (load, then compute), and (estimated, not profiled) ~200 registers a thread
+// leave about two blocks per SM. Next: the next chunk's loads in flight during the current one's products
+// (cp.async into double buffers), the query fragments re-read from shared memory instead of held, more warps
+// per block (commit 693efc8 has a first step, not yet run on a GPU).
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys);
 
