@@ -97,8 +97,8 @@ at::Tensor KvCache::stepIndex(const std::vector<int>& slots) const {
 void KvCache::writeStep(int layer, const at::Tensor& stepIndex, const at::Tensor& k, const at::Tensor& v) {
   checkLayer(layer);
   const auto& g = geometry_;
-  keys_[layer].view({g.slots * g.maxLength, g.kvHeads, g.headDim}).index_copy_(0, stepIndex, k);
-  values_[layer].view({g.slots * g.maxLength, g.kvHeads, g.headDim}).index_copy_(0, stepIndex, v);
+  keyRows(layer).index_copy_(0, stepIndex, k);
+  valueRows(layer).index_copy_(0, stepIndex, v);
 }
 
 std::pair<at::Tensor, at::Tensor> KvCache::read(int layer, const std::vector<int>& slots, int64_t length) const {
@@ -143,6 +143,16 @@ const at::Tensor& KvCache::keyStorage(int layer) const {
 const at::Tensor& KvCache::valueStorage(int layer) const {
   checkLayer(layer);
   return values_[static_cast<size_t>(layer)];
+}
+
+at::Tensor KvCache::keyRows(int layer) const {
+  const auto& g = geometry_;
+  return keyStorage(layer).view({g.slots * g.maxLength, g.kvHeads, g.headDim});
+}
+
+at::Tensor KvCache::valueRows(int layer) const {
+  const auto& g = geometry_;
+  return valueStorage(layer).view({g.slots * g.maxLength, g.kvHeads, g.headDim});
 }
 
 }  // namespace ll::infer

@@ -62,6 +62,10 @@ class KvCache {
   // index_copy_ into the flattened rows, with no host-side bookkeeping inside the step.
   const at::Tensor& keyStorage(int layer) const;
   const at::Tensor& valueStorage(int layer) const;
+  // The same storage as rows [slots * maxLength, kvHeads, headDim] (views): row slot * maxLength + position,
+  // the index stepIndex() hands out and that a decode step's fused kernels write to.
+  at::Tensor keyRows(int layer) const;
+  at::Tensor valueRows(int layer) const;
 
  private:
   void checkSlot(int slot) const;

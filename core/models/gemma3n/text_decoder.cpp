@@ -76,10 +76,7 @@ class DecodeAttention : public Gemma3nTextDecoder::AttentionStep {
 
   std::optional<CacheRows> cacheRows(int64_t layer) const override {
     if (model_.config().text.kvProducerFor(layer) != layer) return std::nullopt;  // reads another layer's cache
-    const auto& g = cache_.geometry();
-    auto flat = [&](const at::Tensor& storage) { return storage.view({g.slots * g.maxLength, g.kvHeads, g.headDim}); };
-    return CacheRows{flat(cache_.keyStorage(static_cast<int>(layer))), flat(cache_.valueStorage(static_cast<int>(layer))),
-                     stepIndex_};
+    return CacheRows{cache_.keyRows(static_cast<int>(layer)), cache_.valueRows(static_cast<int>(layer)), stepIndex_};
   }
 
   at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {

@@ -52,14 +52,13 @@ class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
 
   std::optional<CacheRows> cacheRows(int64_t layer) const override {
     if (config_.kvProducerFor(layer) != layer) return std::nullopt;  // reads another layer's cache; has none
-    return CacheRows{flat(cache_.keyStorage(static_cast<int>(layer))), flat(cache_.valueStorage(static_cast<int>(layer))),
-                     writeRows_};
+    return CacheRows{cache_.keyRows(static_cast<int>(layer)), cache_.valueRows(static_cast<int>(layer)), writeRows_};
   }
 
   at::Tensor run(int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) override {
     if (k.defined()) {
-      flat(cache_.keyStorage(static_cast<int>(layer))).index_copy_(0, writeRows_, k);
-      flat(cache_.valueStorage(static_cast<int>(layer))).index_copy_(0, writeRows_, v);
+      cache_.keyRows(static_cast<int>(layer)).index_copy_(0, writeRows_, k);
+      cache_.valueRows(static_cast<int>(layer)).index_copy_(0, writeRows_, v);
     }
     const int producer = static_cast<int>(config_.kvProducerFor(layer));
     return infer::cacheDecodeAttention(q, cache_.keyStorage(producer), cache_.valueStorage(producer), index_, options_(layer))
@@ -67,11 +66,6 @@ class StaticAttention : public Gemma3nTextDecoder::AttentionStep {
   }
 
  private:
-  at::Tensor flat(const at::Tensor& storage) const {  // [slots, rows, hkv, d] -> [slots * rows, hkv, d]
-    const auto& g = cache_.geometry();
-    return storage.view({g.slots * g.maxLength, g.kvHeads, g.headDim});
-  }
-
   const Gemma3nTextConfig& config_;
   infer::KvCache& cache_;
   at::Tensor writeRows_;

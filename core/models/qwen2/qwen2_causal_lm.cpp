@@ -119,9 +119,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> Qwen2CausalLM::rotatedQkv(const a
 
 at::Tensor Qwen2CausalLM::rotateIntoCache(int layer, const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin,
                                           const at::Tensor& rows) const {
-  const int64_t hkv = config_.numKvHeads, d = config_.headDim;
-  return infer::rotateQkvIntoCache(qkv, config_.numHeads, hkv, cos, sin, rows, cache_->keyStorage(layer).view({-1, hkv, d}),
-                                   cache_->valueStorage(layer).view({-1, hkv, d}));
+  return infer::rotateQkvIntoCache(qkv, config_.numHeads, config_.numKvHeads, cos, sin, rows, cache_->keyRows(layer),
+                                   cache_->valueRows(layer));
 }
 
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {

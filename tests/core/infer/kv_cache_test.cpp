@@ -66,6 +66,14 @@ TEST(KvCache, PrefillAndStepWritesReadBackPerSlot) {
   // Consecutive slots come back as a view of the same storage.
   const auto [kv, vv] = cache.read(1, {a, b}, 2);
   EXPECT_TRUE(at::equal(kv[0].transpose(0, 1), ka.narrow(0, 0, 2)));
+  // The flat rows: the row of (slot, position) is slot * maxLength + position, and a write through them lands
+  // in the cache (the decode steps' fused kernels write there).
+  const int64_t L = cache.geometry().maxLength;
+  ASSERT_EQ(cache.keyRows(1).sizes(), (at::IntArrayRef{cache.geometry().slots * L, 2, 4}));
+  EXPECT_TRUE(at::equal(cache.keyRows(1)[c * L + 1], step[1]));
+  EXPECT_TRUE(at::equal(cache.valueRows(1)[a * L + 3], step[0] * 2));
+  cache.valueRows(0)[b * L + 5].fill_(9.0);
+  EXPECT_EQ(cache.valueStorage(0)[b][5].sum().item<double>(), 9.0 * 2 * 4);
 }
 
 TEST(KvCache, RefusesWritesPastTheSlotCapacity) {
