@@ -165,7 +165,8 @@ at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m) {
 
 AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, int64_t d, const at::Tensor& qNorm,
                               const at::Tensor& kNorm, const at::Tensor& cos, const at::Tensor& signedSin, double eps,
-                              bool ownsKv, const CacheRows* into) {
+                              bool ownsKv, const at::Tensor& intoKeys, const at::Tensor& intoValues,
+                              const at::Tensor& intoRows) {
   const int64_t n = proj.size(0), kvHeads = ownsKv ? hkv : 0;
   require(proj.dim() == 2 && proj.stride(1) == 1 && proj.size(1) >= (hq + 2 * kvHeads) * d && qNorm.numel() == d &&
               (!ownsKv || kNorm.numel() == d) && cos.numel() == n * d && signedSin.numel() == n * d,
@@ -173,14 +174,14 @@ AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, i
   require(proj.scalar_type() == at::kBFloat16, "bfloat16 tensors only");
   const at::Tensor qn = bf16Contiguous(qNorm), c = bf16Contiguous(cos), sn = bf16Contiguous(signedSin);
   const at::Tensor kn = ownsKv ? bf16Contiguous(kNorm) : at::Tensor();
-  const bool direct = ownsKv && into;
+  const bool direct = ownsKv && intoRows.defined();
   if (direct) {
     auto flatCache = [&](const at::Tensor& t) {
       return t.dim() == 3 && t.size(1) == hkv && t.size(2) == d && t.is_contiguous() && t.device() == proj.device() &&
              t.scalar_type() == at::kBFloat16;
     };
-    require(flatCache(into->keys) && flatCache(into->values) && into->rows.dim() == 1 && into->rows.size(0) == n &&
-                into->rows.scalar_type() == at::kLong && into->rows.is_contiguous() && into->rows.device() == proj.device(),
+    require(flatCache(intoKeys) && flatCache(intoValues) && intoRows.dim() == 1 && intoRows.size(0) == n &&
+                intoRows.scalar_type() == at::kLong && intoRows.is_contiguous() && intoRows.device() == proj.device(),
             "qkvNormRotary writes into flat bfloat16 caches [R, hkv, d] at int64 rows [n] on the same device");
   }
   AttentionInputs out;
@@ -189,13 +190,13 @@ AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, i
     out.k = at::empty({n, hkv, d}, proj.options());
     out.v = at::empty({n, hkv, d}, proj.options());
   }
-  void* k = direct ? into->keys.data_ptr() : (ownsKv ? out.k.data_ptr() : nullptr);
-  void* v = direct ? into->values.data_ptr() : (ownsKv ? out.v.data_ptr() : nullptr);
+  void* k = direct ? intoKeys.data_ptr() : (ownsKv ? out.k.data_ptr() : nullptr);
+  void* v = direct ? intoValues.data_ptr() : (ownsKv ? out.v.data_ptr() : nullptr);
   c10::cuda::CUDAGuard guard(proj.device());
   check(kernels::qkvNormRotary(proj.data_ptr(), proj.stride(0), n, static_cast<int>(hq), static_cast<int>(kvHeads),
                                static_cast<int>(d), qn.data_ptr(), ownsKv ? kn.data_ptr() : nullptr, c.data_ptr(),
                                sn.data_ptr(), static_cast<float>(eps), out.q.data_ptr(), k, v,
-                               direct ? into->rows.data_ptr<int64_t>() : nullptr, currentStream(proj)),
+                               direct ? intoRows.data_ptr<int64_t>() : nullptr, currentStream(proj)),
         "qkvNormRotary");
   return out;
 }
@@ -222,7 +223,8 @@ void addPerLayerInput(at::Tensor&, const at::Tensor&, const at::Tensor&, double)
 at::Tensor sparseGeluTanhMul(const at::Tensor&, const at::Tensor&, double) { missing(); }
 at::Tensor geluTanhMul(const at::Tensor&, const at::Tensor&) { missing(); }
 AttentionInputs qkvNormRotary(const at::Tensor&, int64_t, int64_t, int64_t, const at::Tensor&, const at::Tensor&,
-                              const at::Tensor&, const at::Tensor&, double, bool, const CacheRows*) {
+                              const at::Tensor&, const at::Tensor&, double, bool, const at::Tensor&, const at::Tensor&,
+                              const at::Tensor&) {
   missing();
 }
 #endif

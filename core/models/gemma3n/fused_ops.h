@@ -51,16 +51,15 @@ at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m);
 
 // The attention inputs of one layer from its fused projection proj [n, (hq + 2 hkv) * d]: per head RMSNorm
 // (q and k with their weights, v without) and rotary for q and k (cos, signedSin [n, 1, d] or [n, d]).
-// ownsKv false: q only. Same as rmsNorm + infer::applyRotary on each part. With `into` (a decode step's flat
-// K/V caches [R, hkv, d] and int64 rows [n]) k and v are written there, as index_copy_ would, and not returned.
+// ownsKv false: q only. Same as rmsNorm + infer::applyRotary on each part. With intoRows defined (a decode
+// step: flat K/V caches intoKeys / intoValues [R, hkv, d] and int64 rows [n]) k and v are written there, as
+// index_copy_ would, and not returned.
 struct AttentionInputs {
   at::Tensor q, k, v;  // [n, hq, d], [n, hkv, d], [n, hkv, d]
 };
-struct CacheRows {
-  at::Tensor keys, values, rows;
-};
 AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, int64_t d, const at::Tensor& qNorm,
                               const at::Tensor& kNorm, const at::Tensor& cos, const at::Tensor& signedSin, double eps,
-                              bool ownsKv, const CacheRows* into = nullptr);
+                              bool ownsKv, const at::Tensor& intoKeys = {}, const at::Tensor& intoValues = {},
+                              const at::Tensor& intoRows = {});
 
 }  // namespace ll::models::gemma3n::fused

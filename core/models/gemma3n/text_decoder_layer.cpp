@@ -94,9 +94,9 @@ Gemma3nTextDecoder::AttentionInputs Gemma3nTextDecoder::attentionInputs(
   const at::Tensor& cos = sliding ? rp.cosSliding : rp.cosFull;
   const at::Tensor& sin = sliding ? rp.sinSliding : rp.sinFull;
   if (fusedKernels && fused::fitsHead(d) && proj.stride(0) % 8 == 0) {  // the kernel reads rows 16 bytes at a time
-    const fused::CacheRows rows = into ? fused::CacheRows{into->keys, into->values, into->rows} : fused::CacheRows{};
+    const AttentionStep::CacheRows rows = into.value_or(AttentionStep::CacheRows{});  // undefined rows: return k, v
     fused::AttentionInputs in = fused::qkvNormRotary(proj, hq, hkv, d, y.qNorm, y.kNorm, cos, sin, c.rmsNormEps, y.ownsKv,
-                                                     into ? &rows : nullptr);
+                                                     rows.keys, rows.values, rows.rows);
     return {std::move(in.q), std::move(in.k), std::move(in.v)};
   }
   AttentionInputs in;

@@ -169,15 +169,16 @@ TEST_F(Gemma3nFusedOpsGpu, QkvNormRotaryMatchesNormsAndRotary) {
   const int64_t cacheRows = 3 * kRows + 1;
   std::vector<int64_t> rowList;
   for (int64_t r = 0; r < kRows; ++r) rowList.push_back(3 * (kRows - 1 - r) + 1);  // descending, with gaps
-  fused::CacheRows into{at::full({cacheRows, hkv, d}, 5.0, proj.options()), at::full({cacheRows, hkv, d}, -5.0, proj.options()),
-                        at::tensor(rowList, at::TensorOptions().dtype(at::kLong)).to(device_)};
-  const auto direct = fused::qkvNormRotary(proj, hq, hkv, d, qNorm, kNorm, cos, sin, 1e-6, true, &into);
+  const at::Tensor keys = at::full({cacheRows, hkv, d}, 5.0, proj.options());
+  const at::Tensor values = at::full({cacheRows, hkv, d}, -5.0, proj.options());
+  const at::Tensor rows = at::tensor(rowList, at::TensorOptions().dtype(at::kLong)).to(device_);
+  const auto direct = fused::qkvNormRotary(proj, hq, hkv, d, qNorm, kNorm, cos, sin, 1e-6, true, keys, values, rows);
   EXPECT_TRUE(direct.q.equal(in.q));
   EXPECT_FALSE(direct.k.defined() || direct.v.defined());
-  EXPECT_TRUE(into.keys.index_select(0, into.rows).equal(in.k));
-  EXPECT_TRUE(into.values.index_select(0, into.rows).equal(in.v));
-  EXPECT_EQ((into.keys == 5.0).all(-1).all(-1).sum().item<int64_t>(), cacheRows - kRows);
-  EXPECT_EQ((into.values == -5.0).all(-1).all(-1).sum().item<int64_t>(), cacheRows - kRows);
+  EXPECT_TRUE(keys.index_select(0, rows).equal(in.k));
+  EXPECT_TRUE(values.index_select(0, rows).equal(in.v));
+  EXPECT_EQ((keys == 5.0).all(-1).all(-1).sum().item<int64_t>(), cacheRows - kRows);
+  EXPECT_EQ((values == -5.0).all(-1).all(-1).sum().item<int64_t>(), cacheRows - kRows);
 }
 
 TEST_F(Gemma3nFusedOpsGpu, WrongShapesAreRefusedWithTheReason) {
