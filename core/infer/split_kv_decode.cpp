@@ -76,7 +76,9 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
   a.headDim = d;
   a.window = window;
   a.scale = static_cast<float>(scale);
-  a.splits = kernels::splitKvDecodeSplits(S, hkv, keys, q.device().index());
+  const bool tensorCores = keys > kSplitKvDecodeMaxKeys;
+  a.splits = tensorCores ? kernels::splitKvDecodeTensorCoreSplits(S, hkv, keys, q.device().index())
+                         : kernels::splitKvDecodeSplits(S, hkv, keys, q.device().index());
   a.out = out.data_ptr();
   at::Tensor partial, stats;  // alive until the launches are queued (the graph pool or the caching allocator keeps them)
   if (a.splits > 1) {
@@ -88,7 +90,7 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
     a.partialSum = stats[1].data_ptr<float>();
   }
   const auto stream = c10::cuda::getCurrentCUDAStream(q.device().index()).stream();
-  if (const char* e = keys > kSplitKvDecodeMaxKeys ? kernels::splitKvDecodeTensorCores(a, stream) : kernels::splitKvDecode(a, stream))
+  if (const char* e = tensorCores ? kernels::splitKvDecodeTensorCores(a, stream) : kernels::splitKvDecode(a, stream))
     throw std::runtime_error(std::string("split-KV decode attention failed to launch: ") + e);
   return out;
 #else

@@ -15,7 +15,6 @@
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
-#include <mma.h>
 
 #include <algorithm>
 #include <atomic>
@@ -189,48 +188,94 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
 }
 
 // The tensor-core variant for long key ranges and heads of 128 (dots.ocr's layout decoder: 12 query heads over
-// 2 KV heads, 5-8k keys a slot). Block (slice, KV head h, slot s), four warps; each warp walks its own
-// chunks of 16 keys of the slice (chunk c of the slice goes to warp c % 4) with a running softmax of its own:
-//  1. the chunk's K and V rows into shared memory (16-byte loads, all issued together; rows past the slice's
-//     end as zeros, so nothing past a slot's length is read);
-//  2. scores S [16, 16] = Q [16, 128] K^T on tensor cores (the group's query heads as rows, zero rows below the
-//     group), float32 accumulation;
-//  3. per query row: the running maximum, p = 2^(score - max) (masked keys 0), the rescale of the row's output
-//     so far, p rounded to bfloat16 for the next product (as FlashAttention does);
-//  4. P [16, 16] V [16, 128] on tensor cores, one 16-dim slice at a time through shared memory into the lane's
-//     registers: lane l keeps row l / 2, dims 8 (l % 2) + 16 c .. +8 of the output.
+// 2 KV heads, 5-8k keys a slot), written as FlashAttention-2 does a query tile, with the group's query heads
+// as the tile's rows (zero rows below the group). Block (slice, KV head h, slot s), four warps:
+//  - the slice's keys stream through shared memory in stages of 64 keys (K and V rows, cp.async, 16 bytes a
+//    copy, rows past the slice's end zero-filled without being read), kStages - 1 stages in flight while the
+//    warps work on the oldest one: the memory latency is hidden behind the loads of the next stages;
+//  - warp w takes keys 16w .. 16w + 15 of each stage: S [16, 16] = Q K^T with mma.sync m16n8k16 (Q's
+//    fragments held in registers for the whole slice, K's read by ldmatrix), float32 accumulation; per query
+//    row the running maximum and p = 2^(score - max) (keys past the end -inf), the row's output rescaled;
+//    p rounded to bfloat16 is already the A fragment of P V (the accumulator and A layouts line up), and
+//    O [16, 128] += P V with V's fragments read by ldmatrix.trans. Nothing goes through shared memory but K
+//    and V themselves.
 // At the end the four warps merge in a fixed order (replays give the same bits) and the block writes the
 // output or its slice's partial, merged by mergeSplitsKernel as for the CUDA-core kernel.
 namespace tc {
 constexpr int kD = 128;
 constexpr int kWarps = 4;
-constexpr int kChunk = 16;                    // keys per warp step (one tensor-core tile)
-constexpr int kRows = 16;                     // query rows of a tile: the group, zero-padded
-constexpr int kVecs = kChunk * kD / 8;        // 16-byte vectors of a chunk's K (or V) rows
-constexpr int kVecsPerLane = kVecs / 32;
-constexpr int kSlices = kD / 16;              // 16-dim slices of a head
-// Shared-memory row strides, padded: with rows of exactly 256 (or 64, 32) bytes every row of a tile starts in
-// the same bank and the tensor-core loads serialise.
-constexpr int kLd = kD + 8;                   // Q, K, V rows (bf16)
-constexpr int kSsLd = kChunk + 4;             // scores and P V slices (float)
-constexpr int kPsLd = kChunk + 8;             // P (bf16)
+constexpr int kBlockThreads = 32 * kWarps;
+constexpr int kWarpKeys = 16;                   // keys a warp takes from each stage (one k-step of P V)
+constexpr int kStageKeys = kWarps * kWarpKeys;  // 64
+constexpr int kStages = 3;
+constexpr int kRows = 16;                       // query rows of a tile: the group, zero-padded
+constexpr int kKSteps = kD / 16;                // k-steps of Q K^T
+constexpr int kDimTiles = kD / 8;               // 8-dim column tiles of the output
+// Shared-memory row stride (bf16), padded by 16 bytes: with rows of exactly 256 bytes the eight rows an
+// ldmatrix phase reads would all start in the same bank.
+constexpr int kLd = kD + 8;
+constexpr int kStageElems = kStageKeys * kLd;
+constexpr int kCopiesPerThread = kStageKeys * kD / 8 / kBlockThreads;  // 16-byte copies of K (and of V) per stage
+constexpr size_t kSharedBytes = 2 * kStages * kStageElems * sizeof(bf16);  // 104,448 bytes: two blocks per SM
+static_assert(kWarps * kRows * kD * sizeof(float) <= kSharedBytes, "the warps' merge reuses the stage buffers");
+
+__device__ __forceinline__ unsigned sharedAddress(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+// 16 bytes global -> shared without a register round trip; `inside` false: 16 zero bytes, nothing read.
+__device__ __forceinline__ void copy16Async(unsigned shared, const void* global, bool inside) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared), "l"(global), "r"(inside ? 16 : 0)
+               : "memory");
+}
+__device__ __forceinline__ void commitCopies() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int Pending>
+__device__ __forceinline__ void waitCopies() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
+}
+// Four 8 x 8 bf16 matrices; lanes 8j .. 8j + 7 give the row addresses of matrix j.
+__device__ __forceinline__ void loadMatrices(unsigned (&r)[4], unsigned address) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address)
+               : "memory");
+}
+__device__ __forceinline__ void loadMatricesTransposed(unsigned (&r)[4], unsigned address) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address)
+               : "memory");
+}
+// d += a b for a [16, 16] (row-major fragment), b [16, 8] (column-major fragment), d [16, 8] float.
+__device__ __forceinline__ void mma16x8x16(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+// Two floats as the bfloat16 pair of a fragment register (the lower column in the low half).
+__device__ __forceinline__ unsigned packPair(float lo, float hi) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<const unsigned*>(&v);
+}
+__device__ __forceinline__ unsigned loadPair(const bf16* p, bool inside) {
+  return inside ? __ldg(reinterpret_cast<const unsigned*>(p)) : 0u;
+}
 }  // namespace tc
 
-__global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
-  using namespace nvcuda;
+__global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
   using namespace tc;
-  __shared__ __align__(32) bf16 qs[kRows * kLd];
-  __shared__ __align__(32) bf16 ks[kWarps][kChunk * kLd];  // after the loop: the warps' merged output (float)
-  __shared__ __align__(32) bf16 vs[kWarps][kChunk * kLd];
-  __shared__ __align__(32) float ss[kWarps][kRows * kSsLd];  // scores, then each slice of P V
-  __shared__ __align__(32) bf16 ps[kWarps][kRows * kPsLd];
+  extern __shared__ __align__(16) unsigned char shared[];
+  bf16* kStage = reinterpret_cast<bf16*>(shared);  // [kStages][kStageKeys][kLd]
+  bf16* vStage = kStage + kStages * kStageElems;
   __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
 
   const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int g = lane >> 2, t = lane & 3;      // fragment row (and row + 8) and column pair of this lane
+  const int mat = lane >> 3, matRow = lane & 7;  // the matrix and row whose address this lane gives ldmatrix
   const int G = static_cast<int>(a.group);
   const int64_t s = blockIdx.z, Hq = a.kvHeads * G, headRow = s * Hq + static_cast<int64_t>(h) * G;
   const bf16* q = static_cast<const bf16*>(a.q) + headRow * kD;
-  for (int i = tid; i < kRows * kD; i += 32 * kWarps) qs[(i / kD) * kLd + i % kD] = i < G * kD ? q[i] : __float2bfloat16_rn(0.f);
 
   const int64_t len = a.keyLengths[s];
   const int64_t first = a.window > 0 && len > a.window ? len - a.window : 0;
@@ -240,134 +285,161 @@ __global__ void __launch_bounds__(32 * tc::kWarps) splitKvDecodeTensorCoreKernel
   const bf16* kBase = static_cast<const bf16*>(a.keys) + (s * a.rows * a.kvHeads + h) * kD;
   const bf16* vBase = static_cast<const bf16*>(a.values) + (s * a.rows * a.kvHeads + h) * kD;
   const float qScale = a.scale * kLog2e;
+  const int64_t stages = end > begin ? (end - begin + kStageKeys - 1) / kStageKeys : 0;
 
-  const int r = lane >> 1, half = lane & 1;  // this lane's row and half of a 16 x 16 tile
-  float o[kSlices][8];
+  auto loadStage = [&](int64_t stage) {
+    const int buffer = static_cast<int>(stage % kStages);
+    const int64_t key0 = begin + stage * kStageKeys;
 #pragma unroll
-  for (int c = 0; c < kSlices; ++c)
-#pragma unroll
-    for (int e = 0; e < 8; ++e) o[c][e] = 0.f;
-  float m = -INFINITY, l = 0.f;
-  __syncthreads();  // qs complete
-
-  wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qa[kSlices];
-#pragma unroll
-  for (int c = 0; c < kSlices; ++c) wmma::load_matrix_sync(qa[c], qs + c * 16, kLd);
-
-  uint4* kTile = reinterpret_cast<uint4*>(ks[warp]);
-  uint4* vTile = reinterpret_cast<uint4*>(vs[warp]);
-  for (int64_t c0 = begin + static_cast<int64_t>(warp) * kChunk; c0 < end; c0 += kWarps * kChunk) {
-    uint4 kr[kVecsPerLane], vr[kVecsPerLane];
-#pragma unroll
-    for (int i = 0; i < kVecsPerLane; ++i) {
-      const int idx = lane + 32 * i;
-      const int64_t j = c0 + idx / (kD / 8);
-      const int vec = idx % (kD / 8);
-      kr[i] = j < end ? __ldg(reinterpret_cast<const uint4*>(kBase + j * rowStride) + vec) : make_uint4(0, 0, 0, 0);
-      vr[i] = j < end ? __ldg(reinterpret_cast<const uint4*>(vBase + j * rowStride) + vec) : make_uint4(0, 0, 0, 0);
+    for (int i = 0; i < kCopiesPerThread; ++i) {
+      const int idx = tid + i * kBlockThreads, row = idx / (kD / 8), column = (idx % (kD / 8)) * 8;
+      const int64_t j = key0 + row;
+      const bool inside = j < end;
+      const int64_t from = (inside ? j : 0) * rowStride + column;
+      const int at = buffer * kStageElems + row * kLd + column;
+      copy16Async(sharedAddress(kStage + at), kBase + from, inside);
+      copy16Async(sharedAddress(vStage + at), vBase + from, inside);
     }
+  };
+  // The first stages go out before anything else, so their latency overlaps the query loads below.
 #pragma unroll
-    for (int i = 0; i < kVecsPerLane; ++i) {
-      const int idx = lane + 32 * i, at = (idx / (kD / 8)) * (kLd / 8) + idx % (kD / 8);
-      kTile[at] = kr[i];
-      vTile[at] = vr[i];
-    }
-    __syncwarp();
+  for (int st = 0; st < kStages - 1; ++st) {
+    if (st < stages) loadStage(st);
+    commitCopies();
+  }
 
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> sc;
-    wmma::fill_fragment(sc, 0.f);
+  // Q's A fragments (rows g and g + 8, columns 2t, 2t + 1 and 2t + 8, 2t + 9 of each k-step); rows >= G zero.
+  unsigned qa[kKSteps][4];
 #pragma unroll
-    for (int c = 0; c < kSlices; ++c) {
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kb;  // K^T: (dim, key) at key * kD + dim
-      wmma::load_matrix_sync(kb, ks[warp] + c * 16, kLd);
-      wmma::mma_sync(sc, qa[c], kb, sc);
-    }
-    wmma::store_matrix_sync(ss[warp], sc, kSsLd, wmma::mem_row_major);
-    __syncwarp();
+  for (int k = 0; k < kKSteps; ++k) {
+    const int c = k * 16 + 2 * t;
+    qa[k][0] = loadPair(q + g * kD + c, g < G);
+    qa[k][1] = loadPair(q + (g + 8) * kD + c, g + 8 < G);
+    qa[k][2] = loadPair(q + g * kD + c + 8, g < G);
+    qa[k][3] = loadPair(q + (g + 8) * kD + c + 8, g + 8 < G);
+  }
 
-    float p[8], top = -INFINITY;
+  float o[kDimTiles][4];
 #pragma unroll
-    for (int e = 0; e < 8; ++e) {
-      const int col = half * 8 + e;
-      p[e] = c0 + col < end ? ss[warp][r * kSsLd + col] * qScale : -INFINITY;
-      top = fmaxf(top, p[e]);
-    }
-    top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, 1));
-    const float next = fmaxf(m, top);       // finite: key c0 is in the slice
-    const float rescale = exp2f(m - next);  // 0 on the warp's first chunk (m = -inf)
-    float sum = 0.f;
-#pragma unroll
-    for (int e = 0; e < 8; ++e) {
-      p[e] = exp2f(p[e] - next);  // 0 for masked keys
-      sum += p[e];
-      ps[warp][r * kPsLd + half * 8 + e] = __float2bfloat16_rn(p[e]);
-    }
-    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-    l = l * rescale + sum;
-    m = next;
-#pragma unroll
-    for (int c = 0; c < kSlices; ++c)
-#pragma unroll
-      for (int e = 0; e < 8; ++e) o[c][e] *= rescale;
-    __syncwarp();
+  for (int n = 0; n < kDimTiles; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // rows g and g + 8; l: this lane's columns only
 
-    wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> pa;
-    wmma::load_matrix_sync(pa, ps[warp], kPsLd);
+  for (int64_t it = 0; it < stages; ++it) {
+    waitCopies<kStages - 2>();  // this thread's copies of stage `it` have landed ...
+    __syncthreads();            // ... and everyone's; the buffer of stage it - 1 is free again
+    if (it + kStages - 1 < stages) loadStage(it + kStages - 1);
+    commitCopies();
+
+    const int64_t key0 = begin + it * kStageKeys + warp * kWarpKeys;
+    if (key0 >= end) continue;  // warp-uniform: nothing of this warp's part of the stage is in the slice
+    const int at = static_cast<int>(it % kStages) * kStageElems + warp * kWarpKeys * kLd;
+    const bf16* kw = kStage + at;
+    const bf16* vw = vStage + at;
+
+    // S = Q K^T: matrices (keys 0-7 | 8-15) x (dims k0 .. k0 + 7 | k0 + 8 .. k0 + 15); B[k][n] = K[key n][dim k].
+    float sc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
-    for (int c = 0; c < kSlices; ++c) {
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> vb;  // V: (key, dim) at key * kD + dim
-      wmma::load_matrix_sync(vb, vs[warp] + c * 16, kLd);
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> pv;
-      wmma::fill_fragment(pv, 0.f);
-      wmma::mma_sync(pv, pa, vb, pv);
-      wmma::store_matrix_sync(ss[warp], pv, kSsLd, wmma::mem_row_major);
-      __syncwarp();
+    for (int k = 0; k < kKSteps; ++k) {
+      unsigned b[4];
+      loadMatrices(b, sharedAddress(kw + ((mat >> 1) * 8 + matRow) * kLd + k * 16 + (mat & 1) * 8));
+      mma16x8x16(sc[0], qa[k], b[0], b[1]);
+      mma16x8x16(sc[1], qa[k], b[2], b[3]);
+    }
+    // Online softmax per row (log2 domain); sc[n][e]: key 8n + 2t + (e & 1), row g (e < 2) or g + 8.
+    float top0 = -INFINITY, top1 = -INFINITY;
 #pragma unroll
-      for (int e = 0; e < 8; ++e) o[c][e] += ss[warp][r * kSsLd + half * 8 + e];
-      __syncwarp();
+    for (int n = 0; n < 2; ++n)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const bool inside = key0 + 8 * n + 2 * t + (e & 1) < end;
+        sc[n][e] = inside ? sc[n][e] * qScale : -INFINITY;
+        if (e < 2) top0 = fmaxf(top0, sc[n][e]);
+        else top1 = fmaxf(top1, sc[n][e]);
+      }
+    top0 = fmaxf(top0, __shfl_xor_sync(0xffffffffu, top0, 1));
+    top0 = fmaxf(top0, __shfl_xor_sync(0xffffffffu, top0, 2));
+    top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 1));
+    top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 2));
+    const float next0 = fmaxf(m0, top0), next1 = fmaxf(m1, top1);  // finite: key0 is in the slice
+    const float rescale0 = exp2f(m0 - next0), rescale1 = exp2f(m1 - next1);  // 0 on the first chunk
+    m0 = next0;
+    m1 = next1;
+#pragma unroll
+    for (int n = 0; n < 2; ++n) {
+      sc[n][0] = exp2f(sc[n][0] - next0);
+      sc[n][1] = exp2f(sc[n][1] - next0);
+      sc[n][2] = exp2f(sc[n][2] - next1);
+      sc[n][3] = exp2f(sc[n][3] - next1);
+    }
+    l0 = l0 * rescale0 + sc[0][0] + sc[0][1] + sc[1][0] + sc[1][1];
+    l1 = l1 * rescale1 + sc[0][2] + sc[0][3] + sc[1][2] + sc[1][3];
+#pragma unroll
+    for (int n = 0; n < kDimTiles; ++n) {
+      o[n][0] *= rescale0;
+      o[n][1] *= rescale0;
+      o[n][2] *= rescale1;
+      o[n][3] *= rescale1;
+    }
+    // P's A fragment: rows g / g + 8, keys 2t, 2t + 1 (tile 0) and 8 + 2t, 9 + 2t (tile 1).
+    const unsigned pa[4] = {packPair(sc[0][0], sc[0][1]), packPair(sc[0][2], sc[0][3]), packPair(sc[1][0], sc[1][1]),
+                            packPair(sc[1][2], sc[1][3])};
+    // O += P V: matrices (keys 0-7 | 8-15) x (dims n0 .. n0 + 7 | n0 + 8 .. n0 + 15), transposed on load.
+#pragma unroll
+    for (int n = 0; n < kDimTiles; n += 2) {
+      unsigned b[4];
+      loadMatricesTransposed(b, sharedAddress(vw + ((mat & 1) * 8 + matRow) * kLd + n * 8 + (mat >> 1) * 8));
+      mma16x8x16(o[n], pa, b[0], b[1]);
+      mma16x8x16(o[n + 1], pa, b[2], b[3]);
     }
   }
+  waitCopies<0>();
 
   // Merge the warps: per row the largest maximum, each warp's output weighed by 2^(its max - that).
-  if (half == 0) {
-    warpMax[warp][r] = m;
-    warpSum[warp][r] = l;
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+  if (t == 0) {
+    warpMax[warp][g] = m0;
+    warpMax[warp][g + 8] = m1;
+    warpSum[warp][g] = l0;
+    warpSum[warp][g + 8] = l1;
   }
-  __syncthreads();
+  __syncthreads();  // also: every warp is done with the stage buffers, reused below
   if (tid < kRows) {
-    float t = -INFINITY;
+    float top = -INFINITY;
 #pragma unroll
-    for (int w = 0; w < kWarps; ++w) t = fmaxf(t, warpMax[w][tid]);
+    for (int w = 0; w < kWarps; ++w) top = fmaxf(top, warpMax[w][tid]);
     float total = 0.f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w)
-      if (warpMax[w][tid] != -INFINITY) total += warpSum[w][tid] * exp2f(warpMax[w][tid] - t);
-    rowTop[tid] = t;
+      if (warpMax[w][tid] != -INFINITY) total += warpSum[w][tid] * exp2f(warpMax[w][tid] - top);
+    rowTop[tid] = top;
     rowTotal[tid] = total;
   }
   __syncthreads();
-  float* merged = reinterpret_cast<float*>(&ks[0][0]);  // [kRows, kD] float: 8 KB of the 17 KB K tiles
-  const float weight = m == -INFINITY ? 0.f : exp2f(m - rowTop[r]);
-  for (int w = 0; w < kWarps; ++w) {
-    if (warp == w) {
+  float* merged = reinterpret_cast<float*>(shared);  // [kWarps][kRows][kD]
+  const float weight0 = m0 == -INFINITY ? 0.f : exp2f(m0 - rowTop[g]);
+  const float weight1 = m1 == -INFINITY ? 0.f : exp2f(m1 - rowTop[g + 8]);
 #pragma unroll
-      for (int c = 0; c < kSlices; ++c)
-#pragma unroll
-        for (int e = 0; e < 8; ++e) {
-          const int i = r * kD + c * 16 + half * 8 + e;
-          merged[i] = (w == 0 ? 0.f : merged[i]) + o[c][e] * weight;
-        }
-    }
-    __syncthreads();
+  for (int n = 0; n < kDimTiles; ++n) {
+    const int d = n * 8 + 2 * t;
+    *reinterpret_cast<float2*>(&merged[(warp * kRows + g) * kD + d]) = make_float2(o[n][0] * weight0, o[n][1] * weight0);
+    *reinterpret_cast<float2*>(&merged[(warp * kRows + g + 8) * kD + d]) =
+        make_float2(o[n][2] * weight1, o[n][3] * weight1);
   }
-  for (int i = tid; i < G * kD; i += 32 * kWarps) {
+  __syncthreads();
+  for (int i = tid; i < G * kD; i += kBlockThreads) {
     const int row = i / kD, d = i % kD;
+    float sum = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) sum += merged[(w * kRows + row) * kD + d];
     if (a.splits == 1) {
       const float total = rowTotal[row];
-      static_cast<bf16*>(a.out)[(headRow + row) * kD + d] = __float2bfloat16_rn(total > 0.f ? merged[i] / total : 0.f);
+      static_cast<bf16*>(a.out)[(headRow + row) * kD + d] = __float2bfloat16_rn(total > 0.f ? sum / total : 0.f);
     } else {
       const int64_t part = (headRow + row) * a.splits + split;
-      a.partialOut[part * kD + d] = merged[i];
+      a.partialOut[part * kD + d] = sum;
       if (d == 0) {
         a.partialMax[part] = rowTop[row];
         a.partialSum[part] = rowTotal[row];
@@ -428,8 +500,19 @@ const char* launchForGroup(const SplitKvDecodeArgs& a, cudaStream_t stream) {
 }
 
 const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
+  // Over 48 KB of dynamic shared memory needs the kernel's permission, once per device (not a stream
+  // operation: allowed while a graph is captured).
+  static std::atomic<bool> allowed[16] = {};
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return launched();
+  if (device < 0 || device >= 16 || !allowed[device].load()) {
+    if (cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             static_cast<int>(tc::kSharedBytes)) != cudaSuccess)
+      return launched();
+    if (device >= 0 && device < 16) allowed[device] = true;
+  }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  splitKvDecodeTensorCoreKernel<<<grid, 32 * tc::kWarps, 0, stream>>>(a);
+  splitKvDecodeTensorCoreKernel<<<grid, tc::kBlockThreads, tc::kSharedBytes, stream>>>(a);
   if (const char* e = launched()) return e;
   if (a.splits > 1) {
     mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), tc::kD, 0, stream>>>(
@@ -437,6 +520,16 @@ const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
     return launched();
   }
   return nullptr;
+}
+
+int multiprocessors(int device) {
+  static std::atomic<int> count[16] = {};
+  int sms = device >= 0 && device < 16 ? count[device].load() : 0;
+  if (sms == 0) {
+    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms <= 0) sms = 132;
+    if (device >= 0 && device < 16) count[device] = sms;
+  }
+  return sms;
 }
 
 }  // namespace
@@ -448,16 +541,19 @@ bool splitKvDecodeSupports(int64_t headDim, int64_t group) {
 }
 
 int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device) {
-  static std::atomic<int> smCount[16] = {};
-  int sms = device >= 0 && device < 16 ? smCount[device].load() : 0;
-  if (sms == 0) {
-    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms <= 0) sms = 132;
-    if (device >= 0 && device < 16) smCount[device] = sms;
-  }
   const int64_t blocks = std::max<int64_t>(1, slots * kvHeads);
-  const int64_t wanted = (4 * sms + blocks - 1) / blocks;  // ~4 resident blocks per SM hide the memory latency
+  const int64_t wanted = (4 * multiprocessors(device) + blocks - 1) / blocks;  // ~4 resident blocks per SM hide the memory latency
   const int64_t tiles = std::max<int64_t>(1, (maxKeys + kTile - 1) / kTile);
   return static_cast<int>(std::clamp<int64_t>(std::min(wanted, tiles), 1, kMaxSplits));
+}
+
+int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device) {
+  // Two blocks fit an SM (shared memory); one wave of them, rounded down: a second, partial wave would
+  // take as long as the first.
+  const int64_t blocks = std::max<int64_t>(1, slots * kvHeads);
+  const int64_t wanted = std::max<int64_t>(1, 2 * multiprocessors(device) / blocks);
+  const int64_t stages = std::max<int64_t>(1, (maxKeys + tc::kStageKeys - 1) / tc::kStageKeys);
+  return static_cast<int>(std::clamp<int64_t>(std::min(wanted, stages), 1, kMaxSplits));
 }
 
 bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group) {

@@ -41,8 +41,10 @@ int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int dev
 const char* splitKvDecode(const SplitKvDecodeArgs& args, void* stream);
 
 // The tensor-core variant for long key ranges (split_kv_decode_kernel.cu says how it works): heads of 128 and
-// up to 16 query heads per KV head; the same arguments, outputs and split counts.
+// up to 16 query heads per KV head; the same arguments and outputs. Its slices come from
+// splitKvDecodeTensorCoreSplits: one wave of two blocks per SM, each slice at least one 64-key stage.
 bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group);
+int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device);
 const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& args, void* stream);
 
 }  // namespace ll::infer::kernels

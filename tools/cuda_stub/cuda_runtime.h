@@ -27,16 +27,20 @@ typedef struct CUstream_st* cudaStream_t;
 enum cudaError_t { cudaSuccess = 0 };
 typedef cudaError_t cudaError;
 enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16 };
+enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 
 __host__ cudaError_t cudaGetLastError();
 __host__ const char* cudaGetErrorString(cudaError_t);
 __host__ cudaError_t cudaDeviceGetAttribute(int*, cudaDeviceAttr, int);
 __host__ cudaError_t cudaGetDevice(int*);
+template <class T>
+__host__ cudaError_t cudaFuncSetAttribute(T*, cudaFuncAttribute, int);
 // The launch syntax <<<...>>> lowers to one of these, by the CUDA version clang assumes.
 __host__ int cudaConfigureCall(dim3, dim3, size_t = 0, cudaStream_t = 0);
 extern "C" __host__ int __cudaPushCallConfiguration(dim3, dim3, size_t = 0, void* = 0);
 
 __device__ __host__ uint4 make_uint4(unsigned, unsigned, unsigned, unsigned);
+__device__ __host__ float2 make_float2(float, float);
 __device__ float rsqrtf(float);
 __device__ float sqrtf(float);
 __device__ float tanhf(float);
@@ -49,5 +53,6 @@ __device__ float fminf(float, float);
 __device__ float __shfl_xor_sync(unsigned, float, int, int = 32);
 __device__ void __syncthreads();
 __device__ void __syncwarp(unsigned = 0xffffffffu);
+__device__ size_t __cvta_generic_to_shared(const void*);
 template <class T>
 __device__ T __ldg(const T*);

@@ -53,7 +53,9 @@ struct Shape {
   int64_t hq, hkv, d;
 };
 
-void checkAgainstReference(const Shape& shape, const std::vector<int64_t>& lengths, int64_t rows, int64_t maxKeys) {
+// Windows of at most kSplitKvDecodeMaxKeys go to the CUDA-core kernel, which has no instance for groups over 8.
+void checkAgainstReference(const Shape& shape, const std::vector<int64_t>& lengths, int64_t rows, int64_t maxKeys,
+                           const std::vector<int64_t>& windows = {0, 1, 3, 512}) {
   const c10::Device device = ll::testing::testDevice();
   const int64_t S = static_cast<int64_t>(lengths.size());
   at::Tensor keys = at::randn({S, rows, shape.hkv, shape.d}, bf16On(device));
@@ -66,7 +68,7 @@ void checkAgainstReference(const Shape& shape, const std::vector<int64_t>& lengt
   const at::Tensor q = at::randn({S, shape.hq, shape.d}, bf16On(device)) * 2;
   const at::Tensor lens = at::tensor(lengths, at::kLong).to(device);
   ASSERT_TRUE(ll::infer::splitKvDecodeApplies(q, keys, values, maxKeys));
-  for (int64_t window : {int64_t(0), int64_t(1), int64_t(3), int64_t(512)}) {
+  for (int64_t window : windows) {
     for (double scale : {1.0 / std::sqrt(static_cast<double>(shape.d)), 1.0}) {
       SCOPED_TRACE("head " + std::to_string(shape.d) + " group " + std::to_string(shape.hq / shape.hkv) + " window " +
                    std::to_string(window) + " scale " + std::to_string(scale) + " max keys " + std::to_string(maxKeys));
@@ -123,13 +125,15 @@ TEST(SplitKvDecode, LayoutModelHeadsOverLongRaggedSlots) {
 }
 
 // Above kSplitKvDecodeMaxKeys the tensor-core variant (windows of up to 512 keys stay with the CUDA-core
-// kernel): dots.ocr's heads over ragged slots of up to ~5,500 keys, lengths that end inside a 16-key chunk,
-// a slot of one key, slices of which some are empty; and a group of 1 (every other row of the tile zero).
+// kernel): dots.ocr's heads over ragged slots of up to ~5,500 keys, lengths that end inside a warp's 16 keys
+// and inside a 64-key stage, a slot of one key, slices of which some are empty; a group of 1 (every other
+// row of the tile zero); and a group of 16 (the tile's second eight rows in use).
 TEST(SplitKvDecode, LayoutModelHeadsOverLayoutLengthsOnTensorCores) {
   if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
   at::manual_seed(23);
   checkAgainstReference({12, 2, 128}, {5500, 1, 2049, 3001, 17, 4100}, 5504, 5500);
   checkAgainstReference({2, 2, 128}, {2100, 2500, 9}, 2600, 2600);
+  checkAgainstReference({16, 1, 128}, {3000, 64, 2113, 4097}, 4100, 4097, {0});
 }
 
 TEST(SplitKvDecode, GemmaHeadsWithWindowsAndOneSlice) {
