@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 
 namespace ll::infer::kernels {
 namespace {
@@ -263,15 +264,42 @@ __device__ __forceinline__ unsigned loadPair(const bf16* p, bool inside) {
 }
 }  // namespace tc
 
+// One output value of a query row from its slices' partials: sum_i w_i acc_i / sum_i w_i l_i with
+// w_i = 2^(max_i - max); empty slices (max -inf) weigh nothing. Read through L2 (__ldcg): other blocks wrote them.
+__device__ __forceinline__ float mergedSlices(const float* partialOut, const float* partialMax, const float* partialSum,
+                                              int64_t row, int splits, int D, int d) {
+  const float* m = partialMax + row * splits;
+  float top = -INFINITY;
+  for (int i = 0; i < splits; ++i) top = fmaxf(top, __ldcg(m + i));
+  float num = 0.f, den = 0.f;
+  if (top != -INFINITY) {
+    for (int i = 0; i < splits; ++i) {
+      const float w = exp2f(__ldcg(m + i) - top);
+      num = fmaf(w, __ldcg(partialOut + (row * splits + i) * D + d), num);
+      den = fmaf(w, __ldcg(partialSum + row * splits + i), den);
+    }
+  }
+  return den > 0.f ? num / den : 0.f;
+}
+
+// Arrival counters of the tensor-core kernel's slices, one per (slot, KV head): the last slice of a pair to
+// finish merges the pair's partials and sets its counter back to 0 for the next launch (or graph replay).
+// Zero when the module loads. Two launches on one device must not run at the same time (the app decodes on
+// one thread per GPU); pairs beyond the array take the separate merge kernel.
+constexpr int kArrivalCounters = 4096;
+__device__ unsigned sliceArrivals[kArrivalCounters];
+
+template <bool kTall>  // kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use
 __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
   using namespace tc;
   extern __shared__ __align__(16) unsigned char shared[];
   bf16* kStage = reinterpret_cast<bf16*>(shared);  // [kStages][kStageKeys][kLd]
   bf16* vStage = kStage + kStages * kStageElems;
   __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
+  __shared__ bool lastSlice;
 
   const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int g = lane >> 2, t = lane & 3;      // fragment row (and row + 8) and column pair of this lane
+  const int g = lane >> 2, t = lane & 3;         // fragment row (and row + 8) and column pair of this lane
   const int mat = lane >> 3, matRow = lane & 7;  // the matrix and row whose address this lane gives ldmatrix
   const int G = static_cast<int>(a.group);
   const int64_t s = blockIdx.z, Hq = a.kvHeads * G, headRow = s * Hq + static_cast<int64_t>(h) * G;
@@ -280,31 +308,40 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
   const int64_t len = a.keyLengths[s];
   const int64_t first = a.window > 0 && len > a.window ? len - a.window : 0;
   const int64_t per = (len - first + a.splits - 1) / a.splits;
-  const int64_t begin = first + split * per, end = begin + per < len ? begin + per : len;
-  const int64_t rowStride = a.kvHeads * kD;
-  const bf16* kBase = static_cast<const bf16*>(a.keys) + (s * a.rows * a.kvHeads + h) * kD;
-  const bf16* vBase = static_cast<const bf16*>(a.values) + (s * a.rows * a.kvHeads + h) * kD;
+  const int64_t begin = first + split * per;
+  // Keys of this slice, counted from `begin` (int from here on: 64-bit division and modulo cost dozens of
+  // instructions, and this loop is issue-bound).
+  const int count = begin < len ? static_cast<int>((begin + per < len ? begin + per : len) - begin) : 0;
+  const int stages = (count + kStageKeys - 1) / kStageKeys;
+  const int rowStride = static_cast<int>(a.kvHeads) * kD;
   const float qScale = a.scale * kLog2e;
-  const int64_t stages = end > begin ? (end - begin + kStageKeys - 1) / kStageKeys : 0;
 
-  auto loadStage = [&](int64_t stage) {
-    const int buffer = static_cast<int>(stage % kStages);
-    const int64_t key0 = begin + stage * kStageKeys;
+  // This thread's copies: rows copyRow + 8i (i < kCopiesPerThread) of each stage, 8 dims from copyColumn.
+  const int copyRow = tid / (kD / 8), copyColumn = (tid % (kD / 8)) * 8;
+  constexpr int kCopyRowStep = kBlockThreads / (kD / 8);
+  const int64_t slotBase = (s * a.rows * a.kvHeads + h) * kD + (begin + copyRow) * rowStride + copyColumn;
+  const bf16* kFrom = static_cast<const bf16*>(a.keys) + slotBase;
+  const bf16* vFrom = static_cast<const bf16*>(a.values) + slotBase;
+  const unsigned kTo = sharedAddress(kStage + copyRow * kLd + copyColumn);
+  const unsigned vTo = sharedAddress(vStage + copyRow * kLd + copyColumn);
+  auto loadStage = [&](int stage, int buffer) {
+    const int firstRow = stage * kStageKeys + copyRow;
+    const int64_t offset = static_cast<int64_t>(stage) * kStageKeys * rowStride;
+    const unsigned at = static_cast<unsigned>(buffer * kStageElems * sizeof(bf16));
 #pragma unroll
     for (int i = 0; i < kCopiesPerThread; ++i) {
-      const int idx = tid + i * kBlockThreads, row = idx / (kD / 8), column = (idx % (kD / 8)) * 8;
-      const int64_t j = key0 + row;
-      const bool inside = j < end;
-      const int64_t from = (inside ? j : 0) * rowStride + column;
-      const int at = buffer * kStageElems + row * kLd + column;
-      copy16Async(sharedAddress(kStage + at), kBase + from, inside);
-      copy16Async(sharedAddress(vStage + at), vBase + from, inside);
+      const bool inside = firstRow + i * kCopyRowStep < count;
+      // Outside: nothing is read, but the address stays in the cache (the slot's row 0).
+      const int64_t from = inside ? offset + static_cast<int64_t>(i) * kCopyRowStep * rowStride : -(begin + copyRow) * rowStride;
+      const unsigned to = at + static_cast<unsigned>(i * kCopyRowStep * kLd * sizeof(bf16));
+      copy16Async(kTo + to, kFrom + from, inside);
+      copy16Async(vTo + to, vFrom + from, inside);
     }
   };
   // The first stages go out before anything else, so their latency overlaps the query loads below.
 #pragma unroll
   for (int st = 0; st < kStages - 1; ++st) {
-    if (st < stages) loadStage(st);
+    if (st < stages) loadStage(st, st);
     commitCopies();
   }
 
@@ -314,9 +351,9 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
   for (int k = 0; k < kKSteps; ++k) {
     const int c = k * 16 + 2 * t;
     qa[k][0] = loadPair(q + g * kD + c, g < G);
-    qa[k][1] = loadPair(q + (g + 8) * kD + c, g + 8 < G);
+    qa[k][1] = loadPair(q + (g + 8) * kD + c, kTall && g + 8 < G);
     qa[k][2] = loadPair(q + g * kD + c + 8, g < G);
-    qa[k][3] = loadPair(q + (g + 8) * kD + c + 8, g + 8 < G);
+    qa[k][3] = loadPair(q + (g + 8) * kD + c + 8, kTall && g + 8 < G);
   }
 
   float o[kDimTiles][4];
@@ -324,15 +361,18 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
   for (int n = 0; n < kDimTiles; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // rows g and g + 8; l: this lane's columns only
 
-  for (int64_t it = 0; it < stages; ++it) {
+  int buffer = 0, loadBuffer = kStages - 1;
+  for (int it = 0; it < stages; ++it) {
     waitCopies<kStages - 2>();  // this thread's copies of stage `it` have landed ...
     __syncthreads();            // ... and everyone's; the buffer of stage it - 1 is free again
-    if (it + kStages - 1 < stages) loadStage(it + kStages - 1);
+    if (it + kStages - 1 < stages) loadStage(it + kStages - 1, loadBuffer);
     commitCopies();
+    loadBuffer = loadBuffer + 1 == kStages ? 0 : loadBuffer + 1;
+    const int at = buffer * kStageElems + warp * kWarpKeys * kLd;
+    buffer = buffer + 1 == kStages ? 0 : buffer + 1;
 
-    const int64_t key0 = begin + it * kStageKeys + warp * kWarpKeys;
-    if (key0 >= end) continue;  // warp-uniform: nothing of this warp's part of the stage is in the slice
-    const int at = static_cast<int>(it % kStages) * kStageElems + warp * kWarpKeys * kLd;
+    const int key0 = it * kStageKeys + warp * kWarpKeys;  // from `begin`
+    if (key0 >= count) continue;  // warp-uniform: nothing of this warp's part of the stage is in the slice
     const bf16* kw = kStage + at;
     const bf16* vw = vStage + at;
 
@@ -346,43 +386,53 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
       mma16x8x16(sc[1], qa[k], b[2], b[3]);
     }
     // Online softmax per row (log2 domain); sc[n][e]: key 8n + 2t + (e & 1), row g (e < 2) or g + 8.
+    const bool whole = key0 + kWarpKeys <= count;  // warp-uniform: no key of the 16 past the slice's end
     float top0 = -INFINITY, top1 = -INFINITY;
 #pragma unroll
     for (int n = 0; n < 2; ++n)
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const bool inside = key0 + 8 * n + 2 * t + (e & 1) < end;
+        const bool inside = whole || key0 + 8 * n + 2 * t + (e & 1) < count;
         sc[n][e] = inside ? sc[n][e] * qScale : -INFINITY;
         if (e < 2) top0 = fmaxf(top0, sc[n][e]);
         else top1 = fmaxf(top1, sc[n][e]);
       }
     top0 = fmaxf(top0, __shfl_xor_sync(0xffffffffu, top0, 1));
     top0 = fmaxf(top0, __shfl_xor_sync(0xffffffffu, top0, 2));
-    top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 1));
-    top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 2));
-    const float next0 = fmaxf(m0, top0), next1 = fmaxf(m1, top1);  // finite: key0 is in the slice
-    const float rescale0 = exp2f(m0 - next0), rescale1 = exp2f(m1 - next1);  // 0 on the first chunk
+    const float next0 = fmaxf(m0, top0);       // finite: key0 is in the slice
+    const float rescale0 = exp2f(m0 - next0);  // 0 on the first chunk
     m0 = next0;
-    m1 = next1;
-#pragma unroll
-    for (int n = 0; n < 2; ++n) {
-      sc[n][0] = exp2f(sc[n][0] - next0);
-      sc[n][1] = exp2f(sc[n][1] - next0);
-      sc[n][2] = exp2f(sc[n][2] - next1);
-      sc[n][3] = exp2f(sc[n][3] - next1);
-    }
+    sc[0][0] = exp2f(sc[0][0] - next0);
+    sc[0][1] = exp2f(sc[0][1] - next0);
+    sc[1][0] = exp2f(sc[1][0] - next0);
+    sc[1][1] = exp2f(sc[1][1] - next0);
     l0 = l0 * rescale0 + sc[0][0] + sc[0][1] + sc[1][0] + sc[1][1];
-    l1 = l1 * rescale1 + sc[0][2] + sc[0][3] + sc[1][2] + sc[1][3];
+    float rescale1 = 0.f;
+    if (kTall) {
+      top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 1));
+      top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 2));
+      const float next1 = fmaxf(m1, top1);
+      rescale1 = exp2f(m1 - next1);
+      m1 = next1;
+      sc[0][2] = exp2f(sc[0][2] - next1);
+      sc[0][3] = exp2f(sc[0][3] - next1);
+      sc[1][2] = exp2f(sc[1][2] - next1);
+      sc[1][3] = exp2f(sc[1][3] - next1);
+      l1 = l1 * rescale1 + sc[0][2] + sc[0][3] + sc[1][2] + sc[1][3];
+    }
 #pragma unroll
     for (int n = 0; n < kDimTiles; ++n) {
       o[n][0] *= rescale0;
       o[n][1] *= rescale0;
-      o[n][2] *= rescale1;
-      o[n][3] *= rescale1;
+      if (kTall) {
+        o[n][2] *= rescale1;
+        o[n][3] *= rescale1;
+      }
     }
-    // P's A fragment: rows g / g + 8, keys 2t, 2t + 1 (tile 0) and 8 + 2t, 9 + 2t (tile 1).
-    const unsigned pa[4] = {packPair(sc[0][0], sc[0][1]), packPair(sc[0][2], sc[0][3]), packPair(sc[1][0], sc[1][1]),
-                            packPair(sc[1][2], sc[1][3])};
+    // P's A fragment: rows g / g + 8, keys 2t, 2t + 1 (tile 0) and 8 + 2t, 9 + 2t (tile 1). Without kTall
+    // rows 8-15 are zero, so their outputs stay 0 and need no rescaling.
+    const unsigned pa[4] = {packPair(sc[0][0], sc[0][1]), kTall ? packPair(sc[0][2], sc[0][3]) : 0u,
+                            packPair(sc[1][0], sc[1][1]), kTall ? packPair(sc[1][2], sc[1][3]) : 0u};
     // O += P V: matrices (keys 0-7 | 8-15) x (dims n0 .. n0 + 7 | n0 + 8 .. n0 + 15), transposed on load.
 #pragma unroll
     for (int n = 0; n < kDimTiles; n += 2) {
@@ -425,8 +475,9 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
   for (int n = 0; n < kDimTiles; ++n) {
     const int d = n * 8 + 2 * t;
     *reinterpret_cast<float2*>(&merged[(warp * kRows + g) * kD + d]) = make_float2(o[n][0] * weight0, o[n][1] * weight0);
-    *reinterpret_cast<float2*>(&merged[(warp * kRows + g + 8) * kD + d]) =
-        make_float2(o[n][2] * weight1, o[n][3] * weight1);
+    if (kTall)
+      *reinterpret_cast<float2*>(&merged[(warp * kRows + g + 8) * kD + d]) =
+          make_float2(o[n][2] * weight1, o[n][3] * weight1);
   }
   __syncthreads();
   for (int i = tid; i < G * kD; i += kBlockThreads) {
@@ -446,26 +497,29 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
       }
     }
   }
+  if (a.splits == 1 || !a.mergeInKernel) return;
+  // The last slice of (slot, KV head) to arrive merges the partials of all slices.
+  __threadfence();  // this block's partials are visible to every block before it counts itself in
+  __syncthreads();
+  unsigned* arrivals = &sliceArrivals[s * a.kvHeads + h];
+  if (tid == 0) lastSlice = atomicAdd(arrivals, 1u) == static_cast<unsigned>(a.splits - 1);
+  __syncthreads();
+  if (!lastSlice) return;
+  __threadfence();  // the other slices' partials, seen after their arrivals
+  for (int i = tid; i < G * kD; i += kBlockThreads) {
+    const int row = i / kD, d = i % kD;
+    static_cast<bf16*>(a.out)[(headRow + row) * kD + d] =
+        __float2bfloat16_rn(mergedSlices(a.partialOut, a.partialMax, a.partialSum, headRow + row, a.splits, kD, d));
+  }
+  if (tid == 0) *arrivals = 0u;  // ready for the next launch
 }
 
-// One block per (slot, query head), one thread per dimension: out = sum_i w_i acc_i / sum_i w_i l_i with
-// w_i = 2^(max_i - max). Empty slices (max -inf) weigh nothing.
+// One block per (slot, query head), one thread per dimension.
 __global__ void mergeSplitsKernel(const float* partialOut, const float* partialMax, const float* partialSum, int splits,
                                   int D, bf16* out) {
   const int64_t row = blockIdx.x;
-  const int d = threadIdx.x;
-  const float* m = partialMax + row * splits;
-  float top = -INFINITY;
-  for (int i = 0; i < splits; ++i) top = fmaxf(top, m[i]);
-  float num = 0.f, den = 0.f;
-  if (top != -INFINITY) {
-    for (int i = 0; i < splits; ++i) {
-      const float w = exp2f(m[i] - top);
-      num = fmaf(w, partialOut[(row * splits + i) * D + d], num);
-      den = fmaf(w, partialSum[row * splits + i], den);
-    }
-  }
-  out[row * D + d] = __float2bfloat16_rn(den > 0.f ? num / den : 0.f);
+  out[row * D + threadIdx.x] =
+      __float2bfloat16_rn(mergedSlices(partialOut, partialMax, partialSum, row, splits, D, static_cast<int>(threadIdx.x)));
 }
 
 const char* launched() {
@@ -499,22 +553,30 @@ const char* launchForGroup(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   }
 }
 
-const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
+template <bool kTall>
+const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   // Over 48 KB of dynamic shared memory needs the kernel's permission, once per device (not a stream
   // operation: allowed while a graph is captured).
   static std::atomic<bool> allowed[16] = {};
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return launched();
   if (device < 0 || device >= 16 || !allowed[device].load()) {
-    if (cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    if (cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel<kTall>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                              static_cast<int>(tc::kSharedBytes)) != cudaSuccess)
       return launched();
     if (device >= 0 && device < 16) allowed[device] = true;
   }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  splitKvDecodeTensorCoreKernel<<<grid, tc::kBlockThreads, tc::kSharedBytes, stream>>>(a);
-  if (const char* e = launched()) return e;
-  if (a.splits > 1) {
+  splitKvDecodeTensorCoreKernel<kTall><<<grid, tc::kBlockThreads, tc::kSharedBytes, stream>>>(a);
+  return launched();
+}
+
+const char* launchTensorCores(const SplitKvDecodeArgs& args, cudaStream_t stream) {
+  SplitKvDecodeArgs a = args;
+  a.mergeInKernel = a.splits > 1 && a.slots * a.kvHeads <= kArrivalCounters;
+  if (const char* e = a.group > 8 ? launchTensorCoreKernel<true>(a, stream) : launchTensorCoreKernel<false>(a, stream))
+    return e;
+  if (a.splits > 1 && !a.mergeInKernel) {
     mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), tc::kD, 0, stream>>>(
         a.partialOut, a.partialMax, a.partialSum, a.splits, tc::kD, static_cast<bf16*>(a.out));
     return launched();
@@ -553,6 +615,12 @@ int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKey
   const int64_t blocks = std::max<int64_t>(1, slots * kvHeads);
   const int64_t wanted = std::max<int64_t>(1, 2 * multiprocessors(device) / blocks);
   const int64_t stages = std::max<int64_t>(1, (maxKeys + tc::kStageKeys - 1) / tc::kStageKeys);
+  // For measuring other slice counts (tools/gpu/decode_attention_check.sh); not a setting.
+  static const int forced = [] {
+    const char* v = std::getenv("LAYOUTLENS_TENSOR_CORE_DECODE_SPLITS");
+    return v ? std::atoi(v) : 0;
+  }();
+  if (forced > 0) return static_cast<int>(std::clamp<int64_t>(std::min<int64_t>(forced, stages), 1, kMaxSplits));
   return static_cast<int>(std::clamp<int64_t>(std::min(wanted, stages), 1, kMaxSplits));
 }
 
