@@ -91,11 +91,6 @@ bool switchedOffByEnvironment(const char* name) {
   return env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0);
 }
 
-bool switchedOnByEnvironment(const char* name) {
-  const char* env = std::getenv(name);
-  return env && (std::strcmp(env, "1") == 0 || std::strcmp(env, "on") == 0);
-}
-
 int cudaDeviceCount() { return at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0; }
 
 c10::Device resolveDeviceName(const std::string& name) {

@@ -33,9 +33,6 @@ int cudaDeviceCount();
 // Whether the environment variable `name` switches a speed-up off ("0" or "off"), e.g. LAYOUTLENS_CUDA_GRAPHS
 // or LAYOUTLENS_FUSED_KERNELS for A/B runs. Unset or any other value: on.
 bool switchedOffByEnvironment(const char* name);
-// Whether the environment variable `name` switches an experimental path on ("1" or "on"). Unset or any
-// other value: off.
-bool switchedOnByEnvironment(const char* name);
 
 // Half precision on a CPU is slow or unsupported for some ops; the reference falls back to float32
 // there. Returns the dtype to use on `device` and, when it differs from `requested`, why.

@@ -22,10 +22,9 @@ namespace ll::infer {
 #ifdef LL_HAVE_SPLIT_KV_KERNEL
 namespace {
 
-// Opt-in: on an H100 the tensor-core variant is still slower than FlashAttention's split kernel with its
-// copies (dots.ocr's layout step, ~5,500 keys: 51 against 38 us a layer at 8 slots; split_kv_decode.h).
+// LAYOUTLENS_TENSOR_CORE_DECODE=0 hands long ranges back to FlashAttention's split kernel (A/B runs).
 bool tensorCoresWanted() {
-  static const bool wanted = switchedOnByEnvironment("LAYOUTLENS_TENSOR_CORE_DECODE");
+  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_TENSOR_CORE_DECODE");
   return wanted;
 }
 

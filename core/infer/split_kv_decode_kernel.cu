@@ -264,31 +264,6 @@ __device__ __forceinline__ unsigned loadPair(const bf16* p, bool inside) {
 }
 }  // namespace tc
 
-// One output value of a query row from its slices' partials: sum_i w_i acc_i / sum_i w_i l_i with
-// w_i = 2^(max_i - max); empty slices (max -inf) weigh nothing. Read through L2 (__ldcg): other blocks wrote them.
-__device__ __forceinline__ float mergedSlices(const float* partialOut, const float* partialMax, const float* partialSum,
-                                              int64_t row, int splits, int D, int d) {
-  const float* m = partialMax + row * splits;
-  float top = -INFINITY;
-  for (int i = 0; i < splits; ++i) top = fmaxf(top, __ldcg(m + i));
-  float num = 0.f, den = 0.f;
-  if (top != -INFINITY) {
-    for (int i = 0; i < splits; ++i) {
-      const float w = exp2f(__ldcg(m + i) - top);
-      num = fmaf(w, __ldcg(partialOut + (row * splits + i) * D + d), num);
-      den = fmaf(w, __ldcg(partialSum + row * splits + i), den);
-    }
-  }
-  return den > 0.f ? num / den : 0.f;
-}
-
-// Arrival counters of the tensor-core kernel's slices, one per (slot, KV head): the last slice of a pair to
-// finish merges the pair's partials and sets its counter back to 0 for the next launch (or graph replay).
-// Zero when the module loads. Two launches on one device must not run at the same time (the app decodes on
-// one thread per GPU); pairs beyond the array take the separate merge kernel.
-constexpr int kArrivalCounters = 4096;
-__device__ unsigned sliceArrivals[kArrivalCounters];
-
 template <bool kTall>  // kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use
 __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
   using namespace tc;
@@ -296,7 +271,6 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
   bf16* kStage = reinterpret_cast<bf16*>(shared);  // [kStages][kStageKeys][kLd]
   bf16* vStage = kStage + kStages * kStageElems;
   __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
-  __shared__ bool lastSlice;
 
   const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;         // fragment row (and row + 8) and column pair of this lane
@@ -497,29 +471,26 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
       }
     }
   }
-  if (a.splits == 1 || !a.mergeInKernel) return;
-  // The last slice of (slot, KV head) to arrive merges the partials of all slices.
-  __threadfence();  // this block's partials are visible to every block before it counts itself in
-  __syncthreads();
-  unsigned* arrivals = &sliceArrivals[s * a.kvHeads + h];
-  if (tid == 0) lastSlice = atomicAdd(arrivals, 1u) == static_cast<unsigned>(a.splits - 1);
-  __syncthreads();
-  if (!lastSlice) return;
-  __threadfence();  // the other slices' partials, seen after their arrivals
-  for (int i = tid; i < G * kD; i += kBlockThreads) {
-    const int row = i / kD, d = i % kD;
-    static_cast<bf16*>(a.out)[(headRow + row) * kD + d] =
-        __float2bfloat16_rn(mergedSlices(a.partialOut, a.partialMax, a.partialSum, headRow + row, a.splits, kD, d));
-  }
-  if (tid == 0) *arrivals = 0u;  // ready for the next launch
 }
 
-// One block per (slot, query head), one thread per dimension.
+// One block per (slot, query head), one thread per dimension: out = sum_i w_i acc_i / sum_i w_i l_i with
+// w_i = 2^(max_i - max). Empty slices (max -inf) weigh nothing.
 __global__ void mergeSplitsKernel(const float* partialOut, const float* partialMax, const float* partialSum, int splits,
                                   int D, bf16* out) {
   const int64_t row = blockIdx.x;
-  out[row * D + threadIdx.x] =
-      __float2bfloat16_rn(mergedSlices(partialOut, partialMax, partialSum, row, splits, D, static_cast<int>(threadIdx.x)));
+  const int d = threadIdx.x;
+  const float* m = partialMax + row * splits;
+  float top = -INFINITY;
+  for (int i = 0; i < splits; ++i) top = fmaxf(top, m[i]);
+  float num = 0.f, den = 0.f;
+  if (top != -INFINITY) {
+    for (int i = 0; i < splits; ++i) {
+      const float w = exp2f(m[i] - top);
+      num = fmaf(w, partialOut[(row * splits + i) * D + d], num);
+      den = fmaf(w, partialSum[row * splits + i], den);
+    }
+  }
+  out[row * D + d] = __float2bfloat16_rn(den > 0.f ? num / den : 0.f);
 }
 
 const char* launched() {
@@ -571,12 +542,12 @@ const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stre
   return launched();
 }
 
-const char* launchTensorCores(const SplitKvDecodeArgs& args, cudaStream_t stream) {
-  SplitKvDecodeArgs a = args;
-  a.mergeInKernel = a.splits > 1 && a.slots * a.kvHeads <= kArrivalCounters;
+// A merge that the last slice to finish does itself (arrival counters) was tried: the merging block became
+// the kernel's tail (41 against 32 us a layer at 18 slots, H200), so the slices merge in a kernel of their own.
+const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   if (const char* e = a.group > 8 ? launchTensorCoreKernel<true>(a, stream) : launchTensorCoreKernel<false>(a, stream))
     return e;
-  if (a.splits > 1 && !a.mergeInKernel) {
+  if (a.splits > 1) {
     mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), tc::kD, 0, stream>>>(
         a.partialOut, a.partialMax, a.partialSum, a.splits, tc::kD, static_cast<bf16*>(a.out));
     return launched();

@@ -27,7 +27,6 @@ struct SplitKvDecodeArgs {
   float* partialOut = nullptr;         // splits > 1: [S, Hkv * group, splits, D]
   float* partialMax = nullptr;         // splits > 1: [S, Hkv * group, splits]
   float* partialSum = nullptr;         // splits > 1: [S, Hkv * group, splits]
-  bool mergeInKernel = false;          // set by the tensor-core launcher: the last slice merges (no second kernel)
 };
 
 // Whether the kernel has an instance for this head size (8, 16, 32, 64, 128, 256; the small ones are the test models') and query heads per KV head (1-8).

@@ -61,20 +61,4 @@ TEST(RuntimeOptions, EnvironmentSwitchesOffOnlyWithZeroOrOff) {
   unsetenv(name);
 }
 
-// Opt-in experiments (LAYOUTLENS_TENSOR_CORE_DECODE): only "1" and "on" turn one on.
-TEST(RuntimeOptions, EnvironmentSwitchesOnOnlyWithOneOrOn) {
-  const char* name = "LAYOUTLENS_TEST_SWITCH";
-  unsetenv(name);
-  EXPECT_FALSE(ll::infer::switchedOnByEnvironment(name));
-  for (const char* on : {"1", "on"}) {
-    setenv(name, on, 1);
-    EXPECT_TRUE(ll::infer::switchedOnByEnvironment(name)) << on;
-  }
-  for (const char* off : {"0", "off", "", "yes", "ON"}) {
-    setenv(name, off, 1);
-    EXPECT_FALSE(ll::infer::switchedOnByEnvironment(name)) << off;
-  }
-  unsetenv(name);
-}
-
 }  // namespace

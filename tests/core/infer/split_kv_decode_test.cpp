@@ -21,8 +21,8 @@
 
 namespace {
 
-// The tensor-core variant for long ranges is opt-in (split_kv_decode.h); these tests hold it to the same
-// reference, so they switch it on before anything reads the switch.
+// The tensor-core variant for long ranges can be switched off (LAYOUTLENS_TENSOR_CORE_DECODE=0, for A/B
+// runs); these tests hold it to the reference, so they switch it on before anything reads the switch.
 [[maybe_unused]] const bool kTensorCoresOn = [] {
   setenv("LAYOUTLENS_TENSOR_CORE_DECODE", "1", 1);
   return true;
