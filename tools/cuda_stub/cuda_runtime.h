@@ -57,4 +57,6 @@ __device__ size_t __cvta_generic_to_shared(const void*);
 template <class T>
 __device__ T __ldg(const T*);
 template <class T>
-__device__ T __ldcs(const T*);
+__device__ T __ldcg(const T*);
+__device__ void __threadfence();
+__device__ unsigned atomicAdd(unsigned*, unsigned);

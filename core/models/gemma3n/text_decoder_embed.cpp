@@ -7,8 +7,6 @@
 
 #include <stdexcept>
 
-#include "core/infer/skinny_gemm.h"
-
 namespace ll::models::gemma3n {
 namespace {
 
@@ -47,7 +45,7 @@ at::Tensor Gemma3nTextDecoder::embedIds(const std::vector<int64_t>& ids) const {
     // RMS0(Wproj · RMS(embedding[id - offset]; hard_embedding_norm)), no sqrt(D) factor.
     const double eps = config_.vision.rmsNormEps;
     const at::Tensor v = at::embedding(visionEmbedding_, idTensor(visionIds, options_.device));
-    const at::Tensor proj = infer::linear(rmsNorm(v, visionHardNorm_, eps), visionProjection_);
+    const at::Tensor proj = at::linear(rmsNorm(v, visionHardNorm_, eps), visionProjection_);
     e.index_copy_(0, idTensor(rows, options_.device), rmsNorm(proj, at::Tensor(), eps));
   }
   return e;
@@ -93,7 +91,7 @@ at::Tensor Gemma3nTextDecoder::combinePerLayerInputs(const at::Tensor& tok, cons
   const Gemma3nTextConfig& c = config_.text;
   const int64_t n = embeds.size(0), L = c.numLayers, P = c.hiddenSizePerLayerInput;
   const at::Tensor rows = (tok * pleTableScale_).view({n, L, P});
-  at::Tensor proj = (infer::linear(embeds, pleProjection_) * pleProjectionScale_).view({n, L, P});
+  at::Tensor proj = (at::linear(embeds, pleProjection_) * pleProjectionScale_).view({n, L, P});
   proj = rmsNorm(proj, pleProjectionNorm_);
   return (proj + rows) * pleInputScale_;
 }
@@ -101,7 +99,7 @@ at::Tensor Gemma3nTextDecoder::combinePerLayerInputs(const at::Tensor& tok, cons
 at::Tensor Gemma3nTextDecoder::altupInit(const at::Tensor& embeds) const {
   const at::Tensor target = embeds.pow(2).mean({-1}, true).pow(0.5);
   std::vector<at::Tensor> streams{embeds};
-  for (const auto& w : altupProjections_) streams.push_back(matchMagnitude(infer::linear(embeds, w), target));
+  for (const auto& w : altupProjections_) streams.push_back(matchMagnitude(at::linear(embeds, w), target));
   return at::stack(streams, 0);
 }
 
@@ -110,12 +108,12 @@ at::Tensor Gemma3nTextDecoder::finalHidden(const at::Tensor& streams) const {
   const at::Tensor target = x0.pow(2).mean({-1}, true).pow(0.5);
   std::vector<at::Tensor> parts{x0};
   for (size_t i = 0; i < altupUnembedProjections_.size(); ++i)
-    parts.push_back(matchMagnitude(infer::linear(streams[static_cast<int64_t>(i) + 1], altupUnembedProjections_[i]), target));
+    parts.push_back(matchMagnitude(at::linear(streams[static_cast<int64_t>(i) + 1], altupUnembedProjections_[i]), target));
   return rmsNorm(at::stack(parts, 0).mean(0), finalNorm_);
 }
 
 at::Tensor Gemma3nTextDecoder::logits(const at::Tensor& hidden) const {
-  at::Tensor out = infer::linear(hidden, embed_);  // tied head, no sqrt(D)
+  at::Tensor out = at::linear(hidden, embed_);  // tied head, no sqrt(D)
   const double cap = config_.text.finalLogitSoftcap;
   if (cap > 0) out = at::tanh(out / cap) * cap;
   return out.to(at::kFloat);

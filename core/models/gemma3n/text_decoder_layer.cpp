@@ -9,7 +9,6 @@
 
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
-#include "core/infer/skinny_gemm.h"
 #include "core/models/gemma3n/fused_ops.h"
 
 namespace ll::models::gemma3n {
@@ -52,11 +51,11 @@ Gemma3nTextDecoder::Rope Gemma3nTextDecoder::rope(const at::Tensor& positions) c
 at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) const {
   at::Tensor normed = rmsNorm(x, layer.routerNorm);
   if (!routerScaleFolded_) normed = normed * routerScale_;
-  return at::tanh(infer::linear(normed, layer.modalityRouter));
+  return at::tanh(at::linear(normed, layer.modalityRouter));
 }
 
 at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) const {
-  const at::Tensor gu = infer::linear(x, layer.gateUpWeight);
+  const at::Tensor gu = at::linear(x, layer.gateUpWeight);
   const int64_t I = layer.intermediate;
   at::Tensor gate = gu.narrow(-1, 0, I);
   const at::Tensor up = gu.narrow(-1, I, I);
@@ -68,12 +67,12 @@ at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) cons
     if (layer.sparsityMultiplier) gate = gaussianTopK(gate, *layer.sparsityMultiplier);
     act = fusedKernels ? fused::geluTanhMul(gate, up) : geluTanh(gate) * up;
   }
-  return infer::linear(act, layer.downWeight);
+  return at::linear(act, layer.downWeight);
 }
 
 // LAuReL's low-rank branch, linear_right(linear_left(h)), from the left factor's columns of the input projection.
 at::Tensor Gemma3nTextDecoder::laurelOut(const Layer& layer, const at::Tensor& proj) const {
-  return infer::linear(proj.narrow(1, layer.laurelOffset, config_.text.laurelRank), layer.laurelRight);
+  return at::linear(proj.narrow(1, layer.laurelOffset, config_.text.laurelRank), layer.laurelRight);
 }
 
 infer::AttentionOptions Gemma3nTextDecoder::attentionOptions(int64_t layer) const {
@@ -122,26 +121,26 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
   const int64_t N = streams.size(0), n = streams.size(1), a = c.altupActiveIdx;
 
   // AltUp predict: p_j = x_j + sum_k C[j][k] x_k with C from the router of the active stream.
-  const at::Tensor coefs = infer::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
+  const at::Tensor coefs = at::linear(router(y, streams[a]), y.predictionCoefs).view({n, N, N});
   const at::Tensor pred = at::bmm(coefs, streams.permute({1, 0, 2})).permute({1, 0, 2}) + streams;
 
   const at::Tensor u = pred[a];
   const at::Tensor h = rmsNorm(u, y.inputNorm);
-  const at::Tensor proj = infer::linear(h, y.inputProjWeight);  // [q; k; v; laurel_left] (h)
+  const at::Tensor proj = at::linear(h, y.inputProjWeight);  // [q; k; v; laurel_left] (h)
   const at::Tensor laurelNormed = rmsNorm(laurelOut(y, proj), y.laurelNorm);
   const AttentionInputs in = attentionInputs(l, proj, rp, fused::available(streams), attention.cacheRows(l));
-  const at::Tensor attn = rmsNorm(infer::linear(attention.run(l, in.q, in.k, in.v), y.oWeight), y.postAttentionNorm);
+  const at::Tensor attn = rmsNorm(at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight), y.postAttentionNorm);
   const at::Tensor z = ((u + attn) + (h + laurelNormed)) / std::sqrt(2.0);
   const at::Tensor z2 = z + rmsNorm(mlp(y, rmsNorm(z, y.preFeedforwardNorm)), y.postFeedforwardNorm);
 
   // AltUp correct: x'_j = p_j + (correction_coefs · router(z2) + 1)_j · (z2 - p_a); then the per-layer input
   // injection into streams 1..N-1 from the corrected active stream.
-  const at::Tensor gains = infer::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
+  const at::Tensor gains = at::linear(router(y, z2), y.correctionCoefs) + 1.0;  // [n, N]
   at::Tensor out = (z2 - u).unsqueeze(0) * gains.t().unsqueeze(-1) + pred;
   at::Tensor g = out[a];
   if (c.altupCorrectScale) g = g * y.correctOutputScale;
-  g = geluTanh(infer::linear(g, y.perLayerInputGate)) * ple;
-  g = rmsNorm(infer::linear(g, y.perLayerProjection), y.postPerLayerInputNorm);
+  g = geluTanh(at::linear(g, y.perLayerInputGate)) * ple;
+  g = rmsNorm(at::linear(g, y.perLayerProjection), y.postPerLayerInputNorm);
   out.narrow(0, 1, N - 1).add_(g.unsqueeze(0));
   return out;
 }
@@ -157,16 +156,16 @@ at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& st
   const fused::Predicted pred =
       fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps);
   const at::Tensor u = pred.streams[a], &h = pred.normed;
-  const at::Tensor proj = infer::linear(h, y.inputProjWeight);
+  const at::Tensor proj = at::linear(h, y.inputProjWeight);
   const at::Tensor laurel = laurelOut(y, proj);
   const AttentionInputs in = attentionInputs(l, proj, rp, true, attention.cacheRows(l));
-  const at::Tensor o = infer::linear(attention.run(l, in.q, in.k, in.v), y.oWeight);
+  const at::Tensor o = at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight);
   const fused::Mixed mixed =
       fused::attentionMix(u, h, o, laurel, y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);
   const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
   fused::Corrected corrected = fused::correctAfterMlp(mixed.z, mlp(y, mixed.normed), y.postFeedforwardNorm, pred.streams,
                                                       y.routerNorm, y.modalityRouter, y.correctionCoefs, a, scale, eps);
-  const at::Tensor g = infer::linear(fused::geluTanhMul(infer::linear(corrected.active, y.perLayerInputGate), ple),
+  const at::Tensor g = at::linear(fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple),
                                   y.perLayerProjection);
   fused::addPerLayerInput(corrected.streams, g, y.postPerLayerInputNorm, eps);
   return corrected.streams;

@@ -16,7 +16,6 @@
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
 #include "core/infer/shape_text.h"
-#include "core/infer/skinny_gemm.h"
 
 namespace ll::models::qwen2 {
 namespace {
@@ -125,13 +124,13 @@ at::Tensor Qwen2CausalLM::rotateIntoCache(int layer, const at::Tensor& qkv, cons
 }
 
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
-  const at::Tensor gu = infer::linear(x, layer.gateUpWeight);
+  const at::Tensor gu = at::linear(x, layer.gateUpWeight);
   const int64_t n = config_.intermediateSize;
-  return infer::linear(infer::siluMul(gu.narrow(-1, 0, n), gu.narrow(-1, n, n)), layer.downWeight);
+  return at::linear(infer::siluMul(gu.narrow(-1, 0, n), gu.narrow(-1, n, n)), layer.downWeight);
 }
 
 at::Tensor Qwen2CausalLM::logits(const at::Tensor& normedHidden) const {
-  return infer::linear(normedHidden, lmHead_).to(at::kFloat);
+  return at::linear(normedHidden, lmHead_).to(at::kFloat);
 }
 
 at::Tensor Qwen2CausalLM::decoderStack(at::Tensor h, const Attend& attend) const {
@@ -141,9 +140,9 @@ at::Tensor Qwen2CausalLM::decoderStack(at::Tensor h, const Attend& attend) const
   at::Tensor x = infer::addRmsNorm(h, at::Tensor(), layers_.front().inputNorm, eps).second;
   for (size_t li = 0; li < layers_.size(); ++li) {
     const Layer& layer = layers_[li];
-    const at::Tensor qkv = infer::linear(x, layer.qkvWeight, layer.qkvBias);
+    const at::Tensor qkv = at::linear(x, layer.qkvWeight, layer.qkvBias);
     const at::Tensor attn = attend(static_cast<int>(li), qkv).reshape({n, -1});
-    std::tie(h, x) = infer::addRmsNorm(h, infer::linear(attn, layer.oWeight), layer.postNorm, eps);
+    std::tie(h, x) = infer::addRmsNorm(h, at::linear(attn, layer.oWeight), layer.postNorm, eps);
     const at::Tensor& next = li + 1 < layers_.size() ? layers_[li + 1].inputNorm : finalNorm_;
     std::tie(h, x) = infer::addRmsNorm(h, mlp(layer, x), next, eps);
   }
