@@ -8,8 +8,8 @@
 // 512-key windows) took ~33 us each for ~8 MB of keys. Here a block serves all query heads of one KV head
 // (each key is read once for the group, not once per query head) over one slice of the keys, the slices
 // being as many as it takes to fill the GPU; a second small kernel merges the slices' softmax partials.
-// Its score and value loops run on CUDA cores, so over long key ranges FlashAttention's tensor-core split
-// kernel is faster (split_kv_decode.h keeps those there).
+// The first kernel's score and value loops run on CUDA cores, fast over short ranges only; the tensor-core
+// kernel takes the long ones (split_kv_decode.h).
 #include <cstdint>
 
 namespace ll::infer::kernels {
@@ -42,7 +42,8 @@ const char* splitKvDecode(const SplitKvDecodeArgs& args, void* stream);
 
 // The tensor-core variant for long key ranges (split_kv_decode_kernel.cu says how it works): heads of 128 and
 // up to 16 query heads per KV head; the same arguments and outputs. Its slices come from
-// splitKvDecodeTensorCoreSplits: one wave of two blocks per SM, each slice at least one 64-key stage.
+// splitKvDecodeTensorCoreSplits: one wave of two blocks per SM, each slice at least one 64-key stage
+// (LAYOUTLENS_TENSOR_CORE_DECODE_SPLITS=N forces N, for measurements only).
 bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group);
 int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device);
 const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& args, void* stream);

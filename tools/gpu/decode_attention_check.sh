@@ -4,10 +4,10 @@
 #     prints what ptxas gives each split-KV kernel (registers, spills, shared memory);
 #  2. runs those tests on CUDA bfloat16 (the tensor-core kernel against a float32 loop, graphs, parity);
 #  3. times the layout step (dots.ocr's text geometry, ~5,500 keys, 8 and 18 slots) with FlashAttention's
-#     split kernel and with our tensor-core kernel (LAYOUTLENS_TENSOR_CORE_DECODE=1), same build, same
-#     machine, each with a kernel trace (tools/gpu/trace_summary.py);
-#  4. the tensor-core kernel's step at other slice counts (ATTENTION_SPLITS="4 11 16 24");
-#  5. Nsight Compute on two launches of the tensor-core kernel (memory throughput, occupancy, stall reasons),
+#     split kernel (LAYOUTLENS_TENSOR_CORE_DECODE=0) and with our tensor-core kernel (the default), same
+#     build, same machine, each with a kernel trace (tools/gpu/trace_summary.py);
+#  4. if asked for, the tensor-core kernel's step at other slice counts (ATTENTION_SPLITS="4 11 16 24");
+#  5. Nsight Compute on one launch of the tensor-core kernel (memory throughput, occupancy, stall reasons),
 #     where ncu can read the counters (ATTENTION_NCU=0 skips it).
 # Carry .device (nlohmann, googletest). Run from the repository root: bash tools/gpu/decode_attention_check.sh
 source "$(dirname "$0")/preamble.sh" decode_attention_check.log
@@ -55,9 +55,9 @@ for b in 8 18; do
   done
 done
 
-echo "== [$(elapsed) s] tensor-core kernel: slices per (slot, KV head) (default: one wave of two blocks per SM)"
+[ -n "${ATTENTION_SPLITS:-}" ] && echo "== [$(elapsed) s] tensor-core kernel: slices per (slot, KV head) (default: one wave of two blocks per SM)"
 for b in 8 18; do
-  for n in ${ATTENTION_SPLITS:-4 11 16 24}; do
+  for n in ${ATTENTION_SPLITS:-}; do
     LAYOUTLENS_TENSOR_CORE_DECODE=1 LAYOUTLENS_TENSOR_CORE_DECODE_SPLITS=$n timeout 120 "$BUILD/qwen2_decode_bench" \
       cuda bfloat16 28 profile 5500 "$b" "$WORK/sweep.json" | grep -E "^profile: qwen2|rror" | sed "s/^/splits $n: /"
   done
