@@ -262,6 +262,25 @@ __device__ __forceinline__ unsigned packPair(float lo, float hi) {
 __device__ __forceinline__ unsigned loadPair(const bf16* p, bool inside) {
   return inside ? __ldg(reinterpret_cast<const unsigned*>(p)) : 0u;
 }
+// One query row's four scores of a warp's 16-key chunk (log2 domain, keys past the end -inf; the row's other
+// twelve are in the quad's other lanes): the row's running maximum moved to the chunk's, the scores turned
+// into p = 2^(score - max) in place, this lane's running sum of p. Returns the factor by which what was
+// accumulated for the row before this chunk must be rescaled (0 on the first chunk: the maximum was -inf).
+// The maximum is finite: the chunk's first key is in the slice.
+__device__ __forceinline__ float softmaxChunkRow(float& a, float& b, float& c, float& d, float& runMax, float& runSum) {
+  float top = fmaxf(fmaxf(a, b), fmaxf(c, d));
+  top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, 1));
+  top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, 2));
+  const float next = fmaxf(runMax, top);
+  const float rescale = exp2f(runMax - next);
+  runMax = next;
+  a = exp2f(a - next);
+  b = exp2f(b - next);
+  c = exp2f(c - next);
+  d = exp2f(d - next);
+  runSum = runSum * rescale + a + b + c + d;
+  return rescale;
+}
 }  // namespace tc
 
 template <bool kTall>  // kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use
@@ -361,39 +380,15 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
     }
     // Online softmax per row (log2 domain); sc[n][e]: key 8n + 2t + (e & 1), row g (e < 2) or g + 8.
     const bool whole = key0 + kWarpKeys <= count;  // warp-uniform: no key of the 16 past the slice's end
-    float top0 = -INFINITY, top1 = -INFINITY;
 #pragma unroll
     for (int n = 0; n < 2; ++n)
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const bool inside = whole || key0 + 8 * n + 2 * t + (e & 1) < count;
         sc[n][e] = inside ? sc[n][e] * qScale : -INFINITY;
-        if (e < 2) top0 = fmaxf(top0, sc[n][e]);
-        else top1 = fmaxf(top1, sc[n][e]);
       }
-    top0 = fmaxf(top0, __shfl_xor_sync(0xffffffffu, top0, 1));
-    top0 = fmaxf(top0, __shfl_xor_sync(0xffffffffu, top0, 2));
-    const float next0 = fmaxf(m0, top0);       // finite: key0 is in the slice
-    const float rescale0 = exp2f(m0 - next0);  // 0 on the first chunk
-    m0 = next0;
-    sc[0][0] = exp2f(sc[0][0] - next0);
-    sc[0][1] = exp2f(sc[0][1] - next0);
-    sc[1][0] = exp2f(sc[1][0] - next0);
-    sc[1][1] = exp2f(sc[1][1] - next0);
-    l0 = l0 * rescale0 + sc[0][0] + sc[0][1] + sc[1][0] + sc[1][1];
-    float rescale1 = 0.f;
-    if (kTall) {
-      top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 1));
-      top1 = fmaxf(top1, __shfl_xor_sync(0xffffffffu, top1, 2));
-      const float next1 = fmaxf(m1, top1);
-      rescale1 = exp2f(m1 - next1);
-      m1 = next1;
-      sc[0][2] = exp2f(sc[0][2] - next1);
-      sc[0][3] = exp2f(sc[0][3] - next1);
-      sc[1][2] = exp2f(sc[1][2] - next1);
-      sc[1][3] = exp2f(sc[1][3] - next1);
-      l1 = l1 * rescale1 + sc[0][2] + sc[0][3] + sc[1][2] + sc[1][3];
-    }
+    const float rescale0 = softmaxChunkRow(sc[0][0], sc[0][1], sc[1][0], sc[1][1], m0, l0);
+    const float rescale1 = kTall ? softmaxChunkRow(sc[0][2], sc[0][3], sc[1][2], sc[1][3], m1, l1) : 0.f;
 #pragma unroll
     for (int n = 0; n < kDimTiles; ++n) {
       o[n][0] *= rescale0;

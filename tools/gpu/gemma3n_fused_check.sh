@@ -38,23 +38,11 @@ echo "== [$(elapsed) s] configure + build"
 TESTS=(test_core_models_gemma3n_fused_ops test_core_infer_fused_elementwise test_core_models_gemma3n_text_decoder
        test_core_models_gemma3n_static_decode test_core_models_gemma3n_generator test_core_models_gemma3n_parity
        test_core_models_qwen2_causal_lm test_core_models_qwen2_static_decode test_core_infer_split_kv_decode)
-PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
-cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
-  -DCMAKE_PREFIX_PATH="$PREFIX" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
-  -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
-  && cmake --build "$BUILD" -j "$(nproc)" --target gemma3n_decode_bench "${TESTS[@]}" >> "$OUT/build.log" 2>&1 \
-  || { echo "build FAILED:"; grep -E "error|FAILED|CMake Error" -A3 "$OUT/build.log" | head -40; exit 1; }
+build_gpu_targets gemma3n_decode_bench "${TESTS[@]}"
 echo "== [$(elapsed) s] build done"
 
 echo "== [$(elapsed) s] tests on CUDA bfloat16"
-for t in "${TESTS[@]}"; do
-  LAYOUTLENS_TEST_DEVICE=cuda LAYOUTLENS_TEST_DTYPE=bfloat16 timeout 180 "$BUILD/layoutlens/tests/$t" > "$WORK/$t.log" 2>&1
-  rc=$?; (( rc == 0 )) || status=1
-  echo "$t: exit $rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$WORK/$t.log" | tr '\n' ' ')"
-  grep -E "^\[  FAILED  \]|Failure|Expected|Which is|fraction|largest|fused bf16 vs" "$WORK/$t.log" | head -12
-done
+run_cuda_tests "$WORK" "${TESTS[@]}"
 
 if [ "$DECODE" = 1 ]; then
 wait "$MAKE" || { echo "checkpoint FAILED:"; tail -20 "$OUT/checkpoints.log"; exit 1; }

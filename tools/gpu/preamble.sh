@@ -2,10 +2,40 @@
 #   source "$(dirname "$0")/preamble.sh" LOGNAME
 # strict mode (unset variables and failing pipes), $OUT created (the device's output folder, ./out by
 # default), everything the script prints also appended to $OUT/LOGNAME, unbuffered Python, CUDA's nvcc on
-# the PATH (tools/gpu/CMakeLists.txt compiles the fused kernels with it), and $BUILD, the shared build folder.
+# the PATH (tools/gpu/CMakeLists.txt compiles the fused kernels with it), $BUILD, the shared build folder,
+# and two helpers: build_gpu_targets (configure + build) and run_cuda_tests (the tests on CUDA bfloat16).
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/${1:?preamble.sh needs the log file name}") 2>&1
 export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
 BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
+
+# Configures tools/gpu in $BUILD (Release, Qt-free core with its tests, pip PyTorch's libtorch, sm_90, the
+# headers carried in .device) and builds the targets given; the log goes to $OUT/build.log. A failure ends
+# the script with the compiler's errors.
+build_gpu_targets() {
+  local prefix gen=()
+  prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+  command -v ninja >/dev/null && gen=(-G Ninja)
+  cmake -S tools/gpu -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
+    -DCMAKE_PREFIX_PATH="$prefix" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
+    -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
+    && cmake --build "$BUILD" -j "$(nproc)" --target "$@" >> "$OUT/build.log" 2>&1 \
+    || { echo "build FAILED:"; grep -E "error|FAILED|CMake Error" -A3 "$OUT/build.log" | head -40; exit 1; }
+}
+
+# Runs the test binaries given after the log folder on CUDA bfloat16, one line each (exit code and gtest's
+# summary) plus what a failure or a test's own figures print; sets status=1 if any fails.
+run_cuda_tests() {
+  local logs=$1 t rc
+  shift
+  for t in "$@"; do
+    LAYOUTLENS_TEST_DEVICE=cuda LAYOUTLENS_TEST_DTYPE=bfloat16 timeout 180 "$BUILD/layoutlens/tests/$t" > "$logs/$t.log" 2>&1
+    rc=$?
+    (( rc == 0 )) || status=1
+    echo "$t: exit $rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$logs/$t.log" | tr '\n' ' ')"
+    grep -E "^\[  FAILED  \]|Failure|Expected|Which is|max abs error|fraction|largest|fused bf16 vs" "$logs/$t.log" | head -12
+  done
+}
