@@ -525,11 +525,13 @@ const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stre
   // operation: allowed while a graph is captured).
   static std::atomic<bool> allowed[16] = {};
   int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return launched();
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return cudaGetErrorString(e);
   if (device < 0 || device >= 16 || !allowed[device].load()) {
-    if (cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel<kTall>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             static_cast<int>(tc::kSharedBytes)) != cudaSuccess)
-      return launched();
+    if (const cudaError_t e = cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel<kTall>,
+                                                   cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                   static_cast<int>(tc::kSharedBytes));
+        e != cudaSuccess)
+      return cudaGetErrorString(e);
     if (device >= 0 && device < 16) allowed[device] = true;
   }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
