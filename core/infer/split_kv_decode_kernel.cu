@@ -369,25 +369,14 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
     const bf16* kw = kStage + at;
     const bf16* vw = vStage + at;
 
-    // All of the chunk's K and V fragments are read before the first product: the asm statements keep their
-    // order, so a load, product, load, product sequence would wait out the shared-memory latency once per
-    // step (Nsight Compute put a third of the stalls there). V's do not depend on the softmax.
-    // K: matrices (keys 0-7 | 8-15) x (dims k0 .. k0 + 7 | k0 + 8 .. k0 + 15); B[k][n] = K[key n][dim k].
-    // V: matrices (keys 0-7 | 8-15) x (dims n0 .. n0 + 7 | n0 + 8 .. n0 + 15), transposed on load.
-    unsigned kf[kKSteps][4], vf[kDimTiles / 2][4];
-#pragma unroll
-    for (int k = 0; k < kKSteps; ++k)
-      loadMatrices(kf[k], sharedAddress(kw + ((mat >> 1) * 8 + matRow) * kLd + k * 16 + (mat & 1) * 8));
-#pragma unroll
-    for (int n = 0; n < kDimTiles; n += 2)
-      loadMatricesTransposed(vf[n / 2], sharedAddress(vw + ((mat & 1) * 8 + matRow) * kLd + n * 8 + (mat >> 1) * 8));
-
-    // S = Q K^T.
+    // S = Q K^T: matrices (keys 0-7 | 8-15) x (dims k0 .. k0 + 7 | k0 + 8 .. k0 + 15); B[k][n] = K[key n][dim k].
     float sc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
     for (int k = 0; k < kKSteps; ++k) {
-      mma16x8x16(sc[0], qa[k], kf[k][0], kf[k][1]);
-      mma16x8x16(sc[1], qa[k], kf[k][2], kf[k][3]);
+      unsigned b[4];
+      loadMatrices(b, sharedAddress(kw + ((mat >> 1) * 8 + matRow) * kLd + k * 16 + (mat & 1) * 8));
+      mma16x8x16(sc[0], qa[k], b[0], b[1]);
+      mma16x8x16(sc[1], qa[k], b[2], b[3]);
     }
     // Online softmax per row (log2 domain); sc[n][e]: key 8n + 2t + (e & 1), row g (e < 2) or g + 8.
     const bool whole = key0 + kWarpKeys <= count;  // warp-uniform: no key of the 16 past the slice's end
@@ -413,11 +402,13 @@ __global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreK
     // rows 8-15 are zero, so their outputs stay 0 and need no rescaling.
     const unsigned pa[4] = {packPair(sc[0][0], sc[0][1]), kTall ? packPair(sc[0][2], sc[0][3]) : 0u,
                             packPair(sc[1][0], sc[1][1]), kTall ? packPair(sc[1][2], sc[1][3]) : 0u};
-    // O += P V.
+    // O += P V: matrices (keys 0-7 | 8-15) x (dims n0 .. n0 + 7 | n0 + 8 .. n0 + 15), transposed on load.
 #pragma unroll
     for (int n = 0; n < kDimTiles; n += 2) {
-      mma16x8x16(o[n], pa, vf[n / 2][0], vf[n / 2][1]);
-      mma16x8x16(o[n + 1], pa, vf[n / 2][2], vf[n / 2][3]);
+      unsigned b[4];
+      loadMatricesTransposed(b, sharedAddress(vw + ((mat & 1) * 8 + matRow) * kLd + n * 8 + (mat >> 1) * 8));
+      mma16x8x16(o[n], pa, b[0], b[1]);
+      mma16x8x16(o[n + 1], pa, b[2], b[3]);
     }
   }
   waitCopies<0>();
