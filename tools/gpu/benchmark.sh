@@ -26,12 +26,9 @@ N=${BENCH_PAGES:-8}
 BUDGET=${BENCH_BUDGET_S:-540}
 REF_RESERVE=${BENCH_REFERENCE_S:-75}  # the reference's measurements + the report
 EXTRAS=/tmp/llbench_extras
-T0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - T0 )); }
 rm -rf "$EXTRAS" && mkdir -p "$EXTRAS" "$WORK" && rm -f "$WORK/ready" "$WORK/go"
 
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 NGPU=$(nvidia-smi -L | grep -c '^GPU')
 # The device's copy of the repository may carry an older git HEAD than the tree it runs: BENCH_COMMIT (the

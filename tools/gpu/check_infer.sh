@@ -12,8 +12,7 @@ source "$(dirname "$0")/preamble.sh" check_infer.log
 JOBS=$(nproc)
 status=0
 
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "cuda", torch.version.cuda, "cxx11abi", torch._C._GLIBCXX_USE_CXX11_ABI, "transformers", transformers.__version__)'
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 

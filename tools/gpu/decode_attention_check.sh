@@ -11,13 +11,10 @@
 #     where ncu can read the counters (ATTENTION_NCU=0 skips it).
 # Carry .device (nlohmann, googletest). Run from the repository root: bash tools/gpu/decode_attention_check.sh
 source "$(dirname "$0")/preamble.sh" decode_attention_check.log
-T0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - T0 )); }
 WORK=/tmp/llattention
 mkdir -p "$WORK"
 status=0
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 
 echo "== [$(elapsed) s] ptxas: split-KV kernels"
 nvcc -arch=sm_90 -std=c++17 -I. -c core/infer/split_kv_decode_kernel.cu -o "$WORK/split_kv.o" -Xptxas -v 2>&1 \

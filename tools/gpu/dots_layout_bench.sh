@@ -5,7 +5,7 @@
 # Needs .device/ carried (nlohmann, pcre2.h, googletest, tokenizers/qwen3/tokenizer.json).
 # Run from the repository root:  bash tools/gpu/dots_layout_bench.sh     Log: $OUT/dots_layout_bench.log
 source "$(dirname "$0")/preamble.sh" dots_layout_bench.log
-date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+print_machine
 PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \

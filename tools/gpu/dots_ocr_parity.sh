@@ -24,8 +24,7 @@ PAGE2=${DOTS_PAGE2:-$PWD/.device/dots_ocr/page2-1.png} # ESP32ThingPlusV20.pdf p
 FULL=/tmp/dots_ocr_full
 status=0
 
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "cuda", torch.version.cuda, "transformers", transformers.__version__)'
 for f in "$REF_CODE/modeling_dots_ocr.py" "$REF_CODE/modeling_dots_vision.py" "$REF_CODE/configuration_dots.py" "$PAGE" "$PAGE2"; do
   [ -f "$f" ] || { echo "missing $f: carry .device (see the header of this script)"; exit 1; }

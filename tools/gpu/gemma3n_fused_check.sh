@@ -16,14 +16,11 @@
 # Carry .device (nlohmann, googletest, tokenizers, reference, bench_pages). Run from the repository root:
 #   bash tools/gpu/gemma3n_fused_check.sh        (~5 minutes; FUSED_CHECK_DECODE=0: the tests only, ~2)
 source "$(dirname "$0")/preamble.sh" gemma3n_fused_check.log
-T0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - T0 )); }
 WORK=/tmp/llfused
 mkdir -p "$WORK"
 status=0
 
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 
 DECODE=${FUSED_CHECK_DECODE:-1}
 MAKE=""

@@ -22,13 +22,10 @@ BUDGET=${GEMMA3N_BUDGET_S:-570}                           # the whole script, se
 LOGS=/tmp/gemma3n_logs MARK=/tmp/gemma3n_marks
 TINY=$OUT/gemma3n_tiny FULLVOCAB=/tmp/gemma3n_tiny_fullvocab E2B=/tmp/gemma3n_e2b E4B=/tmp/gemma3n_e4b
 rm -rf "$LOGS" "$MARK" && mkdir -p "$LOGS" "$MARK"
-T0=$(date +%s)
 status=0
 remaining() { echo $(( BUDGET - ($(date +%s) - T0) )); }
-elapsed() { echo $(( $(date +%s) - T0 )); }
 
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 python3 -c 'import torch, transformers, timm; print("torch", torch.__version__, "cuda", torch.version.cuda, "transformers", transformers.__version__, "timm", timm.__version__)' \
   || { echo "python3 with torch, transformers and timm is required"; exit 1; }
 [ -f "$PAGE" ] || { echo "missing $PAGE: carry .device (see tools/gpu/dots_ocr_parity.sh)"; exit 1; }

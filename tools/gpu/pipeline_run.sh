@@ -20,8 +20,6 @@
 # Run from the repository root:  bash tools/gpu/pipeline_run.sh      (~8 minutes; PIPELINE_CHECKS=0 skips the
 # decoder tests and graph checks, PIPELINE_SCALING=0 run 4, PIPELINE_RESUME=0 run 3)
 source "$(dirname "$0")/preamble.sh" pipeline_run.log
-T0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - T0 )); }
 WORK=${PIPELINE_WORKDIR:-/tmp/llpipeline}
 ROOT=/tmp/llroot
 PDF=$(ls .device/corpus/*.pdf 2>/dev/null | head -1)
@@ -29,8 +27,7 @@ PDF=$(ls .device/corpus/*.pdf 2>/dev/null | head -1)
 [ -f .device/headless-root.tar.xz ] || { echo "missing .device/headless-root.tar.xz: run tools/gpu/pack_headless_deps.sh here and carry it"; exit 1; }
 mkdir -p "$WORK" && rm -rf "$WORK"/job*
 
-echo "== machine"; date -u
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+print_machine
 GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 
 echo "== [$(elapsed) s] checkpoints (background)"

@@ -3,7 +3,8 @@
 # strict mode (unset variables and failing pipes), $OUT created (the device's output folder, ./out by
 # default), everything the script prints also appended to $OUT/LOGNAME, unbuffered Python, CUDA's nvcc on
 # the PATH (tools/gpu/CMakeLists.txt compiles the fused kernels with it), $BUILD, the shared build folder,
-# and two helpers: build_gpu_targets (configure + build) and run_cuda_tests (the tests on CUDA bfloat16).
+# T0 and elapsed (seconds since the script started), and three helpers: print_machine (date, GPU, driver),
+# build_gpu_targets (configure + build) and run_cuda_tests (the tests on CUDA bfloat16).
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
 mkdir -p "$OUT"
@@ -38,4 +39,13 @@ run_cuda_tests() {
     echo "$t: exit $rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$logs/$t.log" | tr '\n' ' ')"
     grep -E "^\[  FAILED  \]|Failure|Expected|Which is|max abs error|fraction|largest|fused bf16 vs" "$logs/$t.log" | head -12
   done
+}
+
+T0=$(date +%s)
+elapsed() { echo $(( $(date +%s) - T0 )); }
+
+# The run's date and the GPU it landed on (calls may land on another host or card each time).
+print_machine() {
+  echo "== machine"; date -u
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 }

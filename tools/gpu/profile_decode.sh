@@ -11,8 +11,6 @@
 # the Gemma 3n part and its checkpoint)
 source "$(dirname "$0")/preamble.sh" profile.txt
 WORK=${BENCH_WORKDIR:-/tmp/llprofile}
-T0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - T0 )); }
 mkdir -p "$WORK"
 nvidia-smi --query-gpu=name --format=csv,noheader | head -1
 git rev-parse --short HEAD 2>/dev/null
