@@ -16,8 +16,13 @@
 // summarises the pages already laid out. An experiment: it measured slower than the stages one after
 // another (docs/benchmarks.md), so it is off unless asked for.
 //
+// With --trace-dir DIR, each stage runs its prefill probe once more after its measurements, under a Kineto
+// trace (DIR/prefill_<stage>.json; tools/gpu/prefill_trace_summary.py says where its wall time went). Not
+// part of the figures.
+//
 // Usage: layoutlens_bench --plan PLAN.json --dots DIR [--gemma DIR] [--device cuda|cpu] [--dtype bfloat16|float32]
-//                         [--pages FIRST:COUNT] [--max-batch 18] [--budget-s 240] [--overlap 1] --out RESULT.json
+//                         [--pages FIRST:COUNT] [--max-batch 18] [--budget-s 240] [--overlap 1]
+//                         [--trace-dir DIR] --out RESULT.json
 #include <ATen/ATen.h>
 #include <algorithm>
 #include <atomic>
@@ -50,6 +55,7 @@
 #include "core/models/gemma3n/gemma3n_generator.h"
 #include "core/models/gemma3n/gemma3n_stream.h"
 #include "core/models/gemma3n/prompts.h"
+#include "tools/gpu/kernel_trace.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -175,6 +181,22 @@ json measureStage(const std::string& name, const std::vector<int>& planned,
   if (full.generated != forcedTotal)
     std::cout << "  WARNING: " << name << " generated " << full.generated << " tokens, forced " << forcedTotal << "\n";
   return j;
+}
+
+// The stage's prefill probe (every request forced to 1 token) once more under a Kineto trace, saved as
+// DIR/prefill_<stage>.json; nothing when `dir` is empty. The caller keeps the full run's texts (the probe's
+// run overwrites them).
+void tracePrefill(const std::string& dir, const std::string& name, size_t requests,
+                  const std::function<RunResult(const std::vector<int>&)>& run) {
+  if (dir.empty()) return;
+  fs::create_directories(dir);
+  const std::string path = dir + "/prefill_" + name + ".json";
+  ll::tools::KernelTrace trace;
+  const auto t0 = Clock::now();
+  run(std::vector<int>(requests, 1));
+  const double s = since(t0);
+  trace.save(path);
+  std::cout << name << ": traced prefill probe " << s << " s -> " << path << std::endl;
 }
 
 gemma::ImageView cropView(const Page& p, const Page::Crop& box) {
@@ -334,7 +356,7 @@ json runOverlapped(const std::vector<Page>& pages, dots::DotsLayoutGenerator& la
   std::cerr << "layoutlens_bench: " << why
             << "\nusage: layoutlens_bench --plan PLAN.json --dots DIR [--gemma DIR] [--device cuda|cpu]"
                " [--dtype bfloat16|float32] [--pages FIRST:COUNT] [--max-batch 18] [--budget-s 240] [--overlap 1]"
-               " --out RESULT.json\n";
+               " [--trace-dir DIR] --out RESULT.json\n";
   std::exit(2);
 }
 
@@ -357,6 +379,7 @@ int main(int argc, char** argv) {
   if (device.is_cuda() && !device.has_index()) device = c10::Device(c10::kCUDA, 0);  // models compare devices
   onCuda = device.is_cuda();
   const at::ScalarType dtype = a["--dtype"] == "float32" ? at::kFloat : at::kBFloat16;
+  const std::string traceDir = a.count("--trace-dir") ? a["--trace-dir"] : std::string();
 
   // Plan: pages, crop boxes and the forced lengths (written by reference_pipeline_bench.py --phase plan).
   json plan = json::parse(std::ifstream(a["--plan"]));
@@ -448,6 +471,11 @@ int main(int argc, char** argv) {
     return rr;
   };
   lj.update(measureStage("layout", planned, layoutRun, std::max(20.0, layoutBudget)));
+  {
+    const auto keep = layoutText;
+    tracePrefill(traceDir, "layout", planned.size(), layoutRun);
+    layoutText = keep;
+  }
   out["layout"] = lj;
   writeOut();
   layout.reset();  // its weights and KV cache leave the GPU before Gemma 3n loads
@@ -502,6 +530,11 @@ int main(int argc, char** argv) {
     };
     const double cropBudget = std::max(15.0, (budget - since(tStart)) * 0.4);
     out["crop_ocr"] = measureStage("crop_ocr", cropPlanned, cropRun, cropBudget);
+    {
+      const auto keep = cropText;
+      tracePrefill(traceDir, "crop_ocr", cropPlanned.size(), cropRun);
+      cropText = keep;
+    }
     writeOut();
 
     std::vector<int> sumPlanned;
@@ -520,6 +553,7 @@ int main(int argc, char** argv) {
     };
     const double sumBudget = std::max(15.0, budget - since(tStart) - 5.0);
     out["summary"] = measureStage("summary", sumPlanned, sumRun, sumBudget);
+    tracePrefill(traceDir, "summary", sumPlanned.size(), sumRun);
     writeOut();
 
     // ---- end to end with the stages overlapped (both models resident), when asked for

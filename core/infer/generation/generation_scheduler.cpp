@@ -3,6 +3,7 @@
 #include "core/infer/generation/generation_scheduler.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -238,6 +239,7 @@ bool GenerationScheduler::prefillTogether(std::vector<std::unique_ptr<Sequence>>
   std::vector<int64_t> first;
   try {
     if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Prefill, static_cast<int>(group.size()));
+    RECORD_FUNCTION("scheduler.prefill_many", std::vector<c10::IValue>());  // named in profiler traces
     const at::Tensor logits = model_.prefillMany(slots, inputs);
     for (size_t i = 0; i < group.size(); ++i) first.push_back(group[i]->sampler.sample(logits[static_cast<int64_t>(i)]));
   } catch (const std::exception&) {
@@ -265,6 +267,7 @@ bool GenerationScheduler::prefillAlone(std::unique_ptr<Sequence>& s) {
   PrefillInput input{s->request.promptIds, s->request.embeddings};
   try {
     if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Prefill, 1);
+    RECORD_FUNCTION("scheduler.prefill", std::vector<c10::IValue>());
     const at::Tensor logits = model_.prefill(s->slot, input);
     s->lastToken = s->sampler.sample(logits);
   } catch (const std::exception& e) {
@@ -331,6 +334,7 @@ bool GenerationScheduler::decodeChunk(const std::vector<Sequence*>& chunk) {
   std::vector<int64_t> next;
   try {
     if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Decode, static_cast<int>(chunk.size()));
+    RECORD_FUNCTION("scheduler.decode", std::vector<c10::IValue>());
     const at::Tensor logits = model_.decode(slots, tokens);
     next = sampleRows(logits, samplers);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "core/models/dots_ocr/layout_generator.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,7 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
     try {
       if (!r.image.rgb || r.image.width <= 0 || r.image.height <= 0)
         throw std::invalid_argument("the page image is empty");
+      RECORD_FUNCTION("dots.page", std::vector<c10::IValue>());  // named in profiler traces
       const ProcessedImage processed =
           preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, processor_->config);
       out[i].modelWidth = processed.resized.width;
@@ -96,6 +98,7 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
       {
         // Vision runs one page at a time: attention is block-diagonal per image anyway, and this keeps
         // the activation memory of one page (a max-size page is ~57k patches).
+        RECORD_FUNCTION("dots.vision_tower", std::vector<c10::IValue>());
         features = model_->visionFeatures(processed.pixelValues.to(model_->device()), {processed.grid});
       }
       infer::GenerationRequest g;
@@ -124,7 +127,10 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
 
   const int slots = std::min<int>(maxBatch_, static_cast<int>(genRequests.size()));
   const int64_t maxLength = longest + mostNew;
-  if (model_->slotCount() < slots || model_->maxSequenceLength() < maxLength) model_->reserveSlots(slots, maxLength);
+  if (model_->slotCount() < slots || model_->maxSequenceLength() < maxLength) {
+    RECORD_FUNCTION("dots.reserve_slots", std::vector<c10::IValue>());
+    model_->reserveSlots(slots, maxLength);
+  }
 
   // Each page's answer is filled in the moment its sequence ends (and handed to onPageDone then), not
   // after the whole batch: the caller can start the page's next stage while the longer pages decode.

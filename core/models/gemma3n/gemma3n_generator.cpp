@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -89,21 +90,24 @@ Gemma3nGenerator::Prepared Gemma3nGenerator::prepare(const std::vector<VisionGen
   //    crop OCR's prefill probe for 24 crops from 1.13 to 0.96 s), then the vision tower in batches (GPU).
   //    Each image writes only its own slots.
   std::vector<at::Tensor> pixels(requests.size());
-  at::parallel_for(0, static_cast<int64_t>(requests.size()), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t k = begin; k < end; ++k) {
-      const auto i = static_cast<size_t>(k);
-      const auto& img = requests[i].image;
-      if (!img.rgb) continue;
-      const auto start = Clock::now();
-      try {
-        pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize());
-      } catch (const std::exception& e) {
-        out[i].error = std::string("the image cannot be used: ") + e.what();
-        out[i].finishReason = "error";
+  {
+    RECORD_FUNCTION("gemma3n.preprocess_images", std::vector<c10::IValue>());  // named in profiler traces
+    at::parallel_for(0, static_cast<int64_t>(requests.size()), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t k = begin; k < end; ++k) {
+        const auto i = static_cast<size_t>(k);
+        const auto& img = requests[i].image;
+        if (!img.rgb) continue;
+        const auto start = Clock::now();
+        try {
+          pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize());
+        } catch (const std::exception& e) {
+          out[i].error = std::string("the image cannot be used: ") + e.what();
+          out[i].finishReason = "error";
+        }
+        visionSeconds[i] += secondsSince(start);
       }
-      visionSeconds[i] += secondsSince(start);
-    }
-  });
+    });
+  }
   std::vector<size_t> withImage;
   for (size_t i = 0; i < requests.size(); ++i)
     if (pixels[i].defined()) withImage.push_back(i);
@@ -115,6 +119,7 @@ Gemma3nGenerator::Prepared Gemma3nGenerator::prepare(const std::vector<VisionGen
     std::vector<at::Tensor> batch;
     for (size_t k = b; k < e; ++k) batch.push_back(pixels[withImage[k]]);
     try {
+      RECORD_FUNCTION("gemma3n.vision_tower", std::vector<c10::IValue>());
       const at::Tensor tokens = model_->imageSoftTokens(at::stack(batch));
       for (size_t k = b; k < e; ++k) soft[withImage[k]] = tokens[static_cast<int64_t>(k - b)].unsqueeze(0);
     } catch (const std::exception& ex) {
@@ -138,6 +143,7 @@ Gemma3nGenerator::Prepared Gemma3nGenerator::prepare(const std::vector<VisionGen
     try {
       const bool image = soft[i].defined();
       if (r.image.rgb && !image) throw std::runtime_error("the image was not processed (cancelled)");
+      RECORD_FUNCTION("gemma3n.prompt", std::vector<c10::IValue>());
       const GemmaPrompt prompt = buildUserPrompt(*tokenizer_, chatIds, r.prompt, image ? 1 : 0);
       infer::GenerationRequest g;
       g.promptIds = prompt.ids;
@@ -192,7 +198,10 @@ std::vector<VisionGeneration> Gemma3nGenerator::generate(const std::vector<Visio
                                                          const std::shared_ptr<infer::CancellationToken>& cancel) {
   Prepared p = prepare(requests, cancel);
   if (p.requests.empty()) return std::move(p.answers);
-  reservePool(std::min<int>(maxBatch_, static_cast<int>(p.requests.size())), p.longestPrompt + p.mostNewTokens);
+  {
+    RECORD_FUNCTION("gemma3n.reserve_pool", std::vector<c10::IValue>());
+    reservePool(std::min<int>(maxBatch_, static_cast<int>(p.requests.size())), p.longestPrompt + p.mostNewTokens);
+  }
   infer::GenerationScheduler scheduler(model_->decoder());
   const auto results = scheduler.generate(std::move(p.requests));
   for (size_t k = 0; k < results.size(); ++k)
