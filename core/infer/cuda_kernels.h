@@ -20,6 +20,12 @@ const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, in
                                const void* cos, const void* signedSin, const int64_t* rows, void* q, void* keys,
                                void* values, void* stream);
 
+// out = bf16(x.float() * cos + cat(-x2, x1).float() * sin) for x [n, heads, d] (strided as in rotary), float32
+// cos / sin [n, d] contiguous (each half the same angles); out [n, heads, d] contiguous. Bit-identical to the
+// float32 chain of dots.ocr's vision rotary.
+const char* rotaryFloatTables(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
+                              const float* cos, const float* sin, void* out, void* stream);
+
 // out[r, k] = silu(gate[r, k]) * up[r, k] for n rows of K (rows gStride / uStride apart); out contiguous.
 const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t uStride, int64_t n, int64_t K, void* out,
                     void* stream);

@@ -6,6 +6,10 @@
 #if __has_include(<c10/cuda/CUDACachingAllocator.h>) && __has_include(<cuda_runtime_api.h>)
 #include <c10/cuda/CUDACachingAllocator.h>
 #define LL_DEVICE_MEMORY_CUDA 1
+#if defined(LL_INFER_CUDA_KERNELS)
+#include <cuda_runtime_api.h>
+#define LL_DEVICE_MEMORY_RUNTIME 1  // the CUDA runtime is linked (the kernels' launchers need it too)
+#endif
 #endif
 
 namespace ll::infer {
@@ -30,6 +34,25 @@ DeviceMemory deviceMemory(const c10::Device& device) {
   (void)device;
 #endif
   return m;
+}
+
+double deviceFreeGiB(const c10::Device& device) {
+#ifdef LL_DEVICE_MEMORY_RUNTIME
+  if (!device.is_cuda()) return -1;
+  int previous = 0;
+  if (cudaGetDevice(&previous) != cudaSuccess) return -1;
+  const int index = device.has_index() ? device.index() : previous;
+  size_t free = 0, total = 0;
+  const bool ok = cudaSetDevice(index) == cudaSuccess && cudaMemGetInfo(&free, &total) == cudaSuccess;
+  cudaSetDevice(previous);
+  if (!ok) return -1;
+  const DeviceMemory held = deviceMemory(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index)));
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  return free / kGiB + (held.known ? held.reservedGiB - held.allocatedGiB : 0.0);
+#else
+  (void)device;
+  return -1;
+#endif
 }
 
 std::string describeDeviceMemory(const c10::Device& device) {

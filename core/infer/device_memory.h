@@ -16,6 +16,10 @@ struct DeviceMemory {
 };
 
 DeviceMemory deviceMemory(const c10::Device& device);
+// Memory a new tensor could still get on `device`: the driver's free memory plus what this process's caching
+// allocator holds unused. Negative when unknown (a CPU device, or a build without the CUDA kernels, whose
+// launchers bring the CUDA runtime this needs).
+double deviceFreeGiB(const c10::Device& device);
 // "9.3 GiB on cuda:0" or "" when unknown.
 std::string describeDeviceMemory(const c10::Device& device);
 

@@ -45,6 +45,30 @@ at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Ten
   return x * cos + swapped * signedSin;
 }
 
+at::Tensor applyRotaryInFloat(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  if (x.dim() != 3 || cos.dim() != 2 || cos.size(0) != x.size(0) || cos.size(1) != x.size(2) || !sin.sizes().equals(cos.sizes()))
+    throw std::invalid_argument("applyRotaryInFloat: x [n, heads, d] and tables [n, d] expected, got x " +
+                                shapeText(x.sizes()) + ", cos " + shapeText(cos.sizes()) + ", sin " + shapeText(sin.sizes()));
+#ifdef LL_HAVE_INFER_KERNELS
+  auto floatHere = [&](const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.device() == x.device(); };
+  if (fusedKernelsWanted(x) && x.stride(2) == 1 && x.size(2) % 2 == 0 && floatHere(cos) && floatHere(sin)) {
+    const at::Tensor c = cos.contiguous(), s = sin.contiguous();
+    at::Tensor out = at::empty(x.sizes(), x.options());
+    c10::cuda::CUDAGuard guard(x.device());
+    if (const char* e = kernels::rotaryFloatTables(x.data_ptr(), x.stride(0), x.stride(1), x.size(0), x.size(1), x.size(2),
+                                                   c.data_ptr<float>(), s.data_ptr<float>(), out.data_ptr(),
+                                                   c10::cuda::getCurrentCUDAStream(x.device().index()).stream()))
+      throw std::runtime_error(std::string("fused float32 rotary failed to launch: ") + e);
+    return out;
+  }
+#endif
+  const at::Tensor xf = x.to(at::kFloat);
+  const int64_t half = x.size(-1) / 2;
+  const at::Tensor rotated = at::cat({-xf.narrow(-1, half, half), xf.narrow(-1, 0, half)}, -1);
+  const at::Tensor out = xf * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+  return out.to(x.scalar_type());
+}
+
 at::Tensor rotateQkvIntoCache(const at::Tensor& qkv, int64_t hq, int64_t hkv, const at::Tensor& cos,
                               const at::Tensor& signedSin, const at::Tensor& rows, const at::Tensor& keyRows,
                               const at::Tensor& valueRows) {

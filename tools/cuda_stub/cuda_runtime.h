@@ -48,6 +48,8 @@ __device__ float expf(float);
 __device__ float exp2f(float);
 __device__ float __expf(float);
 __device__ float fmaf(float, float, float);
+__device__ float __fmul_rn(float, float);
+__device__ float __fadd_rn(float, float);
 __device__ float fmaxf(float, float);
 __device__ float fminf(float, float);
 __device__ float __shfl_xor_sync(unsigned, float, int, int = 32);

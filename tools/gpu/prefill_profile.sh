@@ -5,7 +5,8 @@
 # benchmark, then its prefill probe (each request forced to 1 token: image processing, vision tower, prompt
 # prefill) once more under a Kineto trace; tools/gpu/prefill_trace_summary.py over each trace ->
 # $OUT/prefill_profile.txt (wall, GPU busy, named ranges, top kernels and CPU operators, longest GPU gaps).
-# Needs .device carried (as tools/gpu/benchmark.sh). Run from the repository root:
+# PROFILE_TESTS="test_core_infer_fused_elementwise ..." builds those tests too and runs them on CUDA bfloat16
+# first. Needs .device carried (as tools/gpu/benchmark.sh). Run from the repository root:
 #   bash tools/gpu/prefill_profile.sh
 source "$(dirname "$0")/preamble.sh" prefill_profile.txt
 WORK=${BENCH_WORKDIR:-/tmp/llbench}
@@ -17,7 +18,13 @@ echo "== [$(elapsed) s] plan + checkpoints (background), build"
 python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
   --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n "$N" > "$WORK/checkpoints.log" 2>&1 &
 MAKE=$!
-build_gpu_targets layoutlens_bench
+read -r -a TESTS <<< "${PROFILE_TESTS:-}"
+build_gpu_targets layoutlens_bench "${TESTS[@]}"
+status=0
+if (( ${#TESTS[@]} > 0 )); then
+  echo "== [$(elapsed) s] tests on CUDA bfloat16"
+  run_cuda_tests "$WORK" "${TESTS[@]}"
+fi
 wait "$MAKE" || { echo "checkpoints FAILED"; tail -20 "$WORK/checkpoints.log"; exit 1; }
 echo "== [$(elapsed) s] built, checkpoints ready"
 
@@ -30,3 +37,4 @@ for stage in layout crop_ocr summary; do
   [ -f "$TRACES/prefill_$stage.json" ] && python3 tools/gpu/prefill_trace_summary.py "$TRACES/prefill_$stage.json" 14
 done
 echo "== [$(elapsed) s] done"
+exit $status

@@ -7,6 +7,8 @@
 
 #include <ATen/ATen.h>
 
+#include "core/infer/rotary.h"
+
 namespace ll::models::dots_ocr {
 
 std::vector<ImageGrid> gridsFromTensor(const at::Tensor& gridThw) {
@@ -81,11 +83,7 @@ VisionRotary visionRotary(const std::vector<ImageGrid>& grids, int64_t headDim, 
 }
 
 at::Tensor applyVisionRotary(const at::Tensor& x, const VisionRotary& rotary) {
-  const at::Tensor xf = x.to(at::kFloat);
-  const int64_t half = x.size(-1) / 2;
-  const at::Tensor rotated = at::cat({-xf.narrow(-1, half, half), xf.narrow(-1, 0, half)}, -1);
-  const at::Tensor out = xf * rotary.cos.unsqueeze(1) + rotated * rotary.sin.unsqueeze(1);
-  return out.to(x.scalar_type());
+  return infer::applyRotaryInFloat(x, rotary.cos, rotary.sin);
 }
 
 }  // namespace ll::models::dots_ocr

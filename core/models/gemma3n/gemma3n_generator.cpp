@@ -1,7 +1,6 @@
 #include "core/models/gemma3n/gemma3n_generator.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <ATen/record_function.h>
 #include <algorithm>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/infer/generation/generation_scheduler.h"
+#include "core/infer/host_parallel.h"
 #include "core/infer/runtime_options.h"
 #include "core/infer/tokenizer/tokenizer.h"
 #include "core/models/gemma3n/chat_format.h"
@@ -85,27 +85,25 @@ Gemma3nGenerator::Prepared Gemma3nGenerator::prepare(const std::vector<VisionGen
   auto& out = p.answers;
   auto& visionSeconds = p.visionSeconds;
   const ChatTokenIds chatIds = model_->chatTokenIds();
-  // 1. Pixels for every request with an image (CPU, the images side by side on ATen's threads: a resize
-  //    takes ~5-50 ms on one core by the CPU, and a chunk has dozens of crops; on an H100 host this took
-  //    crop OCR's prefill probe for 24 crops from 1.13 to 0.96 s), then the vision tower in batches (GPU).
-  //    Each image writes only its own slots.
+  // 1. Pixels for every request with an image (CPU, the images side by side on the host's cores: a resize
+  //    takes ~5-50 ms on one core, and a chunk has dozens of crops; on an H100 host, 24 crops one after
+  //    another took 382 ms of idle GPU), then the vision tower in batches (GPU). Each image writes only its
+  //    own slots.
   std::vector<at::Tensor> pixels(requests.size());
   {
     RECORD_FUNCTION("gemma3n.preprocess_images", std::vector<c10::IValue>());  // named in profiler traces
-    at::parallel_for(0, static_cast<int64_t>(requests.size()), 1, [&](int64_t begin, int64_t end) {
-      for (int64_t k = begin; k < end; ++k) {
-        const auto i = static_cast<size_t>(k);
-        const auto& img = requests[i].image;
-        if (!img.rgb) continue;
-        const auto start = Clock::now();
-        try {
-          pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize());
-        } catch (const std::exception& e) {
-          out[i].error = std::string("the image cannot be used: ") + e.what();
-          out[i].finishReason = "error";
-        }
-        visionSeconds[i] += secondsSince(start);
+    infer::parallelForEach(static_cast<int64_t>(requests.size()), [&](int64_t k) {
+      const auto i = static_cast<size_t>(k);
+      const auto& img = requests[i].image;
+      if (!img.rgb) return;
+      const auto start = Clock::now();
+      try {
+        pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize());
+      } catch (const std::exception& e) {
+        out[i].error = std::string("the image cannot be used: ") + e.what();
+        out[i].finishReason = "error";
       }
+      visionSeconds[i] += secondsSince(start);
     });
   }
   std::vector<size_t> withImage;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/infer/checkpoint.h"
+#include "core/infer/device_memory.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::gemma3n {
@@ -46,6 +47,20 @@ class WeightTaker {
   std::map<std::string, at::Tensor>& weights_;
   const Gemma3nOptions& options_;
 };
+
+bool pleTableOnHost(const Gemma3nOptions& options) {
+  if (!options.device.is_cuda()) return false;
+  switch (options.perLayerTable) {
+    case PleTablePlacement::Host:
+      return true;
+    case PleTablePlacement::Device:
+      return false;
+    case PleTablePlacement::Auto:
+      break;
+  }
+  const double free = infer::deviceFreeGiB(options.device);  // negative when unknown: stay on the safe side
+  return free < kPleOnDeviceMinFreeGiB;
+}
 
 }  // namespace
 
@@ -110,7 +125,7 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::fromWeights(const Gemma3
   WeightTaker w(weights, options);
 
   m->embed_ = w.take(lm + "embed_tokens.weight", {c.vocabSize, D});
-  m->pleOnHost_ = options.perLayerTableOnHost && options.device.is_cuda();
+  m->pleOnHost_ = pleTableOnHost(options);
   m->pleTable_ = w.take(lm + "embed_tokens_per_layer.weight", {c.vocabSizePerLayerInput, L * P}, m->pleOnHost_);
   if (m->pleOnHost_) {
     try {
@@ -210,7 +225,10 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::load(const std::string& 
   const auto checkpoint = infer::Checkpoint::open(modelDir);
   const auto required = requiredTensors(config);
   checkpoint.requireShapes(required);  // one error naming every missing / misshaped tensor, before any copy
-  const bool pleOnHost = options.perLayerTableOnHost && options.device.is_cuda();
+  // Decided once: fromWeights must see the table where it was loaded.
+  Gemma3nOptions resolved = options;
+  const bool pleOnHost = pleTableOnHost(options);
+  resolved.perLayerTable = pleOnHost ? PleTablePlacement::Host : PleTablePlacement::Device;
   const std::string pleName = std::string(kLm) + "embed_tokens_per_layer.weight";
   std::map<std::string, at::Tensor> weights;
   // Only the tensors the decoder uses are read: towers, the audio embedder, the vision soft-token
@@ -220,7 +238,7 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::load(const std::string& 
     const c10::Device target = name == pleName && pleOnHost ? c10::Device(c10::kCPU) : options.device;
     weights[name] = checkpoint.load(name, target, options.dtype);
   }
-  return fromWeights(config, std::move(weights), options);
+  return fromWeights(config, std::move(weights), resolved);
 }
 
 }  // namespace ll::models::gemma3n

@@ -1,4 +1,4 @@
-// infer::siluMul, infer::applyRotary and infer::rotateQkvIntoCache: on the GPU in bfloat16 (LAYOUTLENS_TEST_DEVICE=cuda, a build with
+// infer::siluMul, infer::applyRotary, infer::applyRotaryInFloat and infer::rotateQkvIntoCache: on the GPU in bfloat16 (LAYOUTLENS_TEST_DEVICE=cuda, a build with
 // LAYOUTLENS_CUDA_KERNELS) they run as one CUDA kernel each and must equal the op chains bit for bit, also on
 // the strided views the decoders pass (halves of one projection, heads of a fused q/k/v); elsewhere they
 // are the chains themselves. infer::addRmsNorm's sum is exact too; its normed values may differ from the
@@ -9,6 +9,7 @@
 
 #include <ATen/ATen.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,15 @@ TEST(FusedElementwise, NeverWantedOnTheCpu) {
 TEST(FusedElementwise, SiluMulEqualsTheChainOnStridedHalves) {
   const c10::Device device = ll::testing::testDevice();
   at::manual_seed(5);
-  for (auto dtype : {at::kFloat, at::kBFloat16}) {
-    const at::Tensor gu = (at::randn({18, 2 * 1000}, at::TensorOptions().device(device)) * 4).to(dtype);
-    const at::Tensor gate = gu.narrow(-1, 0, 1000), up = gu.narrow(-1, 1000, 1000);
-    const at::Tensor got = ll::infer::siluMul(gate, up);
-    EXPECT_TRUE(at::equal(got, at::silu(gate) * up)) << dtype;
-    EXPECT_EQ(got.sizes(), gate.sizes());
-  }
+  // 1000 columns: the 8-wide kernel (aligned halves); 1001: the up half starts off 16 bytes, the scalar one.
+  for (int64_t k : {1000, 1001})
+    for (auto dtype : {at::kFloat, at::kBFloat16}) {
+      const at::Tensor gu = (at::randn({18, 2 * k}, at::TensorOptions().device(device)) * 4).to(dtype);
+      const at::Tensor gate = gu.narrow(-1, 0, k), up = gu.narrow(-1, k, k);
+      const at::Tensor got = ll::infer::siluMul(gate, up);
+      EXPECT_TRUE(at::equal(got, at::silu(gate) * up)) << dtype << ", " << k << " columns";
+      EXPECT_EQ(got.sizes(), gate.sizes());
+    }
   if (device.is_cuda() && ll::infer::fusedKernelsCompiled()) {
     EXPECT_TRUE(ll::infer::fusedKernelsWanted(at::zeros({1}, bf16On(device))));
   }
@@ -55,6 +58,31 @@ TEST(FusedElementwise, RotaryOnHeadsOfAFusedProjectionEqualsTheChain) {
     const at::Tensor chain = x * cos.unsqueeze(1) + swapped * sin.unsqueeze(1);
     EXPECT_TRUE(at::equal(ll::infer::applyRotary(x, cos.unsqueeze(1), sin.unsqueeze(1)), chain));
   }
+}
+
+// dots.ocr's vision tower: q and k are heads of one [n, 3, heads, d] projection, rotated in float32 with
+// float32 tables and rounded back once. One kernel on the GPU in bfloat16, the chain elsewhere: same bits.
+TEST(FusedElementwise, RotaryInFloatOnHeadsOfAFusedProjectionEqualsTheFloatChain) {
+  const c10::Device device = ll::testing::testDevice();
+  at::manual_seed(8);
+  const int64_t n = 1001, heads = 12, d = 128, half = d / 2;
+  const at::Tensor angles = at::rand({n, half}, at::TensorOptions().device(device)) * 200;
+  const at::Tensor emb = at::cat({angles, angles}, -1);
+  const at::Tensor cos = emb.cos(), sin = emb.sin();
+  for (auto dtype : {at::kBFloat16, at::kFloat}) {
+    const at::Tensor qkv = (at::randn({n, 3, heads, d}, at::TensorOptions().device(device)) * 3).to(dtype);
+    for (int64_t which : {0, 1}) {
+      const at::Tensor x = qkv.select(1, which);
+      const at::Tensor xf = x.to(at::kFloat);
+      const at::Tensor rotated = at::cat({-xf.narrow(-1, half, half), xf.narrow(-1, 0, half)}, -1);
+      const at::Tensor chain = (xf * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).to(dtype);
+      const at::Tensor got = ll::infer::applyRotaryInFloat(x, cos, sin);
+      ASSERT_EQ(got.sizes(), chain.sizes());
+      EXPECT_TRUE(at::equal(got, chain)) << dtype << ", head group " << which << ": max |d| "
+                                         << (got.to(at::kFloat) - chain.to(at::kFloat)).abs().max().item<float>();
+    }
+  }
+  EXPECT_THROW(ll::infer::applyRotaryInFloat(at::zeros({4, 8}), cos, sin), std::invalid_argument);
 }
 
 // A decode step's q, k, v of dots.ocr's decoder (12 query heads, 2 K/V heads of 128) from one fused

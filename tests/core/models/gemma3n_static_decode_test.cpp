@@ -187,7 +187,7 @@ TEST(Gemma3nStaticDecode, CudaGraphsMatchEager) {
   for (bool pleOnHost : {true, false}) {
     Gemma3nOptions o;
     o.device = cuda;
-    o.perLayerTableOnHost = pleOnHost;
+    o.perLayerTable = pleOnHost ? PleTablePlacement::Host : PleTablePlacement::Device;
     Pair p(DecodeMode::Auto, o);
     p.tolerance = 1e-4;
     p.reserve(5, 300);

@@ -464,7 +464,7 @@ TEST(Gemma3nTextDecoder, CudaMatchesCpu) {
       Gemma3nOptions o;
       o.device = c10::Device(c10::kCUDA, 0);
       o.dtype = dtype;
-      o.perLayerTableOnHost = onHost;
+      o.perLayerTable = onHost ? PleTablePlacement::Host : PleTablePlacement::Device;
       auto model = Gemma3nTextDecoder::fromWeights(c, w, o);
       const double tol = dtype == at::kFloat ? 1e-4 : 0.15 * (1 + cpu.abs().max().item<double>());
       EXPECT_LT(maxDiff(model->forwardAll(in).cpu(), cpu), tol) << "host " << onHost << " dtype " << dtype;
