@@ -49,7 +49,7 @@ wait "$MAKE" || { echo "checkpoint FAILED"; tail -20 "$WORK/checkpoints.log"; }
 echo "== [$(elapsed) s] gemma 3n E4B steps"
 LL_TRACE_DIR=$WORK timeout 240 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 8 32 cuda bfloat16 | grep -E "^(graphs|static|trace|loaded)|rror"
 for m in graph eager; do
-  [ -f "$WORK/gemma3n_${m}_trace.json" ] && python3 tools/gpu/trace_summary.py "$WORK/gemma3n_${m}_trace.json" 4 22
+  [ -f "$WORK/gemma3n_${m}_trace.json" ] && python3 tools/gpu/trace_summary.py "$WORK/gemma3n_${m}_trace.json" 4 "${PROFILE_TOP:-22}"
 done
 fi
 echo "== [$(elapsed) s] done"
