@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -29,27 +28,6 @@ bool tensorCoresWanted() {
   return wanted;
 }
 
-// LAYOUTLENS_SPLIT_KV_LONG_RANGES=1 gives ranges over kSplitKvDecodeMaxKeys that the tensor-core kernel does not
-// take (heads of 256: Gemma 3n's global layers) to the CUDA-core kernel instead of FlashAttention. Measurement
-// only (tools/gpu/gemma3n_attention_ab.sh).
-bool longRangesOnCudaCores() {
-  static const bool wanted = [] {
-    const char* v = std::getenv("LAYOUTLENS_SPLIT_KV_LONG_RANGES");
-    return v && std::string(v) == "1";
-  }();
-  return wanted;
-}
-
-enum class DecodeKernel { None, CudaCores, TensorCores };
-
-DecodeKernel decodeKernelFor(int64_t headDim, int64_t group, int64_t keys) {
-  if (keys <= kSplitKvDecodeMaxKeys)
-    return kernels::splitKvDecodeSupports(headDim, group) ? DecodeKernel::CudaCores : DecodeKernel::None;
-  if (tensorCoresWanted() && kernels::splitKvDecodeTensorCoresSupport(headDim, group)) return DecodeKernel::TensorCores;
-  if (longRangesOnCudaCores() && kernels::splitKvDecodeSupports(headDim, group)) return DecodeKernel::CudaCores;
-  return DecodeKernel::None;
-}
-
 }  // namespace
 #endif
 
@@ -63,7 +41,9 @@ bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, con
     return false;
   const int64_t hkv = keyStorage.size(2);
   if (hkv <= 0 || q.size(1) % hkv != 0 || q.size(2) != keyStorage.size(3)) return false;
-  return decodeKernelFor(q.size(2), q.size(1) / hkv, keys) != DecodeKernel::None;
+  if (keys > kSplitKvDecodeMaxKeys)
+    return tensorCoresWanted() && kernels::splitKvDecodeTensorCoresSupport(q.size(2), q.size(1) / hkv);
+  return kernels::splitKvDecodeSupports(q.size(2), q.size(1) / hkv);
 #else
   (void)q, (void)keyStorage, (void)valueStorage, (void)keys;
   return false;
@@ -95,7 +75,7 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
   a.headDim = d;
   a.window = window;
   a.scale = static_cast<float>(scale);
-  const bool tensorCores = decodeKernelFor(d, hq / hkv, keys) == DecodeKernel::TensorCores;
+  const bool tensorCores = keys > kSplitKvDecodeMaxKeys;
   a.splits = tensorCores ? kernels::splitKvDecodeTensorCoreSplits(S, hkv, keys, q.device().index())
                          : kernels::splitKvDecodeSplits(S, hkv, keys, q.device().index());
   a.out = out.data_ptr();
