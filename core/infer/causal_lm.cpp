@@ -1,4 +1,4 @@
-// CausalLM's default batched prefill and multi-step greedy decoding, and the classification of failures the scheduler recovers from.
+// CausalLM's default batched prefill, and the classification of failures the scheduler recovers from.
 #include "core/infer/causal_lm.h"
 
 #include <ATen/ATen.h>
@@ -16,19 +16,6 @@ at::Tensor CausalLM::prefillMany(const std::vector<int>& slots, const std::vecto
   rows.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) rows.push_back(prefill(slots[i], inputs[i]));
   return at::stack(rows, 0);
-}
-
-std::vector<std::vector<int64_t>> CausalLM::decodeGreedy(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
-                                                           int steps) {
-  if (steps < 1) throw std::invalid_argument("decodeGreedy: at least one step");
-  std::vector<std::vector<int64_t>> out;
-  std::vector<int64_t> current = tokens;
-  for (int k = 0; k < steps; ++k) {
-    const at::Tensor next = decode(slots, current).argmax(1).to(at::kCPU).contiguous();
-    current.assign(next.data_ptr<int64_t>(), next.data_ptr<int64_t>() + next.numel());
-    out.push_back(current);
-  }
-  return out;
 }
 
 bool isOutOfMemoryError(const std::exception& e) {

@@ -60,19 +60,6 @@ class CausalLM {
   // [slots.size(), vocab] on device(). Either every slot advances by one token or, when it throws,
   // none does (a retry of the same step is safe: the failed step's cache writes are overwritten).
   virtual at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) = 0;
-
-  // Multi-step greedy decoding: `steps` decode steps in one call, step 0 appending tokens[i] to slots[i] and
-  // step k appending step k-1's argmax. Returns the argmax of every step's logits, out[k][i] for slots[i] (the
-  // tokens decode() and argmax would give one step at a time). Every slot advances by `steps` tokens, so it
-  // must have room for them; a caller that stops a sequence early drops the tokens after it. The default is
-  // decode() and argmax `steps` times (a failure part-way leaves the slots advanced by the steps done).
-  virtual std::vector<std::vector<int64_t>> decodeGreedy(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
-                                                         int steps);
-  // How many greedy steps the scheduler should ask decodeGreedy() for at once: 1 (the default) means it
-  // decodes one step at a time. A decoder that replays CUDA graphs captures several steps as one graph and
-  // all-or-nothing, so the host reads tokens back once per that many steps instead of once per step (the GPU
-  // sat idle ~0.1 ms between graphed layout steps on an H100 while the host read each token back).
-  virtual int greedyStepsPerCall() const { return 1; }
 };
 
 // True for CUDA out-of-memory failures (c10::OutOfMemoryError, or any error whose message says

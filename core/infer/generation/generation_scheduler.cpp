@@ -319,66 +319,6 @@ void GenerationScheduler::decodeRunning() {
   }
 }
 
-// Greedy steps to run in one model call for this chunk: the model's count when every sequence is greedy,
-// every slot has room for them, some sequence can use them all, and no queued request would wait for them
-// (a slot is free now, or one of the chunk's sequences ends within them); else 1.
-int GenerationScheduler::greedyStepsFor(const std::vector<Sequence*>& chunk) const {
-  const int steps = model_.greedyStepsPerCall();
-  if (steps <= 1) return 1;
-  bool waiting = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    waiting = !queue_.empty();
-  }
-  if (waiting && static_cast<int>(running_.size()) < runningLimit_) return 1;
-  int64_t most = 0;
-  for (const auto* s : chunk) {
-    if (!s->sampler.isGreedy()) return 1;
-    if (model_.cachedLength(s->slot) + steps > model_.maxSequenceLength()) return 1;
-    const int64_t left = s->request.maxNewTokens - static_cast<int64_t>(s->tokens.size());
-    if (waiting && left < steps) return 1;
-    most = std::max(most, left);
-  }
-  return most >= steps ? steps : 1;
-}
-
-// One CausalLM::decodeGreedy call of `steps` steps; each sequence takes its tokens in order until it ends.
-// Returns false when the call failed without advancing any slot (the caller then decodes one step, which
-// handles out-of-memory and reports errors); a failure after slots advanced ends the chunk's sequences.
-bool GenerationScheduler::decodeGreedySteps(const std::vector<Sequence*>& chunk, const std::vector<int>& slots,
-                                            const std::vector<int64_t>& tokens, int steps) {
-  std::vector<int64_t> before;
-  for (int s : slots) before.push_back(model_.cachedLength(s));
-  const auto start = Clock::now();
-  std::vector<std::vector<int64_t>> next;
-  try {
-    if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Decode, static_cast<int>(chunk.size()));
-    RECORD_FUNCTION("scheduler.decode_steps", std::vector<c10::IValue>());
-    next = model_.decodeGreedy(slots, tokens, steps);
-    if (next.size() != static_cast<size_t>(steps))
-      throw std::runtime_error("the model returned " + std::to_string(next.size()) + " steps of " + std::to_string(steps));
-    for (const auto& row : next)
-      if (row.size() != slots.size()) throw std::runtime_error("the model returned a step without a token for every slot");
-  } catch (const std::exception& e) {
-    bool advanced = false;
-    for (size_t i = 0; i < slots.size(); ++i) advanced = advanced || model_.cachedLength(slots[i]) != before[i];
-    if (!advanced) return false;
-    for (auto* s : chunk) finish(*s, FinishReason::Error, std::string("decode failed: ") + e.what());
-    return true;
-  }
-  stats_.decodeSteps += steps;
-  for (int k = 0; k < steps; ++k)
-    for (size_t i = 0; i < chunk.size(); ++i) {
-      Sequence& s = *chunk[i];
-      if (s.finished) continue;  // ended at an earlier step: the rest of its tokens are dropped
-      ++stats_.decodedTokens;
-      s.lastToken = next[k][i];
-      acceptToken(s, s.lastToken, before[i] + k + 1);
-    }
-  stats_.decodeMs += msBetween(start, Clock::now());
-  return true;
-}
-
 // Returns false only for an out-of-memory failure of a chunk that can still be split.
 bool GenerationScheduler::decodeChunk(const std::vector<Sequence*>& chunk) {
   if (chunk.empty()) return true;
@@ -390,7 +330,6 @@ bool GenerationScheduler::decodeChunk(const std::vector<Sequence*>& chunk) {
     tokens.push_back(s->lastToken);
     samplers.push_back(&s->sampler);
   }
-  if (const int steps = greedyStepsFor(chunk); steps > 1 && decodeGreedySteps(chunk, slots, tokens, steps)) return true;
   const auto start = Clock::now();
   std::vector<int64_t> next;
   try {
@@ -416,7 +355,7 @@ bool GenerationScheduler::decodeChunk(const std::vector<Sequence*>& chunk) {
   return true;
 }
 
-void GenerationScheduler::acceptToken(Sequence& s, int64_t token, int64_t cachedAfter) {
+void GenerationScheduler::acceptToken(Sequence& s, int64_t token) {
   const auto& stops = s.request.stopTokenIds;
   if (std::find(stops.begin(), stops.end(), token) != stops.end()) {
     s.result.stopToken = token;
@@ -436,7 +375,7 @@ void GenerationScheduler::acceptToken(Sequence& s, int64_t token, int64_t cached
     finish(s, FinishReason::Length);
   } else if (s.guard.tripped(s.tokens)) {
     finish(s, FinishReason::Repetition);
-  } else if ((cachedAfter >= 0 ? cachedAfter : model_.cachedLength(s.slot)) >= model_.maxSequenceLength()) {
+  } else if (model_.cachedLength(s.slot) >= model_.maxSequenceLength()) {
     finish(s, FinishReason::Length);  // the slot cannot take the token that would be decoded next
   }
 }

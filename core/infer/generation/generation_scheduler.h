@@ -3,9 +3,6 @@
 // a finished sequence frees its slot at once, prefill of newcomers is interleaved with the decode
 // steps of the running batch (the newcomers of one step in one CausalLM::prefillMany call), and a
 // CUDA out-of-memory error halves the decode batch (or defers a prefill) instead of failing requests.
-// Where the model takes several greedy steps per call (CausalLM::greedyStepsPerCall) and nobody waits
-// for a slot, an all-greedy batch decodes that many steps at once; a sequence that ends inside them drops
-// the tokens after its end, so the answers are the same as one step at a time.
 // One thread drives step(); submit/cancel are thread-safe.
 #include <chrono>
 #include <condition_variable>
@@ -89,11 +86,7 @@ class GenerationScheduler {
   bool prefillAlone(std::unique_ptr<Sequence>& s);
   void decodeRunning();
   bool decodeChunk(const std::vector<Sequence*>& chunk);
-  int greedyStepsFor(const std::vector<Sequence*>& chunk) const;
-  bool decodeGreedySteps(const std::vector<Sequence*>& chunk, const std::vector<int>& slots,
-                         const std::vector<int64_t>& tokens, int steps);
-  // `cachedAfter`: the slot's cached length once this token's step ran (-1: ask the model).
-  void acceptToken(Sequence& s, int64_t token, int64_t cachedAfter = -1);
+  void acceptToken(Sequence& s, int64_t token);
   void finish(Sequence& s, FinishReason reason, std::string error = {});
   void finishQueued(std::unique_ptr<Sequence> s, FinishReason reason, std::string error);
   void removeFinished();

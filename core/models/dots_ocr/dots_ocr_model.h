@@ -72,11 +72,6 @@ class DotsOcrModel : public infer::CausalLM {
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override {
     return decoder_->decode(slots, tokens);
   }
-  std::vector<std::vector<int64_t>> decodeGreedy(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
-                                                 int steps) override {
-    return decoder_->decodeGreedy(slots, tokens, steps);
-  }
-  int greedyStepsPerCall() const override { return decoder_->greedyStepsPerCall(); }
 
  private:
   DotsOcrModel(const DotsOcrConfig& config, std::unique_ptr<VisionTower> vision,

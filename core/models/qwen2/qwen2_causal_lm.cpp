@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <string>
 #include <utility>
 
 #include "core/infer/checkpoint.h"
@@ -16,7 +15,6 @@
 #include "core/infer/fused_elementwise.h"
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
-#include "core/infer/runtime_options.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::qwen2 {
@@ -293,84 +291,26 @@ at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std:
   }
   const at::Tensor order = static_->load(plan, slots);
   const int64_t bucket = plan.bucket;
-  const at::Tensor all = static_->run(bucket, 1, infer::cudaGraphsWanted(options_.device),
-                                      [this, bucket] {
-                                        return staticStepLogits(bucket, {static_->tokens(), static_->positions(),
-                                                                         static_->rows(), static_->keyLengths()});
-                                      });
+  const at::Tensor all = static_->run(bucket, infer::cudaGraphsWanted(options_.device),
+                                      [this, bucket] { return staticStepLogits(bucket); });
   // A copy: the static output is overwritten by the next step.
   const at::Tensor out = all.index_select(0, order);
   for (int s : slots) cache_->setLength(s, lengths[static_cast<size_t>(s)] + 1);
   return out;
 }
 
-int Qwen2CausalLM::greedyStepsPerCall() const {
-  static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_MULTI_STEP_DECODE");
-  return wanted && cache_ && staticDecodeWanted() ? std::max(1, options_.greedySteps) : 1;
-}
-
-std::vector<std::vector<int64_t>> Qwen2CausalLM::decodeGreedy(const std::vector<int>& slots,
-                                                              const std::vector<int64_t>& tokens, int steps) {
-  if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before decode");
-  if (steps <= 1 || !staticDecodeWanted()) return CausalLM::decodeGreedy(slots, tokens, steps);
-  const int64_t S = cache_->geometry().slots;
-  std::vector<int64_t> lengths(static_cast<size_t>(S));
-  for (int64_t i = 0; i < S; ++i) lengths[i] = cache_->length(static_cast<int>(i));
-  // The batch is checked as for one step, then for room for every step, before any device work.
-  StaticStepPlan plan = planStaticStep(slots, tokens, lengths, maxLength_, config_.vocabSize, options_.staticDecodeMinBucket);
-  int64_t longest = 1;
-  for (int s : slots) {
-    const int64_t after = lengths[static_cast<size_t>(s)] + steps;
-    if (after > maxLength_)
-      throw std::out_of_range("KV cache: slot " + std::to_string(s) + " has room for " +
-                              std::to_string(maxLength_ - lengths[static_cast<size_t>(s)]) + " more tokens, not " +
-                              std::to_string(steps));
-    longest = std::max(longest, after);
-  }
-  plan.bucket = keyLengthBucket(longest, options_.staticDecodeMinBucket, maxLength_);
-  if (!static_) {
-    static_ = std::make_unique<StaticDecodeStep>(options_.device, S);
-    (void)infer::fusedCacheDecodeAvailable(options_.device, options_.dtype, config_.headDim);  // not during a capture
-  }
-  const at::Tensor order = static_->load(plan, slots);
-  const int64_t bucket = plan.bucket;
-  const at::Tensor all = static_->run(bucket, steps, infer::cudaGraphsWanted(options_.device),
-                                      [this, bucket, steps] { return staticGreedySteps(bucket, steps); });
-  const at::Tensor picked = all.index_select(1, order).to(at::kCPU).contiguous();  // the one wait for the GPU
-  std::vector<std::vector<int64_t>> out(static_cast<size_t>(steps));
-  const int64_t* p = picked.data_ptr<int64_t>();
-  for (int k = 0; k < steps; ++k) out[k].assign(p + k * picked.size(1), p + (k + 1) * picked.size(1));
-  for (int s : slots) cache_->setLength(s, lengths[static_cast<size_t>(s)] + steps);
-  return out;
-}
-
-at::Tensor Qwen2CausalLM::staticGreedySteps(int64_t bucket, int steps) {
-  const at::Tensor active = static_->active();
-  StepInputs in{static_->tokens(), static_->positions(), static_->rows(), static_->keyLengths()};
-  std::vector<at::Tensor> picked;
-  for (int k = 0; k < steps; ++k) {
-    const at::Tensor next = staticStepLogits(bucket, in).argmax(1);  // [S]
-    picked.push_back(next);
-    if (k + 1 == steps) break;
-    // The next step's inputs, as load() would write them: the batch's slots one position further, their
-    // token the argmax; the other slots keep token 0 at position 0 writing their scratch row.
-    in = StepInputs{next * active, in.positions + active, in.rows + active, in.keyLengths + active};
-  }
-  return at::stack(picked, 0);
-}
-
 // Shapes depend only on S and the bucket, inputs come only from static_'s device buffers, and nothing is
 // read back to the host: the requirements of a CUDA graph capture.
-at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket, const StepInputs& in) {
+at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
   const int64_t d = config_.headDim;
-  const auto tables = rope(in.positions);  // the eager step's ops, so bf16 rounding matches
-  const at::Tensor rows = in.rows;
+  const auto tables = rope(static_->positions());  // the eager step's ops, so bf16 rounding matches
+  const at::Tensor rows = static_->rows();
   const infer::CacheDecodeIndex index =
-      infer::cacheDecodeIndex(in.keyLengths, bucket, cache_->geometry().maxLength, options_.dtype, d);
+      infer::cacheDecodeIndex(static_->keyLengths(), bucket, cache_->geometry().maxLength, options_.dtype, d);
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
-  return logits(decoderStack(at::embedding(embed_, in.tokens), [&](int layer, const at::Tensor& qkv) {
+  return logits(decoderStack(at::embedding(embed_, static_->tokens()), [&](int layer, const at::Tensor& qkv) {
     const at::Tensor q = rotateIntoCache(layer, qkv, tables.first, tables.second, rows);
     // Every slot's first `bucket` positions, read in place (no gather).
     return infer::cacheDecodeAttention(q, cache_->keyStorage(layer), cache_->valueStorage(layer), index, ao);

@@ -35,9 +35,6 @@ struct DecoderOptions {
   StaticDecode staticDecode = StaticDecode::Auto;
   // Smallest key-length bucket of the static step (buckets double from here up to the slot length).
   int64_t staticDecodeMinBucket = 256;
-  // Greedy steps per decodeGreedy() call the scheduler is offered where the static step runs (one graph of
-  // that many steps per bucket); 1 turns multi-step decoding off, as LAYOUTLENS_MULTI_STEP_DECODE=0 does.
-  int greedySteps = 8;
 };
 
 class Qwen2CausalLM : public infer::CausalLM {
@@ -80,11 +77,6 @@ class Qwen2CausalLM : public infer::CausalLM {
   int64_t cachedLength(int slot) const override;
   at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
-  // Where the static step runs: `steps` static steps in one graph (one per bucket and step count), each
-  // step's argmax fed to the next on the device; the host reads the tokens once. Elsewhere the default.
-  std::vector<std::vector<int64_t>> decodeGreedy(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
-                                                 int steps) override;
-  int greedyStepsPerCall() const override;
 
  private:
   struct Layer {
@@ -117,16 +109,8 @@ class Qwen2CausalLM : public infer::CausalLM {
   bool staticDecodeWanted() const;
   at::Tensor eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
   at::Tensor staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
-  // A static step's inputs, int64 [S] each on the device (static_'s buffers, or a multi-step body's own).
-  struct StepInputs {
-    at::Tensor tokens, positions, rows, keyLengths;
-  };
-  // The static step's body: float32 logits [S, vocab] from `in`, keys [0, bucket) of every slot.
-  at::Tensor staticStepLogits(int64_t bucket, const StepInputs& in);
-  // `steps` static steps from static_'s inputs, the batch's slots advanced on the device between them (in
-  // tensors of the body's own: a capture's warm-up runs must leave static_'s buffers as load() wrote them):
-  // int64 [steps, S] argmax.
-  at::Tensor staticGreedySteps(int64_t bucket, int steps);
+  // The static step's body: float32 logits [S, vocab] from static_'s inputs, keys [0, bucket) of every slot.
+  at::Tensor staticStepLogits(int64_t bucket);
 
   Qwen2Config config_;
   DecoderOptions options_;

@@ -55,7 +55,7 @@ StaticStepPlan planStaticStep(const std::vector<int>& slots, const std::vector<i
 StaticDecodeStep::StaticDecodeStep(const c10::Device& device, int64_t slots)
     : device_(device),
       slots_(slots),
-      inputs_(at::zeros({6, slots}, at::TensorOptions().dtype(at::kLong).device(device))) {}
+      inputs_(at::zeros({5, slots}, at::TensorOptions().dtype(at::kLong).device(device))) {}
 
 StaticDecodeStep::~StaticDecodeStep() = default;
 
@@ -64,22 +64,20 @@ at::Tensor StaticDecodeStep::load(const StaticStepPlan& plan, const std::vector<
   // A fresh pinned tensor each step: the caching host allocator does not hand its block out again
   // before the asynchronous copy from it has finished (it records an event on the copy's stream).
   if (device_.is_cuda()) hostOptions = hostOptions.pinned_memory(true);
-  at::Tensor host = at::zeros({6, slots_}, hostOptions);
+  at::Tensor host = at::zeros({5, slots_}, hostOptions);
   int64_t* p = host.data_ptr<int64_t>();
   std::copy(plan.tokens.begin(), plan.tokens.end(), p);
   std::copy(plan.positions.begin(), plan.positions.end(), p + slots_);
   std::copy(plan.rows.begin(), plan.rows.end(), p + 2 * slots_);
   std::copy(plan.keyLengths.begin(), plan.keyLengths.end(), p + 3 * slots_);
   std::copy(slots.begin(), slots.end(), p + 4 * slots_);
-  for (int s : slots) p[5 * slots_ + s] = 1;
   inputs_.copy_(host, /*non_blocking=*/true);
   return inputs_[4].narrow(0, 0, static_cast<int64_t>(slots.size()));
 }
 
-at::Tensor StaticDecodeStep::run(int64_t bucket, int steps, bool useGraphs, const std::function<at::Tensor()>& body) {
+at::Tensor StaticDecodeStep::run(int64_t bucket, bool useGraphs, const std::function<at::Tensor()>& body) {
   if (!useGraphs || graphsFailed_) return body();
-  const std::pair<int64_t, int> key{bucket, steps};
-  auto it = graphs_.find(key);
+  auto it = graphs_.find(bucket);
   if (it == graphs_.end()) {
     Graph g;
     try {
@@ -94,7 +92,7 @@ at::Tensor StaticDecodeStep::run(int64_t bucket, int steps, bool useGraphs, cons
                    e.what());
       return body();
     }
-    it = graphs_.emplace(key, std::move(g)).first;
+    it = graphs_.emplace(bucket, std::move(g)).first;
   }
   it->second.graph->replay();
   return it->second.output;

@@ -14,7 +14,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -58,19 +57,16 @@ class StaticDecodeStep {
   at::Tensor positions() const { return inputs_[1]; }
   at::Tensor rows() const { return inputs_[2]; }
   at::Tensor keyLengths() const { return inputs_[3]; }
-  // 1 for the batch's slots, 0 for the others (int64 [S]): what multi-step decoding advances.
-  at::Tensor active() const { return inputs_[5]; }
 
   // Copies the plan and the batch's slot order into the static buffer (one host->device copy, from
   // pinned memory on CUDA) and returns the batch's slots, int64 [B] on the device, for index_select.
   at::Tensor load(const StaticStepPlan& plan, const std::vector<int>& slots);
 
-  // body()'s output for `bucket` and `steps` (1, or the steps of multi-step greedy decoding): with
-  // useGraphs, a graph captured on the pair's first use and replayed after (its output tensor is
-  // overwritten by the next run: copy what you keep); otherwise, or once a capture has failed, body()
-  // itself. A failed capture is reported once on stderr and turns graphs off for this object's life; the
-  // step is then computed without them.
-  at::Tensor run(int64_t bucket, int steps, bool useGraphs, const std::function<at::Tensor()>& body);
+  // body()'s output for `bucket`: with useGraphs, a graph captured on the bucket's first use and
+  // replayed after (its output tensor is overwritten by the next run: copy what you keep); otherwise,
+  // or once a capture has failed, body() itself. A failed capture is reported once on stderr and turns
+  // graphs off for this object's life; the step is then computed without them.
+  at::Tensor run(int64_t bucket, bool useGraphs, const std::function<at::Tensor()>& body);
 
   bool graphsFailed() const { return graphsFailed_; }
   const std::string& failure() const { return failure_; }
@@ -84,9 +80,9 @@ class StaticDecodeStep {
 
   c10::Device device_;
   int64_t slots_;
-  at::Tensor inputs_;  // [6, S] int64: tokens, positions, rows, key lengths, batch order (first B), active
+  at::Tensor inputs_;  // [5, S] int64: tokens, positions, rows, key lengths, batch order (first B)
   std::unique_ptr<infer::CudaGraphPool> pool_;  // created with the first graph
-  std::map<std::pair<int64_t, int>, Graph> graphs_;  // by (bucket, steps)
+  std::map<int64_t, Graph> graphs_;
   bool graphsFailed_ = false;
   std::string failure_;
 };

@@ -8,10 +8,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <optional>
 #include <stdexcept>
-#include <string>
-#include <vector>
 
 #include "core/infer/cuda_graph.h"
 #include "core/infer/generation/generation_scheduler.h"
@@ -29,45 +26,12 @@ using ll::models::qwen2::StaticDecode;
 
 namespace {
 
-std::unique_ptr<Qwen2CausalLM> tinyModel(StaticDecode mode, int slots, int64_t maxLen, int64_t minBucket = 256,
-                                         int greedySteps = 8) {
+std::unique_ptr<Qwen2CausalLM> tinyModel(StaticDecode mode, int slots, int64_t maxLen, int64_t minBucket = 256) {
   DecoderOptions o;
   o.staticDecode = mode;
   o.staticDecodeMinBucket = minBucket;
-  o.greedySteps = greedySteps;
   return ll::models::qwen2::testing::tinyModel(o, slots, maxLen);
 }
-
-// A model seen through CausalLM, counting the multi-step calls the scheduler makes.
-class CountingModel : public CausalLM {
- public:
-  explicit CountingModel(CausalLM& inner) : inner_(inner) {}
-  std::string name() const override { return inner_.name(); }
-  int64_t vocabSize() const override { return inner_.vocabSize(); }
-  int64_t hiddenSize() const override { return inner_.hiddenSize(); }
-  c10::Device device() const override { return inner_.device(); }
-  c10::ScalarType dtype() const override { return inner_.dtype(); }
-  void reserveSlots(int slots, int64_t maxLength) override { inner_.reserveSlots(slots, maxLength); }
-  int slotCount() const override { return inner_.slotCount(); }
-  int64_t maxSequenceLength() const override { return inner_.maxSequenceLength(); }
-  std::optional<int> acquireSlot() override { return inner_.acquireSlot(); }
-  void releaseSlot(int slot) override { inner_.releaseSlot(slot); }
-  int64_t cachedLength(int slot) const override { return inner_.cachedLength(slot); }
-  at::Tensor prefill(int slot, const PrefillInput& input) override { return inner_.prefill(slot, input); }
-  at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override {
-    return inner_.decode(slots, tokens);
-  }
-  std::vector<std::vector<int64_t>> decodeGreedy(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
-                                                 int steps) override {
-    ++multiStepCalls;
-    return inner_.decodeGreedy(slots, tokens, steps);
-  }
-  int greedyStepsPerCall() const override { return inner_.greedyStepsPerCall(); }
-  int multiStepCalls = 0;
-
- private:
-  CausalLM& inner_;
-};
 
 double maxDiff(const at::Tensor& a, const at::Tensor& b) {
   return (a.cpu().to(at::kFloat) - b.cpu().to(at::kFloat)).abs().max().item<double>();
@@ -222,77 +186,6 @@ TEST(Qwen2StaticDecode, SchedulerTokensEqualEager) {
   const auto want = se.generate(reqs), got = sf.generate(reqs);
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i].tokens, want[i].tokens) << "request " << i;
   p.expectGraphsHeld();
-}
-
-// Several static steps in one call (one graph on the GPU), each step's argmax fed to the next on the device,
-// against the same static step called once per token: the same tokens bit for bit (same kernels, any dtype),
-// the batch's slots advanced by the steps, the other slot untouched; steps that cross a key-length bucket.
-TEST(Qwen2StaticDecode, MultiStepGreedyEqualsOneStepAtATime) {
-  auto single = tinyModel(StaticDecode::Always, 3, 40, 8), multi = tinyModel(StaticDecode::Always, 3, 40, 8);
-  const std::vector<std::vector<int64_t>> prompts{{11, 12, 13, 14, 15}, {50}, {2, 4, 6}};
-  std::vector<int64_t> next;
-  for (int s = 0; s < 3; ++s) {
-    EXPECT_EQ(*single->acquireSlot(), s);
-    EXPECT_EQ(*multi->acquireSlot(), s);
-    multi->prefill(s, PrefillInput{prompts[s], {}});
-    next.push_back(single->prefill(s, PrefillInput{prompts[s], {}}).argmax().item<int64_t>());
-  }
-  const std::vector<int> batch{2, 0};  // slot 1 sits this one out
-  std::vector<int64_t> tokens{next[2], next[0]};
-  const auto got = multi->decodeGreedy(batch, tokens, 6);
-  ASSERT_EQ(got.size(), 6u);
-  for (int k = 0; k < 6; ++k) {
-    tokens = argmaxRows(single->decode(batch, tokens));
-    EXPECT_EQ(got[k], tokens) << "step " << k;
-  }
-  for (int s = 0; s < 3; ++s) EXPECT_EQ(multi->cachedLength(s), single->cachedLength(s)) << "slot " << s;
-  EXPECT_EQ(multi->cachedLength(1), 1);
-  EXPECT_EQ(multi->cachedLength(0), 5 + 6);  // crossed the 8-key bucket
-  // No room for the steps: refused before any work.
-  EXPECT_THROW(multi->decodeGreedy({0}, {3}, 40), std::out_of_range);
-  EXPECT_EQ(multi->cachedLength(0), 11);
-  if (cudaGraphsWanted(multi->device())) {
-    EXPECT_FALSE(multi->decodeGraphsFailed()) << "capture failed: " << multi->decodeGraphsFailure();
-  }
-}
-
-// The scheduler on a model that takes 4 greedy steps a call: the same answers as one step at a time, also
-// for a sequence that stops inside a call (its later tokens dropped) and one that fills its slot.
-TEST(Qwen2StaticDecode, MultiStepSchedulerGivesTheSameAnswers) {
-  auto one = tinyModel(StaticDecode::Always, 3, 24, 8, 1), four = tinyModel(StaticDecode::Always, 3, 24, 8, 4);
-  EXPECT_EQ(one->greedyStepsPerCall(), 1);
-  EXPECT_EQ(four->greedyStepsPerCall(), 4);
-  auto requests = [](int64_t stopToken) {
-    std::vector<GenerationRequest> reqs;
-    const std::vector<std::vector<int64_t>> prompts{{1, 5, 9, 13, 2}, {7, 8}, {3, 3, 8, 40, 41, 42, 90, 11, 12, 13, 14, 15, 16, 17}};
-    const std::vector<int> most{13, 7, 100};  // the third fills its slot (24 tokens) first
-    for (size_t i = 0; i < prompts.size(); ++i) {
-      GenerationRequest r;
-      r.promptIds = prompts[i];
-      r.maxNewTokens = most[i];
-      if (i == 0 && stopToken >= 0) r.stopTokenIds = {stopToken};
-      reqs.push_back(std::move(r));
-    }
-    return reqs;
-  };
-  GenerationScheduler first(*one);
-  const auto plain = first.generate(requests(-1));
-  ASSERT_GE(plain[0].tokens.size(), 6u);
-  EXPECT_EQ(plain[2].reason, FinishReason::Length);
-  EXPECT_EQ(plain[2].tokens.size(), 24u - 14u + 1u);  // the last token needs no room of its own
-  // Stop request 0 at its 6th token: the first time that token comes, which may be earlier.
-  const int64_t stop = plain[0].tokens[5];
-  GenerationScheduler a(*one);
-  CountingModel counted(*four);
-  GenerationScheduler b(counted);
-  const auto want = a.generate(requests(stop)), got = b.generate(requests(stop));
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(got[i].tokens, want[i].tokens) << "request " << i;
-    EXPECT_EQ(got[i].reason, want[i].reason) << "request " << i;
-  }
-  EXPECT_EQ(want[0].reason, FinishReason::Stop);
-  EXPECT_GT(counted.multiStepCalls, 0) << "the scheduler never asked for several steps";
 }
 
 TEST(Qwen2StaticDecode, FullOrBadBatchesThrowAndChangeNothing) {
