@@ -28,6 +28,22 @@ bool tensorCoresWanted() {
   return wanted;
 }
 
+// Heads of 256 (Gemma 3n) take the tensor-core kernel over short ranges too (its 512-key windows: the
+// CUDA-core kernel was latency-bound there); LAYOUTLENS_TENSOR_CORE_WINDOWS=0 gives them back (A/B runs).
+bool wideWindowsOnTensorCores() {
+  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_TENSOR_CORE_WINDOWS");
+  return wanted;
+}
+
+enum class DecodeKernel { None, CudaCores, TensorCores };
+
+DecodeKernel decodeKernelFor(int64_t headDim, int64_t group, int64_t keys) {
+  const bool tensorCores = tensorCoresWanted() && kernels::splitKvDecodeTensorCoresSupport(headDim, group);
+  if (keys > kSplitKvDecodeMaxKeys) return tensorCores ? DecodeKernel::TensorCores : DecodeKernel::None;
+  if (tensorCores && headDim == 256 && wideWindowsOnTensorCores()) return DecodeKernel::TensorCores;
+  return kernels::splitKvDecodeSupports(headDim, group) ? DecodeKernel::CudaCores : DecodeKernel::None;
+}
+
 }  // namespace
 #endif
 
@@ -41,9 +57,7 @@ bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, con
     return false;
   const int64_t hkv = keyStorage.size(2);
   if (hkv <= 0 || q.size(1) % hkv != 0 || q.size(2) != keyStorage.size(3)) return false;
-  if (keys > kSplitKvDecodeMaxKeys)
-    return tensorCoresWanted() && kernels::splitKvDecodeTensorCoresSupport(q.size(2), q.size(1) / hkv);
-  return kernels::splitKvDecodeSupports(q.size(2), q.size(1) / hkv);
+  return decodeKernelFor(q.size(2), q.size(1) / hkv, keys) != DecodeKernel::None;
 #else
   (void)q, (void)keyStorage, (void)valueStorage, (void)keys;
   return false;
@@ -57,7 +71,8 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
   if (!splitKvDecodeApplies(q, keyStorage, valueStorage, keys) || q.size(0) != keyStorage.size(0) ||
       keyLengths.dim() != 1 || keyLengths.size(0) != q.size(0))
     throw std::invalid_argument("split-KV decode: q [S, Hq, D] (bf16, CUDA), caches [S, rows, Hkv, D], one key length "
-                                "per slot, and heads of 128 above " + std::to_string(kSplitKvDecodeMaxKeys) + " keys expected");
+                                "per slot, and heads of 128 or 256 above " + std::to_string(kSplitKvDecodeMaxKeys) +
+                                " keys expected");
   const int64_t S = q.size(0), hq = q.size(1), d = q.size(2), hkv = keyStorage.size(2);
   const at::Tensor qc = q.contiguous();
   const at::Tensor lengths = keyLengths.to(q.device(), at::kLong).contiguous();
@@ -75,8 +90,8 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
   a.headDim = d;
   a.window = window;
   a.scale = static_cast<float>(scale);
-  const bool tensorCores = keys > kSplitKvDecodeMaxKeys;
-  a.splits = tensorCores ? kernels::splitKvDecodeTensorCoreSplits(S, hkv, keys, q.device().index())
+  const bool tensorCores = decodeKernelFor(d, hq / hkv, keys) == DecodeKernel::TensorCores;
+  a.splits = tensorCores ? kernels::splitKvDecodeTensorCoreSplits(S, hkv, keys, q.device().index(), d)
                          : kernels::splitKvDecodeSplits(S, hkv, keys, q.device().index());
   a.out = out.data_ptr();
   at::Tensor partial, stats;  // alive until the launches are queued (the graph pool or the caching allocator keeps them)

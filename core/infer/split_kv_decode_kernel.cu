@@ -188,9 +188,10 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
   }
 }
 
-// The tensor-core variant for long key ranges and heads of 128 (dots.ocr's layout decoder: 12 query heads over
-// 2 KV heads, 5-8k keys a slot), written as FlashAttention-2 does a query tile, with the group's query heads
-// as the tile's rows (zero rows below the group). Block (slice, KV head h, slot s), four warps:
+// The tensor-core variant for heads of 128 (dots.ocr's layout decoder: 12 query heads over 2 KV heads, 5-8k
+// keys a slot) and 256 (Gemma 3n: 8 over 2, 512-key windows and ~3k-key global layers), written as
+// FlashAttention-2 does a query tile, with the group's query heads as the tile's rows (zero rows below the
+// group). Block (slice, KV head h, slot s), four warps:
 //  - the slice's keys stream through shared memory in stages of 64 keys (K and V rows, cp.async, 16 bytes a
 //    copy, rows past the slice's end zero-filled without being read), kStages - 1 stages in flight while the
 //    warps work on the oldest one: the memory latency is hidden behind the loads of the next stages;
@@ -203,22 +204,27 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
 // At the end the four warps merge in a fixed order (replays give the same bits) and the block writes the
 // output or its slice's partial, merged by mergeSplitsKernel as for the CUDA-core kernel.
 namespace tc {
-constexpr int kD = 128;
 constexpr int kWarps = 4;
 constexpr int kBlockThreads = 32 * kWarps;
 constexpr int kWarpKeys = 16;                   // keys a warp takes from each stage (one k-step of P V)
 constexpr int kStageKeys = kWarps * kWarpKeys;  // 64
 constexpr int kStages = 3;
 constexpr int kRows = 16;                       // query rows of a tile: the group, zero-padded
-constexpr int kKSteps = kD / 16;                // k-steps of Q K^T
-constexpr int kDimTiles = kD / 8;               // 8-dim column tiles of the output
-// Shared-memory row stride (bf16), padded by 16 bytes: with rows of exactly 256 bytes the eight rows an
-// ldmatrix phase reads would all start in the same bank.
-constexpr int kLd = kD + 8;
-constexpr int kStageElems = kStageKeys * kLd;
-constexpr int kCopiesPerThread = kStageKeys * kD / 8 / kBlockThreads;  // 16-byte copies of K (and of V) per stage
-constexpr size_t kSharedBytes = 2 * kStages * kStageElems * sizeof(bf16);  // 104,448 bytes: two blocks per SM
-static_assert(kWarps * kRows * kD * sizeof(float) <= kSharedBytes, "the warps' merge reuses the stage buffers");
+// What depends on the head size D (128 or 256).
+template <int D>
+struct Shape {
+  static constexpr int kKSteps = D / 16;    // k-steps of Q K^T
+  static constexpr int kDimTiles = D / 8;   // 8-dim column tiles of the output
+  // Shared-memory row stride (bf16), padded by 16 bytes: with rows of a multiple of 256 bytes the eight rows
+  // an ldmatrix phase reads would all start in the same bank.
+  static constexpr int kLd = D + 8;
+  static constexpr int kStageElems = kStageKeys * kLd;
+  static constexpr int kCopiesPerThread = kStageKeys * D / 8 / kBlockThreads;  // 16-byte copies of K (and V) per stage
+  // 104,448 bytes for D = 128 (two blocks per SM), 202,752 for D = 256 (one).
+  static constexpr size_t kSharedBytes = 2 * kStages * kStageElems * sizeof(bf16);
+  static constexpr int kBlocksPerSm = D == 128 ? 2 : 1;
+  static_assert(kWarps * kRows * D * sizeof(float) <= kSharedBytes, "the warps' merge reuses the stage buffers");
+};
 
 __device__ __forceinline__ unsigned sharedAddress(const void* p) {
   return static_cast<unsigned>(__cvta_generic_to_shared(p));
@@ -283,9 +289,15 @@ __device__ __forceinline__ float softmaxChunkRow(float& a, float& b, float& c, f
 }
 }  // namespace tc
 
-template <bool kTall>  // kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use
-__global__ void __launch_bounds__(tc::kBlockThreads, 2) splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
+// kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use (heads of 128 only).
+template <int kD, bool kTall>
+__global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm)
+    splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
   using namespace tc;
+  using Sh = Shape<kD>;
+  constexpr int kKSteps = Sh::kKSteps, kDimTiles = Sh::kDimTiles, kLd = Sh::kLd, kStageElems = Sh::kStageElems;
+  constexpr int kCopiesPerThread = Sh::kCopiesPerThread;
+  static_assert(!kTall || kD == 128, "a group over 8 only with heads of 128 (registers)");
   extern __shared__ __align__(16) unsigned char shared[];
   bf16* kStage = reinterpret_cast<bf16*>(shared);  // [kStages][kStageKeys][kLd]
   bf16* vStage = kStage + kStages * kStageElems;
@@ -519,7 +531,7 @@ const char* launchForGroup(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   }
 }
 
-template <bool kTall>
+template <int D, bool kTall>
 const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   // Over 48 KB of dynamic shared memory needs the kernel's permission, once per device (not a stream
   // operation: allowed while a graph is captured).
@@ -527,26 +539,29 @@ const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stre
   int device = 0;
   if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return cudaGetErrorString(e);
   if (device < 0 || device >= 16 || !allowed[device].load()) {
-    if (const cudaError_t e = cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel<kTall>,
+    if (const cudaError_t e = cudaFuncSetAttribute(splitKvDecodeTensorCoreKernel<D, kTall>,
                                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                   static_cast<int>(tc::kSharedBytes));
+                                                   static_cast<int>(tc::Shape<D>::kSharedBytes));
         e != cudaSuccess)
       return cudaGetErrorString(e);
     if (device >= 0 && device < 16) allowed[device] = true;
   }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  splitKvDecodeTensorCoreKernel<kTall><<<grid, tc::kBlockThreads, tc::kSharedBytes, stream>>>(a);
+  splitKvDecodeTensorCoreKernel<D, kTall><<<grid, tc::kBlockThreads, tc::Shape<D>::kSharedBytes, stream>>>(a);
   return launched();
 }
 
 // A merge that the last slice to finish does itself (arrival counters) was tried: the merging block became
 // the kernel's tail (41 against 32 us a layer at 18 slots, H200), so the slices merge in a kernel of their own.
 const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
-  if (const char* e = a.group > 8 ? launchTensorCoreKernel<true>(a, stream) : launchTensorCoreKernel<false>(a, stream))
-    return e;
+  const char* e = a.headDim == 256  ? launchTensorCoreKernel<256, false>(a, stream)
+                  : a.group > 8     ? launchTensorCoreKernel<128, true>(a, stream)
+                                    : launchTensorCoreKernel<128, false>(a, stream);
+  if (e) return e;
   if (a.splits > 1) {
-    mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), tc::kD, 0, stream>>>(
-        a.partialOut, a.partialMax, a.partialSum, a.splits, tc::kD, static_cast<bf16*>(a.out));
+    const int d = static_cast<int>(a.headDim);
+    mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream>>>(
+        a.partialOut, a.partialMax, a.partialSum, a.splits, d, static_cast<bf16*>(a.out));
     return launched();
   }
   return nullptr;
@@ -577,11 +592,12 @@ int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int dev
   return static_cast<int>(std::clamp<int64_t>(std::min(wanted, tiles), 1, kMaxSplits));
 }
 
-int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device) {
-  // Two blocks fit an SM (shared memory); one wave of them, rounded down: a second, partial wave would
-  // take as long as the first.
+int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device, int64_t headDim) {
+  // Two blocks fit an SM (shared memory) with heads of 128, one with heads of 256; one wave of them, rounded
+  // down: a second, partial wave would take as long as the first.
+  const int64_t perSm = headDim == 256 ? tc::Shape<256>::kBlocksPerSm : tc::Shape<128>::kBlocksPerSm;
   const int64_t blocks = std::max<int64_t>(1, slots * kvHeads);
-  const int64_t wanted = std::max<int64_t>(1, 2 * multiprocessors(device) / blocks);
+  const int64_t wanted = std::max<int64_t>(1, perSm * multiprocessors(device) / blocks);
   const int64_t stages = std::max<int64_t>(1, (maxKeys + tc::kStageKeys - 1) / tc::kStageKeys);
   // For measuring other slice counts (tools/gpu/decode_attention_check.sh); not a setting.
   static const int forced = [] {
@@ -593,12 +609,12 @@ int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKey
 }
 
 bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group) {
-  return headDim == tc::kD && group >= 1 && group <= tc::kRows;
+  return group >= 1 && ((headDim == 128 && group <= tc::kRows) || (headDim == 256 && group <= 8));
 }
 
 const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& a, void* stream) {
   if (!splitKvDecodeTensorCoresSupport(a.headDim, a.group))
-    return "split-KV decode (tensor cores): heads of 128 and at most 16 query heads per KV head only";
+    return "split-KV decode (tensor cores): heads of 128 with at most 16 query heads per KV head, or of 256 with at most 8";
   if (a.splits < 1 || a.splits > kMaxSplits || (a.splits > 1 && !(a.partialOut && a.partialMax && a.partialSum)))
     return "split-KV decode: bad split count or missing partial buffers";
   if (a.slots == 0) return nullptr;

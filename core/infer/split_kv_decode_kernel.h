@@ -40,12 +40,12 @@ int splitKvDecodeSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int dev
 // nullptr on success, else CUDA's message for the launch.
 const char* splitKvDecode(const SplitKvDecodeArgs& args, void* stream);
 
-// The tensor-core variant for long key ranges (split_kv_decode_kernel.cu says how it works): heads of 128 and
-// up to 16 query heads per KV head; the same arguments and outputs. Its slices come from
-// splitKvDecodeTensorCoreSplits: one wave of two blocks per SM, each slice at least one 64-key stage
-// (LAYOUTLENS_TENSOR_CORE_DECODE_SPLITS=N forces N, for measurements only).
+// The tensor-core variant (split_kv_decode_kernel.cu says how it works): heads of 128 with up to 16 query heads
+// per KV head, or of 256 with up to 8; the same arguments and outputs. Its slices come from
+// splitKvDecodeTensorCoreSplits: one wave of two blocks per SM (heads of 128) or one (256), each slice at
+// least one 64-key stage (LAYOUTLENS_TENSOR_CORE_DECODE_SPLITS=N forces N, for measurements only).
 bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group);
-int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device);
+int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKeys, int device, int64_t headDim);
 const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& args, void* stream);
 
 }  // namespace ll::infer::kernels

@@ -2,7 +2,8 @@
 // on the GPU in bfloat16 with this build's CUDA kernels it must give every slot the softmax over exactly its
 // own keys -- the first keyLengths[s] rows of its cache part, the last `window` of them on local layers --
 // for the head sizes and groupings of dots.ocr (128, 6 query heads per KV head) and Gemma 3n (256, 4), with
-// lengths that cross tiles and key slices; above kSplitKvDecodeMaxKeys keys through the tensor-core variant. Rows past a slot's length hold huge values, so reading one of
+// lengths that cross tiles and key slices; above kSplitKvDecodeMaxKeys keys (and for heads of 256 at any
+// length) through the tensor-core variant. Rows past a slot's length hold huge values, so reading one of
 // them would show far outside the tolerance; so would a window off by one key.
 #include "core/infer/split_kv_decode.h"
 
@@ -107,12 +108,15 @@ TEST(SplitKvDecode, NeverAppliesOnTheCpuOrInFloat32) {
                                                at::zeros({2, 8, 2, 128}, b16), 8));
   EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 4, 96}, b16), at::zeros({2, 8, 2, 96}, b16),
                                                at::zeros({2, 8, 2, 96}, b16), 8));
-  // Long key ranges: the tensor-core variant for heads of 128, FlashAttention for the others.
+  // Long key ranges: the tensor-core variant for heads of 128 (groups up to 16) and 256 (up to 8),
+  // FlashAttention for the others.
   const at::Tensor cache = at::zeros({2, 8, 2, 128}, b16), wide = at::zeros({2, 8, 2, 256}, b16);
   if (ll::infer::fusedKernelsWanted(cache)) {
     EXPECT_TRUE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys));
     EXPECT_TRUE(ll::infer::splitKvDecodeApplies(at::zeros({2, 12, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys + 1));
-    EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 8, 256}, b16), wide, wide, ll::infer::kSplitKvDecodeMaxKeys + 1));
+    EXPECT_TRUE(ll::infer::splitKvDecodeApplies(at::zeros({2, 8, 256}, b16), wide, wide, ll::infer::kSplitKvDecodeMaxKeys + 1));
+    EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 32, 256}, b16), wide, wide, ll::infer::kSplitKvDecodeMaxKeys + 1))
+        << "16 query heads per KV head of 256: no instance";
     EXPECT_FALSE(ll::infer::splitKvDecodeApplies(at::zeros({2, 34, 128}, b16), cache, cache, ll::infer::kSplitKvDecodeMaxKeys + 1))
         << "17 query heads per KV head: more than a tensor-core tile";
   }
@@ -136,6 +140,15 @@ TEST(SplitKvDecode, LayoutModelHeadsOverLayoutLengthsOnTensorCores) {
   checkAgainstReference({16, 1, 128}, {3000, 64, 2113, 4097}, 4100, 4097, {0});
 }
 
+// Gemma 3n's heads of 256 on the tensor-core kernel: its global layers' long ranges (~3,000 keys) and its
+// 512-key windows (the windows of heads of 256 go to the tensor-core kernel too), ragged slots, a group of 1.
+TEST(SplitKvDecode, GemmaHeadsOverLongRaggedSlotsOnTensorCores) {
+  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
+  at::manual_seed(24);
+  checkAgainstReference({8, 2, 256}, {3500, 1, 2049, 3001, 17, 600}, 3504, 3500);
+  checkAgainstReference({2, 2, 256}, {2100, 9, 700}, 2104, 2100, {0, 512});
+}
+
 TEST(SplitKvDecode, GemmaHeadsWithWindowsAndOneSlice) {
   if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
   at::manual_seed(22);
@@ -151,10 +164,11 @@ TEST(SplitKvDecode, RefusesMismatchedOperands) {
   const at::Tensor lens = at::ones({3}, at::TensorOptions().dtype(at::kLong).device(ll::testing::testDevice()));
   EXPECT_THROW(ll::infer::splitKvDecodeAttention(q, cache, cache, lens, 8, 1.0, 0), std::invalid_argument);
   const at::Tensor two = lens.narrow(0, 0, 2);
-  const at::Tensor wideQ = at::zeros({2, 8, 256}, b16), wide = at::zeros({2, 8, 2, 256}, b16);
+  const at::Tensor wideQ = at::zeros({2, 32, 256}, b16), wide = at::zeros({2, 8, 2, 256}, b16);
   EXPECT_THROW(ll::infer::splitKvDecodeAttention(wideQ, wide, wide, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 0),
-               std::invalid_argument);  // heads of 256 over a long range: no tensor-core instance
-  EXPECT_NO_THROW(ll::infer::splitKvDecodeAttention(wideQ, wide, wide, two, ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 8));
+               std::invalid_argument);  // 16 query heads per KV head of 256 over a long range: no instance
+  EXPECT_NO_THROW(ll::infer::splitKvDecodeAttention(wideQ.narrow(1, 0, 8), wide, wide, two,
+                                                    ll::infer::kSplitKvDecodeMaxKeys + 1, 1.0, 8));
 }
 
 }  // namespace
