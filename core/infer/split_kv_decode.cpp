@@ -35,13 +35,6 @@ bool wideWindowsOnTensorCores() {
   return wanted;
 }
 
-// The tensor-core kernel's slices merge inside a thread-block cluster instead of a second kernel;
-// LAYOUTLENS_CLUSTER_MERGE=0 gives the merge kernel back (A/B runs).
-bool clusterMergeWanted() {
-  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_CLUSTER_MERGE");
-  return wanted;
-}
-
 enum class DecodeKernel { None, CudaCores, TensorCores };
 
 DecodeKernel decodeKernelFor(int64_t headDim, int64_t group, int64_t keys) {
@@ -100,13 +93,9 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
   const bool tensorCores = decodeKernelFor(d, hq / hkv, keys) == DecodeKernel::TensorCores;
   a.splits = tensorCores ? kernels::splitKvDecodeTensorCoreSplits(S, hkv, keys, q.device().index(), d)
                          : kernels::splitKvDecodeSplits(S, hkv, keys, q.device().index());
-  if (tensorCores && a.splits > 1 && clusterMergeWanted()) {
-    a.mergeInCluster = true;
-    a.splits = std::min(a.splits, kernels::kMaxClusterSplits);
-  }
   a.out = out.data_ptr();
   at::Tensor partial, stats;  // alive until the launches are queued (the graph pool or the caching allocator keeps them)
-  if (a.splits > 1 && !a.mergeInCluster) {
+  if (a.splits > 1) {
     const auto f32 = q.options().dtype(at::kFloat);
     partial = at::empty({S, hq, a.splits, d}, f32);
     stats = at::empty({2, S, hq, a.splits}, f32);

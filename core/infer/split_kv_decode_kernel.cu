@@ -223,25 +223,11 @@ struct Shape {
   // 104,448 bytes for D = 128 (two blocks per SM), 202,752 for D = 256 (one).
   static constexpr size_t kSharedBytes = 2 * kStages * kStageElems * sizeof(bf16);
   static constexpr int kBlocksPerSm = D == 128 ? 2 : 1;
-  // The warps' merge [kWarps][kRows][D] and the slice's partial [kRows][D] (cluster merge) reuse the stages.
-  static_assert((kWarps + 1) * kRows * D * sizeof(float) <= kSharedBytes, "the merges reuse the stage buffers");
+  static_assert(kWarps * kRows * D * sizeof(float) <= kSharedBytes, "the warps' merge reuses the stage buffers");
 };
 
 __device__ __forceinline__ unsigned sharedAddress(const void* p) {
   return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
-// Thread-block clusters (sm_90): the slices of one (slot, KV head) launched as one cluster merge their partials
-// through distributed shared memory instead of a second kernel.
-__device__ __forceinline__ void clusterSync() {
-  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;\n" ::: "memory");
-}
-// A float of block `rank`'s shared memory at the address `local` has in this block's.
-__device__ __forceinline__ float loadFromBlock(const float* local, unsigned rank) {
-  unsigned remote;
-  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(remote) : "r"(sharedAddress(local)), "r"(rank));
-  float v;
-  asm volatile("ld.shared::cluster.f32 %0, [%1];\n" : "=f"(v) : "r"(remote) : "memory");
-  return v;
 }
 // 16 bytes global -> shared without a register round trip; `inside` false: 16 zero bytes, nothing read.
 __device__ __forceinline__ void copy16Async(unsigned shared, const void* global, bool inside) {
@@ -464,7 +450,6 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
   }
   __syncthreads();
   float* merged = reinterpret_cast<float*>(shared);  // [kWarps][kRows][kD]
-  float* slicePartial = merged + kWarps * kRows * kD;  // [G][kD]: this slice's sum p*V (cluster merge)
   const float weight0 = m0 == -INFINITY ? 0.f : exp2f(m0 - rowTop[g]);
   const float weight1 = m1 == -INFINITY ? 0.f : exp2f(m1 - rowTop[g + 8]);
 #pragma unroll
@@ -484,8 +469,6 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
     if (a.splits == 1) {
       const float total = rowTotal[row];
       static_cast<bf16*>(a.out)[(headRow + row) * kD + d] = __float2bfloat16_rn(total > 0.f ? sum / total : 0.f);
-    } else if (a.mergeInCluster) {
-      slicePartial[i] = sum;
     } else {
       const int64_t part = (headRow + row) * a.splits + split;
       a.partialOut[part * kD + d] = sum;
@@ -495,27 +478,6 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
       }
     }
   }
-  if (a.splits == 1 || !a.mergeInCluster) return;
-  // The cluster is this (slot, KV head)'s slices, rank = slice. Slice 0 merges them as mergeSplitsKernel does
-  // (out = sum_i w_i acc_i / sum_i w_i l_i, w_i = 2^(max_i - max); empty slices weigh nothing), in rank order.
-  clusterSync();  // every slice's partial and row statistics are in its shared memory
-  if (split == 0) {
-    for (int i = tid; i < G * kD; i += kBlockThreads) {
-      const int row = i / kD;
-      float top = -INFINITY;
-      for (int r = 0; r < a.splits; ++r) top = fmaxf(top, loadFromBlock(&rowTop[row], r));
-      float num = 0.f, den = 0.f;
-      if (top != -INFINITY) {
-        for (int r = 0; r < a.splits; ++r) {
-          const float w = exp2f(loadFromBlock(&rowTop[row], r) - top);
-          num = fmaf(w, loadFromBlock(&slicePartial[i], r), num);
-          den = fmaf(w, loadFromBlock(&rowTotal[row], r), den);
-        }
-      }
-      static_cast<bf16*>(a.out)[headRow * kD + i] = __float2bfloat16_rn(den > 0.f ? num / den : 0.f);
-    }
-  }
-  clusterSync();  // the other slices' shared memory stays until slice 0 has read it
 }
 
 // One block per (slot, query head), one thread per dimension: out = sum_i w_i acc_i / sum_i w_i l_i with
@@ -585,24 +547,6 @@ const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stre
     if (device >= 0 && device < 16) allowed[device] = true;
   }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  if (a.mergeInCluster && a.splits > 1) {
-    // One cluster per (slot, KV head): its slices merge through distributed shared memory.
-    cudaLaunchConfig_t config = {};
-    config.gridDim = grid;
-    config.blockDim = dim3(tc::kBlockThreads);
-    config.dynamicSmemBytes = tc::Shape<D>::kSharedBytes;
-    config.stream = stream;
-    cudaLaunchAttribute cluster[1];
-    cluster[0].id = cudaLaunchAttributeClusterDimension;
-    cluster[0].val.clusterDim.x = static_cast<unsigned>(a.splits);
-    cluster[0].val.clusterDim.y = 1;
-    cluster[0].val.clusterDim.z = 1;
-    config.attrs = cluster;
-    config.numAttrs = 1;
-    if (const cudaError_t e = cudaLaunchKernelEx(&config, splitKvDecodeTensorCoreKernel<D, kTall>, a); e != cudaSuccess)
-      return cudaGetErrorString(e);
-    return launched();
-  }
   splitKvDecodeTensorCoreKernel<D, kTall><<<grid, tc::kBlockThreads, tc::Shape<D>::kSharedBytes, stream>>>(a);
   return launched();
 }
@@ -614,7 +558,7 @@ const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
                   : a.group > 8     ? launchTensorCoreKernel<128, true>(a, stream)
                                     : launchTensorCoreKernel<128, false>(a, stream);
   if (e) return e;
-  if (a.splits > 1 && !a.mergeInCluster) {
+  if (a.splits > 1) {
     const int d = static_cast<int>(a.headDim);
     mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream>>>(
         a.partialOut, a.partialMax, a.partialSum, a.splits, d, static_cast<bf16*>(a.out));
@@ -671,8 +615,7 @@ bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group) {
 const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& a, void* stream) {
   if (!splitKvDecodeTensorCoresSupport(a.headDim, a.group))
     return "split-KV decode (tensor cores): heads of 128 with at most 16 query heads per KV head, or of 256 with at most 8";
-  if (a.mergeInCluster ? a.splits < 1 || a.splits > kMaxClusterSplits
-                       : a.splits < 1 || a.splits > kMaxSplits || (a.splits > 1 && !(a.partialOut && a.partialMax && a.partialSum)))
+  if (a.splits < 1 || a.splits > kMaxSplits || (a.splits > 1 && !(a.partialOut && a.partialMax && a.partialSum)))
     return "split-KV decode: bad split count or missing partial buffers";
   if (a.slots == 0) return nullptr;
   return launchTensorCores(a, static_cast<cudaStream_t>(stream));

@@ -27,13 +27,7 @@ struct SplitKvDecodeArgs {
   float* partialOut = nullptr;         // splits > 1: [S, Hkv * group, splits, D]
   float* partialMax = nullptr;         // splits > 1: [S, Hkv * group, splits]
   float* partialSum = nullptr;         // splits > 1: [S, Hkv * group, splits]
-  // Tensor-core kernel only: a (slot, KV head)'s slices run as one thread-block cluster and merge through
-  // distributed shared memory (no partial buffers, no merge kernel); at most kMaxClusterSplits slices.
-  bool mergeInCluster = false;
 };
-
-// The most slices a cluster merge takes (the portable cluster size).
-constexpr int kMaxClusterSplits = 8;
 
 // Whether the kernel has an instance for this head size (8, 16, 32, 64, 128, 256; the small ones are the test models') and query heads per KV head (1-8).
 bool splitKvDecodeSupports(int64_t headDim, int64_t group);

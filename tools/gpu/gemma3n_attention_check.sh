@@ -7,8 +7,7 @@
 #     / 32) three ways, same build, same machine, two rounds: as built (windows and global layers on the
 #     tensor-core kernel), LAYOUTLENS_TENSOR_CORE_WINDOWS=0 (windows on the CUDA-core kernel) and
 #     LAYOUTLENS_TENSOR_CORE_DECODE=0 (windows on the CUDA-core kernel, global layers on FlashAttention), and a
-#     kernel trace of the first two at batch 8; GEMMA_ATTENTION_MODES picks others (cluster0:
-#     LAYOUTLENS_CLUSTER_MERGE=0, the tensor-core slices merged by a second kernel).
+#     kernel trace of the first two at batch 8.
 # Needs .device carried (a random full-size E4B from reference_pipeline_bench.py --make-only). Run from the
 # repository root: bash tools/gpu/gemma3n_attention_check.sh
 source "$(dirname "$0")/preamble.sh" gemma3n_attention_check.txt
@@ -33,22 +32,20 @@ wait "$MAKE" || { echo "checkpoint FAILED"; tail -20 "$WORK/checkpoints.log"; ex
 
 echo "== [$(elapsed) s] E4B graphed step"
 for round in 1 2; do
-  for mode in ${GEMMA_ATTENTION_MODES:-built windows0 tc0}; do
+  for mode in built windows0 tc0; do
     case $mode in
       built) env=(LAYOUTLENS_TENSOR_CORE_DECODE=1) ;;
       windows0) env=(LAYOUTLENS_TENSOR_CORE_WINDOWS=0) ;;
       tc0) env=(LAYOUTLENS_TENSOR_CORE_DECODE=0) ;;
-      cluster0) env=(LAYOUTLENS_CLUSTER_MERGE=0) ;;
-      *) echo "unknown mode $mode"; continue ;;
     esac
     trace=()
-    [ "$round" = 1 ] && trace=(LL_TRACE_DIR="$WORK/trace_$mode")
+    [ "$round" = 1 ] && [ "$mode" != tc0 ] && trace=(LL_TRACE_DIR="$WORK/trace_$mode")
     mkdir -p "$WORK/trace_$mode"
     env "${env[@]}" "${trace[@]}" timeout 200 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 8 32 cuda bfloat16 \
       | grep -E "^graphs|rror" | sed "s/^/round $round, $mode: /"
   done
 done
-for mode in ${GEMMA_ATTENTION_MODES:-built windows0}; do
+for mode in built windows0; do
   f="$WORK/trace_$mode/gemma3n_graph_trace.json"
   [ -f "$f" ] && { echo "-- kernels, batch 8, $mode"; python3 tools/gpu/trace_summary.py "$f" 4 10; }
 done
