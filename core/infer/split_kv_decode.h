@@ -13,14 +13,16 @@ namespace ll::infer {
 // Ranges of at most this many keys per slot go to the CUDA-core kernel. Measured on an H100: Gemma 3n's steps
 // (512-key windows, 8 sequences) 21 us a layer against FlashAttention's 33-49 us; but dots.ocr's layout step
 // (18 slots of ~5,500 keys) 76 us against 41 us: over long ranges its loop is too slow, so longer ranges go
-// to the tensor-core kernel (heads of 128) or FlashAttention's split kernel (other heads).
+// to the tensor-core kernel (heads of 128 and 256) or FlashAttention's split kernel (other heads). Heads of 256
+// (Gemma 3n) take the tensor-core kernel over short ranges too: its windows 9.5 against 16.7 us a layer on an
+// H100 (LAYOUTLENS_TENSOR_CORE_WINDOWS=0 gives them back, for A/B runs).
 constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
 
 // Built with the kernels, wanted (fusedKernelsWanted: CUDA bfloat16, LAYOUTLENS_FUSED_KERNELS not 0),
 // q [S, Hq, D] and contiguous caches [S, rows, Hkv, D]; up to kSplitKvDecodeMaxKeys keys a slot (`keys`: the
 // bucket, or the window where that is smaller) D in {8, 16, 32, 64, 128, 256} and Hq / Hkv in {1, 2, 3, 4, 6,
-// 8}; above that D = 128 and Hq / Hkv <= 16 (the tensor-core kernel), unless LAYOUTLENS_TENSOR_CORE_DECODE=0
-// (FlashAttention then, for A/B runs). Why a kernel of our own over long ranges: pytorch's FlashAttention
+// 8}; above that D = 128 with Hq / Hkv <= 16 or D = 256 with Hq / Hkv <= 8 (the tensor-core kernel), unless
+// LAYOUTLENS_TENSOR_CORE_DECODE=0 (FlashAttention then, for A/B runs). Why a kernel of our own over long ranges: pytorch's FlashAttention
 // entry point splits the keys only after copying the query heads into the sequence axis (three copy kernels
 // a layer) and combines the slices in a kernel of its own. Measured on an H100 in one call (dots.ocr's layout
 // step at ~5,500 keys, tools/gpu/decode_attention_check.sh): 21.6 us a layer + 4.7 us merge against
