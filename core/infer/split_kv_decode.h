@@ -1,7 +1,7 @@
 #pragma once
 // The decode step's attention over the slot-major KV cache as split-KV CUDA kernels of ours
 // (split_kv_decode_kernel.cu): all query heads of a KV head in one block, the keys cut into as many slices
-// as it takes to fill the GPU; CUDA cores over short ranges, tensor cores over long ones.
+// as it takes to fill the GPU; CUDA cores over short ranges, tensor cores over long ones (and for heads of 256).
 // infer::cacheDecodeAttention (attention.h) takes them where they apply and FlashAttention's varlen kernel
 // (or plain math) elsewhere; same contract, float32 softmax.
 #include <ATen/core/Tensor.h>
