@@ -18,6 +18,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "core/infer/attention.h"
+#include "core/infer/weight_product.h"
 #include "core/infer/causal_lm.h"
 #include "core/infer/kv_cache.h"
 #include "core/models/gemma3n/gemma3n_config.h"
@@ -125,7 +126,7 @@ class Gemma3nTextDecoder : public infer::CausalLM {
     int64_t laurelOffset = 0;
     bool ownsKv = true;
     at::Tensor qNorm, kNorm, oWeight;
-    at::Tensor gateUpWeight, downWeight;  // gate/up fused
+    infer::WeightProduct gateUp, down;  // gate/up fused
     int64_t intermediate = 0;
     std::optional<double> sparsityMultiplier;  // Phi^-1(sparsity) rounded to the activation dtype
     at::Tensor predictionCoefs, correctionCoefs, modalityRouter, routerNorm, correctOutputScale;

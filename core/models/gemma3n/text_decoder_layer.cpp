@@ -55,7 +55,7 @@ at::Tensor Gemma3nTextDecoder::router(const Layer& layer, const at::Tensor& x) c
 }
 
 at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) const {
-  const at::Tensor gu = at::linear(x, layer.gateUpWeight);
+  const at::Tensor gu = layer.gateUp(x);
   const int64_t I = layer.intermediate;
   at::Tensor gate = gu.narrow(-1, 0, I);
   const at::Tensor up = gu.narrow(-1, I, I);
@@ -67,7 +67,7 @@ at::Tensor Gemma3nTextDecoder::mlp(const Layer& layer, const at::Tensor& x) cons
     if (layer.sparsityMultiplier) gate = gaussianTopK(gate, *layer.sparsityMultiplier);
     act = fusedKernels ? fused::geluTanhMul(gate, up) : geluTanh(gate) * up;
   }
-  return at::linear(act, layer.downWeight);
+  return layer.down(act);
 }
 
 // LAuReL's low-rank branch, linear_right(linear_left(h)), from the left factor's columns of the input projection.

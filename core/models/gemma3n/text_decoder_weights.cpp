@@ -173,8 +173,8 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::fromWeights(const Gemma3
     y.oWeight = w.take(p + "self_attn.o_proj.weight", {D, c.numHeads * d});
     const at::Tensor gate = w.take(p + "mlp.gate_proj.weight", {I, D});
     const at::Tensor up = w.take(p + "mlp.up_proj.weight", {I, D});
-    y.gateUpWeight = at::cat({gate, up}, 0);
-    y.downWeight = w.take(p + "mlp.down_proj.weight", {D, I});
+    y.gateUp = infer::WeightProduct::fromCheckpointLayout(at::cat({gate, up}, 0));  // transposed: faster decode GEMMs
+    y.down = infer::WeightProduct::fromCheckpointLayout(w.take(p + "mlp.down_proj.weight", {D, I}));
     y.intermediate = I;
     const double s = c.activationSparsity[static_cast<size_t>(l)];
     if (s > 0.0) {

@@ -55,10 +55,12 @@ std::unique_ptr<Qwen2CausalLM> Qwen2CausalLM::fromWeights(const Qwen2Config& c, 
   const int64_t h = c.hiddenSize, d = c.headDim, qDim = c.numHeads * d, kvDim = c.numKvHeads * d;
   m->embed_ = w.take("model.embed_tokens.weight", {c.vocabSize, h});
   m->finalNorm_ = w.take("model.norm.weight", {h});
+  // The head and the MLP weights as infer::WeightProduct (transposed: faster decode GEMMs). A tied head stays
+  // the embedding.
   if (c.tieWordEmbeddings && !w.has("lm_head.weight")) {
-    m->lmHead_ = m->embed_;
+    m->lmHead_ = {m->embed_, false};
   } else {
-    m->lmHead_ = w.take("lm_head.weight", {c.vocabSize, h});
+    m->lmHead_ = infer::WeightProduct::fromCheckpointLayout(w.take("lm_head.weight", {c.vocabSize, h}));
   }
   m->layers_.reserve(c.numLayers);
   for (int64_t i = 0; i < c.numLayers; ++i) {
@@ -79,8 +81,8 @@ std::unique_ptr<Qwen2CausalLM> Qwen2CausalLM::fromWeights(const Qwen2Config& c, 
     L.oWeight = w.take(p + "self_attn.o_proj.weight", {h, qDim});
     const at::Tensor gate = w.take(p + "mlp.gate_proj.weight", {c.intermediateSize, h});
     const at::Tensor up = w.take(p + "mlp.up_proj.weight", {c.intermediateSize, h});
-    L.gateUpWeight = at::cat({gate, up}, 0);
-    L.downWeight = w.take(p + "mlp.down_proj.weight", {h, c.intermediateSize});
+    L.gateUp = infer::WeightProduct::fromCheckpointLayout(at::cat({gate, up}, 0));
+    L.down = infer::WeightProduct::fromCheckpointLayout(w.take(p + "mlp.down_proj.weight", {h, c.intermediateSize}));
     m->layers_.push_back(std::move(L));
   }
   // transformers: inv_freq = 1 / base^(arange(0, d, 2) / d), in float32.
@@ -124,14 +126,12 @@ at::Tensor Qwen2CausalLM::rotateIntoCache(int layer, const at::Tensor& qkv, cons
 }
 
 at::Tensor Qwen2CausalLM::mlp(const Layer& layer, const at::Tensor& x) const {
-  const at::Tensor gu = at::linear(x, layer.gateUpWeight);
+  const at::Tensor gu = layer.gateUp(x);
   const int64_t n = config_.intermediateSize;
-  return at::linear(infer::siluMul(gu.narrow(-1, 0, n), gu.narrow(-1, n, n)), layer.downWeight);
+  return layer.down(infer::siluMul(gu.narrow(-1, 0, n), gu.narrow(-1, n, n)));
 }
 
-at::Tensor Qwen2CausalLM::logits(const at::Tensor& normedHidden) const {
-  return at::linear(normedHidden, lmHead_).to(at::kFloat);
-}
+at::Tensor Qwen2CausalLM::logits(const at::Tensor& normedHidden) const { return lmHead_(normedHidden).to(at::kFloat); }
 
 at::Tensor Qwen2CausalLM::decoderStack(at::Tensor h, const Attend& attend) const {
   const double eps = config_.rmsNormEps;

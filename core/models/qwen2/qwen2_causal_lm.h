@@ -16,6 +16,7 @@
 
 #include "core/infer/attention.h"
 #include "core/infer/causal_lm.h"
+#include "core/infer/weight_product.h"
 #include "core/infer/kv_cache.h"
 #include "core/models/qwen2/qwen2_config.h"
 #include "core/models/qwen2/qwen2_decode_graphs.h"
@@ -83,8 +84,8 @@ class Qwen2CausalLM : public infer::CausalLM {
     at::Tensor inputNorm, postNorm;
     at::Tensor qkvWeight, qkvBias;  // fused [q; k; v]
     at::Tensor oWeight;
-    at::Tensor gateUpWeight;  // fused [gate; up]
-    at::Tensor downWeight;
+    infer::WeightProduct gateUp;  // fused [gate; up]
+    infer::WeightProduct down;
   };
 
   Qwen2CausalLM(const Qwen2Config& config, const DecoderOptions& options);
@@ -114,7 +115,8 @@ class Qwen2CausalLM : public infer::CausalLM {
 
   Qwen2Config config_;
   DecoderOptions options_;
-  at::Tensor embed_, finalNorm_, lmHead_, invFreq_;
+  at::Tensor embed_, finalNorm_, invFreq_;
+  infer::WeightProduct lmHead_;  // a tied head: the embedding as it is
   std::vector<Layer> layers_;
   std::unique_ptr<infer::KvCache> cache_;  // maxLength_ + 1 rows per slot: the last is the static step's scratch row
   int64_t maxLength_ = 0;

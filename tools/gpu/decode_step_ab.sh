@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Both decoders' graphed decode steps with one switch off and on, same build, same machine, in ONE call on the
+# GPU machine (~3-4 minutes on an H100): builds qwen2_decode_bench, gemma3n_decode_bench and the tests in
+# STEP_AB_TESTS, runs those tests on CUDA bfloat16, then two rounds of
+#   - the layout step (dots.ocr's text geometry, ~5,500 keys) at 8 and 18 slots, and
+#   - the Gemma 3n E4B step (random full-size checkpoint, prompts of 300-3,500 tokens) at batches 1 / 8 / 32,
+# each with STEP_AB_VAR=0 and =1 (default LAYOUTLENS_TRANSPOSED_WEIGHTS). Needs .device carried. Run from the
+# repository root: bash tools/gpu/decode_step_ab.sh
+source "$(dirname "$0")/preamble.sh" decode_step_ab.txt
+WORK=${BENCH_WORKDIR:-/tmp/llprofile}
+VAR=${STEP_AB_VAR:-LAYOUTLENS_TRANSPOSED_WEIGHTS}
+mkdir -p "$WORK"
+status=0
+print_machine
+python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
+  --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n 1 > "$WORK/checkpoints.log" 2>&1 &
+MAKE=$!
+read -r -a TESTS <<< "${STEP_AB_TESTS:-}"
+build_gpu_targets qwen2_decode_bench gemma3n_decode_bench "${TESTS[@]}"
+(( ${#TESTS[@]} > 0 )) && run_cuda_tests "$WORK" "${TESTS[@]}"
+wait "$MAKE" || { echo "checkpoint FAILED"; tail -20 "$WORK/checkpoints.log"; exit 1; }
+echo "== [$(elapsed) s] steps, $VAR off (0) and on (1)"
+for round in 1 2; do
+  for v in 0 1; do
+    for b in 8 18; do
+      env "$VAR=$v" timeout 100 "$BUILD/qwen2_decode_bench" cuda bfloat16 28 profile 5500 "$b" "$WORK/ab.json" \
+        | grep -E "^profile: qwen2|rror" | sed "s/^/round $round, $VAR=$v: /"
+    done
+    env "$VAR=$v" timeout 200 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 8 32 cuda bfloat16 \
+      | grep -E "^graphs|rror" | sed "s/^/round $round, $VAR=$v: /"
+  done
+done
+echo "== [$(elapsed) s] done"
+exit $status
