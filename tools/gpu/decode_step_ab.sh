@@ -12,13 +12,11 @@ VAR=${STEP_AB_VAR:-LAYOUTLENS_TRANSPOSED_WEIGHTS}
 mkdir -p "$WORK"
 status=0
 print_machine
-python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
-  --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n 1 > "$WORK/checkpoints.log" 2>&1 &
-MAKE=$!
+make_checkpoints 1
 read -r -a TESTS <<< "${STEP_AB_TESTS:-}"
 build_gpu_targets qwen2_decode_bench gemma3n_decode_bench "${TESTS[@]}"
 (( ${#TESTS[@]} > 0 )) && run_cuda_tests "$WORK" "${TESTS[@]}"
-wait "$MAKE" || { echo "checkpoint FAILED"; tail -20 "$WORK/checkpoints.log"; exit 1; }
+wait_for_checkpoints
 echo "== [$(elapsed) s] steps, $VAR off (0) and on (1)"
 for round in 1 2; do
   for v in 0 1; do

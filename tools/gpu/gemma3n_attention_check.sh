@@ -15,9 +15,7 @@ WORK=${BENCH_WORKDIR:-/tmp/llprofile}
 mkdir -p "$WORK"
 status=0
 print_machine
-python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
-  --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n 1 > "$WORK/checkpoints.log" 2>&1 &
-MAKE=$!
+make_checkpoints 1
 
 echo "== [$(elapsed) s] ptxas: split-KV kernels"
 nvcc -arch=sm_90 -std=c++17 -I. -c core/infer/split_kv_decode_kernel.cu -o "$WORK/split_kv.o" -Xptxas -v 2>&1 \
@@ -28,7 +26,7 @@ TESTS=(test_core_infer_split_kv_decode test_core_models_gemma3n_static_decode te
 build_gpu_targets gemma3n_decode_bench "${TESTS[@]}"
 echo "== [$(elapsed) s] tests on CUDA bfloat16"
 run_cuda_tests "$WORK" "${TESTS[@]}"
-wait "$MAKE" || { echo "checkpoint FAILED"; tail -20 "$WORK/checkpoints.log"; exit 1; }
+wait_for_checkpoints
 
 echo "== [$(elapsed) s] E4B graphed step"
 for round in 1 2; do

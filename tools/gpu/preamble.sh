@@ -3,8 +3,9 @@
 # strict mode (unset variables and failing pipes), $OUT created (the device's output folder, ./out by
 # default), everything the script prints also appended to $OUT/LOGNAME, unbuffered Python, CUDA's nvcc on
 # the PATH (tools/gpu/CMakeLists.txt compiles the fused kernels with it), $BUILD, the shared build folder,
-# T0 and elapsed (seconds since the script started), and three helpers: print_machine (date, GPU, driver),
-# build_gpu_targets (configure + build) and run_cuda_tests (the tests on CUDA bfloat16).
+# T0 and elapsed (seconds since the script started), and helpers: print_machine (date, GPU, driver),
+# build_gpu_targets (configure + build), run_cuda_tests (the tests on CUDA bfloat16), make_checkpoints and
+# wait_for_checkpoints (random full-size checkpoints in $WORK, built in the background).
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
 mkdir -p "$OUT"
@@ -39,6 +40,18 @@ run_cuda_tests() {
     echo "$t: exit $rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED)' "$logs/$t.log" | tr '\n' ' ')"
     grep -E "^\[  FAILED  \]|Failure|Expected|Which is|max abs error|fraction|largest|fused bf16 vs" "$logs/$t.log" | head -12
   done
+}
+
+# In the background: tools/gpu/reference_pipeline_bench.py --make-only writes the plan for N pages (default 1)
+# and random full-size dots.ocr and Gemma 3n E4B checkpoints into $WORK; wait_for_checkpoints ends the script
+# with the log's tail when that failed.
+make_checkpoints() {
+  python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
+    --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n "${1:-1}" > "$WORK/checkpoints.log" 2>&1 &
+  CHECKPOINTS_PID=$!
+}
+wait_for_checkpoints() {
+  wait "$CHECKPOINTS_PID" || { echo "checkpoints FAILED"; tail -20 "$WORK/checkpoints.log"; exit 1; }
 }
 
 T0=$(date +%s)

@@ -15,9 +15,7 @@ mkdir -p "$WORK"
 print_machine
 
 echo "== [$(elapsed) s] plan + checkpoints (background), build"
-python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
-  --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n "$N" > "$WORK/checkpoints.log" 2>&1 &
-MAKE=$!
+make_checkpoints "$N"
 read -r -a TESTS <<< "${PROFILE_TESTS:-}"
 build_gpu_targets layoutlens_bench "${TESTS[@]}"
 status=0
@@ -25,7 +23,7 @@ if (( ${#TESTS[@]} > 0 )); then
   echo "== [$(elapsed) s] tests on CUDA bfloat16"
   run_cuda_tests "$WORK" "${TESTS[@]}"
 fi
-wait "$MAKE" || { echo "checkpoints FAILED"; tail -20 "$WORK/checkpoints.log"; exit 1; }
+wait_for_checkpoints
 echo "== [$(elapsed) s] built, checkpoints ready"
 
 TRACES=/tmp/llprefill_traces

@@ -31,6 +31,16 @@ def overlap(busy, s, e):
     return sum(max(0, min(e, b) - max(s, a)) for a, b in busy if b > s and a < e)
 
 
+def tally(events, width):
+    """(name cut to `width`, [count, total duration]) per event name, the longest total first."""
+    by = collections.defaultdict(lambda: [0, 0.0])
+    for e in events:
+        t = by[e["name"][:width]]
+        t[0] += 1
+        t[1] += e["dur"]
+    return sorted(by.items(), key=lambda x: -x[1][1])
+
+
 def main():
     path = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 12
@@ -59,23 +69,11 @@ def main():
     for name, (n, d, b) in sorted(ours.items(), key=lambda x: -x[1][1]):
         print(f"  range {name:28s} {n:5d}x {d / 1e3:9.1f} ms  GPU busy {100 * b / max(d, 1):3.0f} % of it")
 
-    kernels = collections.defaultdict(lambda: [0, 0.0])
-    for e in gpu:
-        k = kernels[e["name"][:90]]
-        k[0] += 1
-        k[1] += e["dur"]
     print("  top GPU kernels:")
-    for name, (n, d) in sorted(kernels.items(), key=lambda x: -x[1][1])[:top]:
+    for name, (n, d) in tally(gpu, 90)[:top]:
         print(f"    {d / 1e3:8.1f} ms {n:6d}x mean {d / n:8.1f} us  {name}")
-
-    ops = collections.defaultdict(lambda: [0, 0.0])
-    for e in cpu:
-        if not e["name"].startswith(OUR_PREFIXES):
-            o = ops[e["name"][:60]]
-            o[0] += 1
-            o[1] += e["dur"]
     print("  top CPU operators (inclusive time):")
-    for name, (n, d) in sorted(ops.items(), key=lambda x: -x[1][1])[:top]:
+    for name, (n, d) in tally([e for e in cpu if not e["name"].startswith(OUR_PREFIXES)], 60)[:top]:
         print(f"    {d / 1e3:8.1f} ms {n:6d}x  {name}")
 
     gaps = [(b[0] - a[1], a[1], b[0]) for a, b in zip(busy, busy[1:])]
