@@ -28,14 +28,27 @@ __device__ __forceinline__ void rotatePair(const bf16* x, const bf16* c, const b
   o[j + half] = __float2bfloat16_rn(rnd(hi * load(c + j + half)) + rnd(lo * load(s + j + half)));
 }
 
-// One thread per (row, head, j < d/2): writes element j and its partner j + d/2.
+// The float32 form of a vision tower (dots.ocr's apply_rotary_pos_emb_vision), for float32 tables c and s
+// (s the plain sine: the sign is applied here): x.float() * cos + cat(-x2, x1).float() * sin, rounded once to
+// bfloat16. __fmul_rn / __fadd_rn keep the two products and the sum separately rounded as the chain's kernels
+// do (no fused multiply-add); the negation is exact.
+__device__ __forceinline__ void rotatePair(const bf16* x, const float* c, const float* s, int64_t j, int64_t half,
+                                           bf16* o) {
+  const float lo = load(x + j), hi = load(x + j + half);
+  o[j] = __float2bfloat16_rn(__fadd_rn(__fmul_rn(lo, c[j]), __fmul_rn(-hi, s[j])));
+  o[j + half] = __float2bfloat16_rn(__fadd_rn(__fmul_rn(hi, c[j + half]), __fmul_rn(lo, s[j + half])));
+}
+
+// One thread per (row, head, j < d/2): writes element j and its partner j + d/2. Table: bf16 (the decoders'
+// tables, sine signed) or float (a vision tower's, plain sine); rotatePair's overload for it does the rest.
+template <class Table>
 __global__ void rotaryKernel(const bf16* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads,
-                             int64_t d, const bf16* cos, const bf16* signedSin, bf16* out) {
+                             int64_t d, const Table* cos, const Table* sin, bf16* out) {
   const int64_t half = d / 2, count = n * heads * half;
   for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < count;
        t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t j = t % half, rh = t / half, h = rh % heads, r = rh / heads;
-    rotatePair(x + r * rowStride + h * headStride, cos + r * d, signedSin + r * d, j, half, out + (r * heads + h) * d);
+    rotatePair(x + r * rowStride + h * headStride, cos + r * d, sin + r * d, j, half, out + (r * heads + h) * d);
   }
 }
 
@@ -58,26 +71,6 @@ __global__ void rotaryQkvIntoCacheKernel(const bf16* qkv, int64_t rowStride, int
       o[j] = x[j];
       o[j + half] = x[j + half];
     }
-  }
-}
-
-// The float32 rotary of a vision tower (dots.ocr's apply_rotary_pos_emb_vision): x.float() * cos +
-// cat(-x2, x1).float() * sin, rounded once to bfloat16, with float32 tables [n, d]. __fmul_rn / __fadd_rn keep
-// the two products and the sum separately rounded as the chain's kernels do (no fused multiply-add); the
-// negation is exact. One thread per (row, head, j < d/2).
-__global__ void rotaryFloatTablesKernel(const bf16* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads,
-                                        int64_t d, const float* cos, const float* sin, bf16* out) {
-  const int64_t half = d / 2, count = n * heads * half;
-  for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < count;
-       t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t j = t % half, rh = t / half, h = rh % heads, r = rh / heads;
-    const bf16* xr = x + r * rowStride + h * headStride;
-    const float* c = cos + r * d;
-    const float* s = sin + r * d;
-    const float lo = load(xr + j), hi = load(xr + j + half);
-    bf16* o = out + (r * heads + h) * d;
-    o[j] = __float2bfloat16_rn(__fadd_rn(__fmul_rn(lo, c[j]), __fmul_rn(-hi, s[j])));
-    o[j + half] = __float2bfloat16_rn(__fadd_rn(__fmul_rn(hi, c[j + half]), __fmul_rn(lo, s[j + half])));
   }
 }
 
@@ -197,7 +190,7 @@ const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t
   if (d % 2 != 0) return "rotary: odd head size";
   const int64_t count = n * heads * (d / 2);
   if (count == 0) return nullptr;
-  rotaryKernel<<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  rotaryKernel<bf16><<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, static_cast<const bf16*>(cos),
       static_cast<const bf16*>(signedSin), static_cast<bf16*>(out));
   return launched();
@@ -221,7 +214,7 @@ const char* rotaryFloatTables(const void* x, int64_t rowStride, int64_t headStri
   if (d % 2 != 0) return "rotary: odd head size";
   const int64_t count = n * heads * (d / 2);
   if (count == 0) return nullptr;
-  rotaryFloatTablesKernel<<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  rotaryKernel<float><<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, cos, sin, static_cast<bf16*>(out));
   return launched();
 }
