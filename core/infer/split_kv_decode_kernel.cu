@@ -12,7 +12,6 @@
 #include "core/infer/split_kv_decode_kernel.h"
 
 #include "core/infer/bf16_vectors.cuh"
-#include "core/infer/mma_fragments.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -252,6 +251,14 @@ __device__ __forceinline__ void loadMatricesTransposed(unsigned (&r)[4], unsigne
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(address)
                : "memory");
+}
+// d += a b for a [16, 16] (row-major fragment), b [16, 8] (column-major fragment), d [16, 8] float.
+__device__ __forceinline__ void mma16x8x16(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 // Two floats as the bfloat16 pair of a fragment register (the lower column in the low half).
 __device__ __forceinline__ unsigned packPair(float lo, float hi) {
