@@ -6,10 +6,7 @@
 // the GPU idle, so two such streams side by side finish more work per second than one after the other.
 //
 // Like cuda_graph.cpp, the CUDA part compiles only against a libtorch with CUDA; elsewhere this is a no-op.
-#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
-#include <c10/core/Stream.h>
-#include <optional>
 
 namespace ll::infer {
 
@@ -30,35 +27,7 @@ bool hasOwnStream(const c10::Device& device);
 // cuda:1 must call it first. Does nothing on the CPU or without CUDA support.
 void makeCurrentDevice(const c10::Device& device);
 
-enum class ThreadStreamRole { Work, Capture, Urgent };
+enum class ThreadStreamRole { Work, Capture };
 void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role);
-
-// Handing a tensor made on one thread's stream to another thread's stream (a producer thread's image
-// features to the decoding thread). The calling thread's current stream on `device` (nothing on the CPU or
-// without CUDA support):
-std::optional<c10::Stream> currentStream(const c10::Device& device);
-// Blocks until everything issued so far on the calling thread's current stream of `device` has run (the
-// producer's results are complete). Does nothing on the CPU.
-void finishCurrentStream(const c10::Device& device);
-// Tells the caching allocator that `consumer` (a currentStream) also uses `t`: when `t` is freed, its memory
-// is not handed out again before the work queued on that stream by then has run. Without it the producer's
-// stream could reuse the memory while the consumer still reads it. No-op for CPU tensors or no stream.
-void markUsedOnStream(const at::Tensor& t, const std::optional<c10::Stream>& consumer);
-
-// For the lifetime of the scope, the calling thread's current stream on CUDA `device` is a stream of its own
-// (ThreadStreamRole::Urgent) at the device's highest priority: when another thread's stream competes for the
-// SMs, the block scheduler hands freed slots to this stream's kernels first. Ordered after the work already
-// queued on the previous current stream, which in turn waits for the scope's work when it ends. Does
-// nothing on the CPU or without CUDA support.
-class UrgentStreamScope {
- public:
-  explicit UrgentStreamScope(const c10::Device& device);
-  ~UrgentStreamScope();
-  UrgentStreamScope(const UrgentStreamScope&) = delete;
-  UrgentStreamScope& operator=(const UrgentStreamScope&) = delete;
-
- private:
-  std::optional<c10::Stream> previous_;
-};
 
 }  // namespace ll::infer

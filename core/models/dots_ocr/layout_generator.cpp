@@ -2,18 +2,13 @@
 
 #include <ATen/ATen.h>
 #include <ATen/record_function.h>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
-#include "core/infer/cuda_stream.h"
 #include "core/infer/generation/generation_scheduler.h"
-#include "core/infer/runtime_options.h"
 #include "core/infer/tokenizer/tokenizer.h"
 #include "core/models/dots_ocr/chat_format.h"
 #include "core/models/dots_ocr/dots_ocr_model.h"
@@ -67,7 +62,6 @@ std::unique_ptr<DotsLayoutGenerator> DotsLayoutGenerator::load(const std::string
   if (fs::exists(preprocessor)) g->processor_->config = parseImageProcessorConfig(readText(preprocessor), preprocessor.string());
   g->model_ = DotsOcrModel::load(dir.string(), options);
   g->maxBatch_ = std::max(1, maxBatch);
-  g->visionOverlap_ = !infer::switchedOffByEnvironment("LAYOUTLENS_LAYOUT_OVERLAP");
   return g;
 }
 
@@ -76,31 +70,40 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
                                                             const PageDone& onPageDone) {
   using Clock = std::chrono::steady_clock;
   std::vector<LayoutGeneration> out(requests.size());
+  std::vector<infer::GenerationRequest> genRequests;
+  std::vector<size_t> genIndex;  // genRequests[i] answers requests[genIndex[i]]
   std::vector<double> visionSeconds(requests.size(), 0.0);
-  const auto& defaults = generationDefaults();
-  const ImageProcessorConfig& config = processor_->config;
-
-  // 1. Every page's prompt, on the CPU: the image's token count follows from its size alone, and the
-  //    longest prompt sizes the KV slots before any page runs its vision tower.
-  std::vector<infer::GenerationRequest> prompts(requests.size());
-  std::vector<size_t> pages;  // the requests that made it to a prompt, in order
   int64_t longest = 0, mostNew = 0;
+  const auto& defaults = generationDefaults();
+
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
+    const auto start = Clock::now();
     try {
       if (!r.image.rgb || r.image.width <= 0 || r.image.height <= 0)
         throw std::invalid_argument("the page image is empty");
-      const ResizedSize size = smartResize(r.image.height, r.image.width, config.factor(), config.minPixels, config.maxPixels);
-      out[i].modelWidth = size.width;
-      out[i].modelHeight = size.height;
-      const int64_t imageTokens = (size.height / config.factor()) * (size.width / config.factor());
+      RECORD_FUNCTION("dots.page", std::vector<c10::IValue>());  // named in profiler traces
+      const ProcessedImage processed =
+          preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, processor_->config);
+      out[i].modelWidth = processed.resized.width;
+      out[i].modelHeight = processed.resized.height;
       const std::string task = r.mode == PromptMode::GroundingOcr
                                    ? groundingPrompt(r.groundingBoxModelPx[0], r.groundingBoxModelPx[1],
                                                      r.groundingBoxModelPx[2], r.groundingBoxModelPx[3])
                                    : promptText(r.mode);
-      const auto ids32 = tokenizer_->encode(buildImagePrompt(task, imageTokens).text, false);
-      infer::GenerationRequest& g = prompts[i];
-      g.promptIds.assign(ids32.begin(), ids32.end());
+      const ChatPrompt prompt = buildImagePrompt(task, processed.imageTokens);
+      const auto ids32 = tokenizer_->encode(prompt.text, false);
+      std::vector<int64_t> ids(ids32.begin(), ids32.end());
+      at::Tensor features;
+      {
+        // Vision runs one page at a time: attention is block-diagonal per image anyway, and this keeps
+        // the activation memory of one page (a max-size page is ~57k patches).
+        RECORD_FUNCTION("dots.vision_tower", std::vector<c10::IValue>());
+        features = model_->visionFeatures(processed.pixelValues.to(model_->device()), {processed.grid});
+      }
+      infer::GenerationRequest g;
+      g.promptIds = ids;
+      g.embeddings = model_->prefillInput(ids, features).embeddings;
       if (r.forcedNewTokens > 0) {
         g.maxNewTokens = r.forcedNewTokens;  // no stop tokens: exactly this many
       } else {
@@ -109,18 +112,20 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
       }
       g.sampling.greedy = true;  // the HF reference path (demo_hf.py) is greedy
       g.cancellation = cancel;
-      out[i].promptTokens = static_cast<int64_t>(g.promptIds.size());
-      longest = std::max<int64_t>(longest, out[i].promptTokens);
+      out[i].promptTokens = static_cast<int64_t>(ids.size());
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(ids.size()));
       mostNew = std::max<int64_t>(mostNew, g.maxNewTokens);
-      pages.push_back(i);
+      genRequests.push_back(std::move(g));
+      genIndex.push_back(i);
     } catch (const std::exception& e) {
       out[i].error = e.what();
       out[i].finishReason = "error";
     }
+    visionSeconds[i] = std::chrono::duration<double>(Clock::now() - start).count();
   }
-  if (pages.empty()) return out;
+  if (genRequests.empty()) return out;
 
-  const int slots = std::min<int>(maxBatch_, static_cast<int>(pages.size()));
+  const int slots = std::min<int>(maxBatch_, static_cast<int>(genRequests.size()));
   const int64_t maxLength = longest + mostNew;
   if (model_->slotCount() < slots || model_->maxSequenceLength() < maxLength) {
     RECORD_FUNCTION("dots.reserve_slots", std::vector<c10::IValue>());
@@ -129,8 +134,9 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
 
   // Each page's answer is filled in the moment its sequence ends (and handed to onPageDone then), not
   // after the whole batch: the caller can start the page's next stage while the longer pages decode.
-  for (const size_t i : pages) {
-    prompts[i].onFinish = [this, &out, &visionSeconds, &onPageDone, i](const infer::GenerationResult& res) {
+  for (size_t k = 0; k < genRequests.size(); ++k) {
+    const size_t i = genIndex[k];
+    genRequests[k].onFinish = [this, &out, &visionSeconds, &onPageDone, i](const infer::GenerationResult& res) {
       LayoutGeneration& o = out[i];
       o.finishReason = infer::toString(res.reason);
       o.error = res.error;
@@ -144,114 +150,8 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
       if (onPageDone) onPageDone(i, o);
     };
   }
-
-  // 2. A page's pixels (CPU), then its vision tower and image features (GPU). Vision runs one page at a time:
-  //    attention is block-diagonal per image anyway, and this keeps the activation memory of one page (a
-  //    max-size page is ~57k patches). Both throw what fails; `out[i]` then gets the message.
-  std::vector<Clock::time_point> seenFrom(requests.size());
-  auto preprocess = [&](size_t i) {
-    seenFrom[i] = Clock::now();
-    const auto& r = requests[i];
-    return preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, config);
-  };
-  auto look = [&](size_t i, const ProcessedImage& processed) {
-    RECORD_FUNCTION("dots.page", std::vector<c10::IValue>());  // named in profiler traces
-    at::Tensor features;
-    {
-      RECORD_FUNCTION("dots.vision_tower", std::vector<c10::IValue>());
-      features = model_->visionFeatures(processed.pixelValues.to(model_->device()), {processed.grid});
-    }
-    prompts[i].embeddings = model_->prefillInput(prompts[i].promptIds, features).embeddings;
-  };
-  auto failed = [&](size_t i, const std::string& why) {
-    out[i].error = why;
-    out[i].finishReason = "error";
-  };
-
   infer::GenerationScheduler scheduler(*model_);
-  const c10::Device device = model_->device();
-  if (!visionOverlap_ || !device.is_cuda() || pages.size() < 2) {
-    for (const size_t i : pages) {
-      try {
-        look(i, preprocess(i));
-        visionSeconds[i] = std::chrono::duration<double>(Clock::now() - seenFrom[i]).count();
-        scheduler.submit(std::move(prompts[i]));
-      } catch (const std::exception& e) {
-        failed(i, e.what());
-      }
-    }
-    scheduler.runUntilIdle();
-    return out;
-  }
-
-  // 3. On a GPU, the pages' vision towers (compute-bound) run on a thread and stream of their own while the
-  //    pages already seen decode (bound by memory bandwidth) on this thread, on a stream of the highest
-  //    priority (its kernels get the SMs first as the vision kernels' blocks end): a page starts decoding when
-  //    its own features are ready, not when the last page's are. The producer prepares the next page's pixels
-  //    while the GPU runs this page's tower; the features are complete before the scheduler gets them (the
-  //    producer waits for its stream), and the allocator keeps their memory until the decoding stream is done
-  //    with them.
-  infer::UrgentStreamScope urgent(device);
-  const std::optional<c10::Stream> decodingStream = infer::currentStream(device);
-  std::atomic<bool> producing{true}, stop{false};
-  std::thread producer([&] {
-    infer::makeCurrentDevice(device);
-    infer::useOwnStream(device);
-    auto prepared = [&](size_t k, std::optional<ProcessedImage>& into) {
-      into.reset();
-      if (k >= pages.size()) return;
-      try {
-        into = preprocess(pages[k]);
-      } catch (const std::exception& e) {
-        failed(pages[k], e.what());
-      }
-    };
-    std::optional<ProcessedImage> current, next;
-    prepared(0, current);
-    for (size_t k = 0; k < pages.size(); ++k) {
-      const size_t i = pages[k];
-      if (stop.load() || (cancel && cancel->isCancelled())) {
-        out[i].finishReason = "cancelled";
-        out[i].error = "cancelled before its vision tower ran";
-        current.reset();
-      }
-      bool looked = false;
-      if (current) {
-        try {
-          look(i, *current);  // queued on the GPU; the CPU goes on at once
-          looked = true;
-        } catch (const std::exception& e) {
-          failed(i, e.what());
-        }
-      }
-      if (!stop.load()) prepared(k + 1, next);
-      if (looked) {
-        try {
-          infer::finishCurrentStream(device);
-          infer::markUsedOnStream(prompts[i].embeddings.rows, decodingStream);
-          visionSeconds[i] = std::chrono::duration<double>(Clock::now() - seenFrom[i]).count();
-          scheduler.submit(std::move(prompts[i]));
-        } catch (const std::exception& e) {
-          failed(i, e.what());
-        }
-      }
-      current = std::move(next);
-    }
-    producing.store(false);
-  });
-  struct JoinOnExit {
-    std::thread& thread;
-    std::atomic<bool>& stop;
-    ~JoinOnExit() {
-      stop.store(true);
-      thread.join();
-    }
-  } join{producer, stop};
-  for (;;) {
-    if (scheduler.step()) continue;
-    if (!producing.load() && scheduler.queuedCount() == 0 && scheduler.runningCount() == 0) break;
-    scheduler.waitForWork(std::chrono::milliseconds(2));
-  }
+  scheduler.generate(std::move(genRequests));
   return out;
 }
 

@@ -68,11 +68,6 @@ class DotsLayoutGenerator {
                                          const std::shared_ptr<infer::CancellationToken>& cancel = nullptr,
                                          const PageDone& onPageDone = {});
 
-  // On a GPU, whether generate() runs the pages' vision towers on a thread and stream of their own while the
-  // pages already seen decode (a page starts decoding when its own image features are ready). Default on,
-  // unless LAYOUTLENS_LAYOUT_OVERLAP=0 (A/B runs); off, every page is seen first and then all decode.
-  void setVisionOverlap(bool on) { visionOverlap_ = on; }
-
   const infer::ResolvedModel& resolved() const { return resolved_; }
   DotsOcrModel& model() { return *model_; }
   const infer::Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -82,7 +77,6 @@ class DotsLayoutGenerator {
   infer::ResolvedModel resolved_;
   std::unique_ptr<DotsOcrModel> model_;
   std::unique_ptr<infer::Tokenizer> tokenizer_;
-  bool visionOverlap_ = true;
   struct ProcessorState;
   std::unique_ptr<ProcessorState> processor_;
   int maxBatch_ = 1;

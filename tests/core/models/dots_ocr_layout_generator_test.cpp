@@ -6,7 +6,6 @@
 
 #include <ATen/ATen.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -19,7 +18,6 @@
 #include "core/models/dots_ocr/chat_format.h"
 #include "core/models/dots_ocr/image_processor.h"
 #include "core/models/dots_ocr/layout_generator.h"
-#include "core/infer/infer_test_device.h"
 #include "core/models/dots_ocr_test_support.h"
 
 namespace fs = std::filesystem;
@@ -145,44 +143,6 @@ TEST_F(DotsLayoutGeneratorTest, EachPageIsHandedOverWhenItEnds) {
     EXPECT_EQ(g.modelWidth, results[i].modelWidth);
   }
   EXPECT_EQ(results[2].finishReason, "error");
-}
-
-// On a GPU the pages' vision towers run on a thread of their own while the pages already seen decode; the
-// answers must be those of seeing every page first (same pages, same slot pool), a failing page must still
-// fail alone, and every page must be handed over once. On the CPU (CI) both runs take the serial path.
-TEST_F(DotsLayoutGeneratorTest, PagesSeenWhileOthersDecodeGetTheSameAnswers) {
-  ll::models::qwen2::DecoderOptions options;
-  options.device = ll::testing::testDevice();
-  options.dtype = at::kFloat;  // no bfloat16 near-ties between the two prefill groupings
-  options.attention = ll::infer::AttentionImpl::Eager;
-  auto gen = DotsLayoutGenerator::load(dir_.string(), options, 4);
-  const auto a = image(70, 100, 1), b = image(130, 60, 2), c = image(64, 64, 3), d = image(90, 40, 4);
-  std::vector<LayoutGenerationRequest> reqs{request(a, 70, 100, 1), request(b, 130, 60, 1), LayoutGenerationRequest{},
-                                            request(c, 64, 64, 1), request(d, 90, 40, 1)};
-  const int lengths[] = {9, 3, 0, 12, 5};
-  for (size_t i = 0; i < reqs.size(); ++i) reqs[i].forcedNewTokens = lengths[i];
-  auto run = [&](bool overlap) {
-    gen->setVisionOverlap(overlap);
-    std::vector<size_t> handed;
-    auto results = gen->generate(reqs, nullptr, [&](size_t i, const LayoutGeneration&) { handed.push_back(i); });
-    std::sort(handed.begin(), handed.end());
-    EXPECT_EQ(handed, (std::vector<size_t>{0, 1, 3, 4})) << "overlap " << overlap;
-    return results;
-  };
-  const auto serial = run(false), overlapped = run(true);
-  ASSERT_EQ(overlapped.size(), reqs.size());
-  for (size_t i = 0; i < reqs.size(); ++i) {
-    if (i == 2) {
-      EXPECT_EQ(overlapped[i].finishReason, "error");
-      EXPECT_FALSE(overlapped[i].error.empty());
-      continue;
-    }
-    EXPECT_TRUE(overlapped[i].error.empty()) << overlapped[i].error;
-    EXPECT_EQ(overlapped[i].generatedTokens, lengths[i]);
-    EXPECT_EQ(overlapped[i].text, serial[i].text) << "page " << i;
-    EXPECT_EQ(overlapped[i].promptTokens, serial[i].promptTokens);
-    EXPECT_EQ(overlapped[i].modelWidth, serial[i].modelWidth);
-  }
 }
 
 TEST_F(DotsLayoutGeneratorTest, AFolderWithoutTokenizerIsRefusedWithTheReason) {
