@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "core/infer/fused_elementwise.h"
 
@@ -89,6 +91,21 @@ c10::Device resolveDevice(DeviceChoice choice) {
 bool switchedOffByEnvironment(const char* name) {
   const char* env = std::getenv(name);
   return env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0);
+}
+
+int useHostCoresForInference() {
+  int wanted = 0;
+  if (const char* env = std::getenv("LAYOUTLENS_CPU_THREADS"); env && *env) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && n > 0 && n <= 4096) wanted = static_cast<int>(n);
+  }
+  if (wanted == 0) {
+    if (const char* omp = std::getenv("OMP_NUM_THREADS"); omp && *omp) return at::get_num_threads();
+    wanted = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
+  return at::get_num_threads();
 }
 
 int cudaDeviceCount() { return at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0; }

@@ -34,6 +34,14 @@ int cudaDeviceCount();
 // or LAYOUTLENS_FUSED_KERNELS for A/B runs. Unset or any other value: on.
 bool switchedOffByEnvironment(const char* name);
 
+// ATen's intra-op threads for inference on the CPU. Debian's and pip's libtorch start with ONE unless the
+// process sets a count (at::get_num_threads() is 1 on a 2-core Debian 12 host and on a 16-core GPU host), so
+// every elementwise op and reduction of a CPU run used one core. Sets LAYOUTLENS_CPU_THREADS when that is a
+// positive number, else leaves a count chosen with OMP_NUM_THREADS alone, else uses every hardware thread.
+// Returns the count in effect. ATen's setting is process-wide; the model engine calls this before it loads
+// models for the CPU.
+int useHostCoresForInference();
+
 // Half precision on a CPU is slow or unsupported for some ops; the reference falls back to float32
 // there. Returns the dtype to use on `device` and, when it differs from `requested`, why.
 // One line for logs and `--version`: the libtorch this binary runs on and the CUDA devices it sees, e.g.

@@ -183,6 +183,10 @@ std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settin
   auto loaded = p->thread.post([p, log]() -> std::string {
     // Every later task of this thread runs its model calls on this engine's GPU (cuda:1 in a second worker).
     infer::makeCurrentDevice(p->runtime.device);
+    if (p->runtime.device.is_cpu()) {
+      const int threads = infer::useHostCoresForInference();
+      if (log) log(QStringLiteral("CPU inference on %1 thread(s) (LAYOUTLENS_CPU_THREADS sets another count)").arg(threads));
+    }
     try {
       if (log) log(QStringLiteral("loading dots.ocr from %1").arg(p->settings.dotsModel));
       models::qwen2::DecoderOptions options;

@@ -4,6 +4,9 @@
 #include "core/infer/runtime_options.h"
 
 #include <gtest/gtest.h>
+#include <ATen/Parallel.h>
+#include <algorithm>
+#include <thread>
 
 #include <cstdlib>
 #include <functional>
@@ -62,3 +65,27 @@ TEST(RuntimeOptions, EnvironmentSwitchesOffOnlyWithZeroOrOff) {
 }
 
 }  // namespace
+
+// CPU inference uses the machine's cores: libtorch starts with one intra-op thread unless told otherwise.
+TEST(RuntimeOptions, CpuInferenceUsesTheHostCoresOrTheCountAskedFor) {
+  const int before = at::get_num_threads();
+  ::unsetenv("OMP_NUM_THREADS");
+  ::setenv("LAYOUTLENS_CPU_THREADS", "1", 1);
+  EXPECT_EQ(ll::infer::useHostCoresForInference(), 1);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  ::setenv("LAYOUTLENS_CPU_THREADS", "3", 1);
+  EXPECT_EQ(ll::infer::useHostCoresForInference(), 3);
+  EXPECT_EQ(at::get_num_threads(), 3);
+  ::setenv("LAYOUTLENS_CPU_THREADS", "many", 1);  // not a number: every hardware thread
+  const int all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(ll::infer::useHostCoresForInference(), all);
+  ::unsetenv("LAYOUTLENS_CPU_THREADS");
+  EXPECT_EQ(ll::infer::useHostCoresForInference(), all);
+  EXPECT_EQ(at::get_num_threads(), all);
+  // A count chosen with OMP_NUM_THREADS is the user's: left as it is.
+  at::set_num_threads(2);
+  ::setenv("OMP_NUM_THREADS", "2", 1);
+  EXPECT_EQ(ll::infer::useHostCoresForInference(), 2);
+  ::unsetenv("OMP_NUM_THREADS");
+  at::set_num_threads(before);
+}
