@@ -42,13 +42,7 @@ void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role) {
   if (!stream) {
     c10::cuda::CUDAGuard guard(index);
     // Non-blocking: no implicit synchronisation with the legacy default stream that other code may use.
-    if (role == ThreadStreamRole::Urgent) {
-      int least = 0, greatest = 0;
-      C10_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
-      C10_CUDA_CHECK(cudaStreamCreateWithPriority(&stream, cudaStreamNonBlocking, greatest));
-    } else {
-      C10_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    }
+    C10_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   }
   return stream;
 #else
@@ -66,15 +60,13 @@ void makeCurrentDevice(const c10::Device& device) {
 #endif
 }
 
-void useOwnStream(const c10::Device& device, bool urgent) {
+void useOwnStream(const c10::Device& device) {
 #ifdef LL_CUDA_STREAMS
   if (!device.is_cuda()) return;
-  const auto raw =
-      static_cast<cudaStream_t>(threadOwnedStream(device, urgent ? ThreadStreamRole::Urgent : ThreadStreamRole::Work));
+  const auto raw = static_cast<cudaStream_t>(threadOwnedStream(device, ThreadStreamRole::Work));
   c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromExternal(raw, indexOf(device)));
 #else
   (void)device;
-  (void)urgent;
 #endif
 }
 
@@ -82,12 +74,8 @@ bool hasOwnStream(const c10::Device& device) {
 #ifdef LL_CUDA_STREAMS
   if (!device.is_cuda()) return false;
   const c10::DeviceIndex index = indexOf(device);
-  const cudaStream_t current = c10::cuda::getCurrentCUDAStream(index).stream();
-  for (const ThreadStreamRole role : {ThreadStreamRole::Work, ThreadStreamRole::Urgent}) {
-    const auto it = threadStreams.streams.find({index, role});
-    if (it != threadStreams.streams.end() && current == it->second) return true;
-  }
-  return false;
+  const auto it = threadStreams.streams.find({index, ThreadStreamRole::Work});
+  return it != threadStreams.streams.end() && c10::cuda::getCurrentCUDAStream(index).stream() == it->second;
 #else
   (void)device;
   return false;

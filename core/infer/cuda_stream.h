@@ -13,9 +13,7 @@ namespace ll::infer {
 // Makes a new non-blocking stream the calling thread's current stream on `device` (owned by the thread,
 // destroyed when it exits). Every later libtorch op and graph replay of this thread on `device` goes to
 // it. Does nothing on the CPU or without CUDA support. Call it once, first thing on an inference thread.
-// `urgent`: the stream has the device's highest priority (ThreadStreamRole::Urgent): when another thread's
-// stream competes for the SMs, the block scheduler hands freed slots to this stream's kernels first.
-void useOwnStream(const c10::Device& device, bool urgent = false);
+void useOwnStream(const c10::Device& device);
 
 // Whether the calling thread has its own stream on `device` (useOwnStream ran there and CUDA is compiled in).
 bool hasOwnStream(const c10::Device& device);
@@ -29,7 +27,7 @@ bool hasOwnStream(const c10::Device& device);
 // cuda:1 must call it first. Does nothing on the CPU or without CUDA support.
 void makeCurrentDevice(const c10::Device& device);
 
-enum class ThreadStreamRole { Work, Capture, Urgent };
+enum class ThreadStreamRole { Work, Capture };
 void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role);
 
 }  // namespace ll::infer

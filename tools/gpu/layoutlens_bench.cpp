@@ -236,10 +236,8 @@ gemma::VisionGenerationRequest summaryRequest(const Page& p, const std::string& 
 // stream of its own; a page's crops go to Gemma (Gemma3nStream) the moment its layout sequence ends, its
 // summary once its crops are read, while the other pages still decode. Full planned lengths; the wall time
 // from the first layout request to the last summary is the end-to-end figure.
-// `layoutFirst`: the layout thread's stream has the highest priority (the layout model is the critical path;
-// Gemma's work fills the SMs its latency-bound decode steps leave idle).
 json runOverlapped(const std::vector<Page>& pages, dots::DotsLayoutGenerator& layout, gemma::Gemma3nGenerator& g,
-                   const c10::Device& device, int slots, int64_t maxLength, bool layoutFirst) {
+                   const c10::Device& device, int slots, int64_t maxLength) {
   const int n = static_cast<int>(pages.size());
   std::vector<size_t> firstCrop(n, 0);
   for (int i = 1; i < n; ++i) firstCrop[i] = firstCrop[i - 1] + pages[i - 1].crops.size();
@@ -315,7 +313,7 @@ json runOverlapped(const std::vector<Page>& pages, dots::DotsLayoutGenerator& la
   });
   double layoutWall = 0;
   std::thread layoutThread([&] {
-    ll::infer::useOwnStream(device, layoutFirst);
+    ll::infer::useOwnStream(device);
     std::vector<dots::LayoutGenerationRequest> reqs;
     for (const auto& p : pages) {
       dots::LayoutGenerationRequest r;
@@ -345,10 +343,9 @@ json runOverlapped(const std::vector<Page>& pages, dots::DotsLayoutGenerator& la
   j["gemma_arrival_batches"] = stream.stats().arrivalBatches;
   j["slots"] = slots;
   j["max_length"] = maxLength;
-  j["layout_stream_first"] = layoutFirst;
   j["errors"] = errors;
   if (!gemmaFailure.empty()) j["gemma_failure"] = gemmaFailure;
-  std::cout << "overlapped" << (layoutFirst ? " (layout stream first)" : "") << ": " << n << " pages end to end in " << wall << " s (" << wall / n << " s/page), layout done at "
+  std::cout << "overlapped: " << n << " pages end to end in " << wall << " s (" << wall / n << " s/page), layout done at "
             << layoutWall << " s, " << stream.stats().arrivalBatches << " Gemma arrival batches, " << errors.size()
             << " errors" << std::endl;
   for (size_t e = 0; e < std::min<size_t>(errors.size(), 3); ++e) std::cout << "  overlapped error: " << errors[e] << "\n";
@@ -599,11 +596,9 @@ int main(int argc, char** argv) {
         warm.run();
       }
       const double prepS = since(t0);
-      // --overlap 1: the layout thread's stream first (highest priority); 2: also once with equal priorities.
-      json oj = runOverlapped(pages, *layout2, *g, device, slots, maxLength, true);
+      json oj = runOverlapped(pages, *layout2, *g, device, slots, maxLength);
       oj["reload_and_warmup_s"] = prepS;
       oj["stages_one_after_another_s"] = stagesS;
-      if (a["--overlap"] == "2") oj["equal_priorities"] = runOverlapped(pages, *layout2, *g, device, slots, maxLength, false);
       out["overlapped"] = oj;
     }
   } catch (const std::exception& e) {
