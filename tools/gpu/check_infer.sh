@@ -21,8 +21,8 @@ GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 t0=$(date +%s)
 cmake -S tools/gpu -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
   -DCMAKE_PREFIX_PATH="$PREFIX" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
-  -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
-  -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
+  -DLAYOUTLENS_GTEST_SOURCE="$PWD/.device/googletest" -DLAYOUTLENS_TOKENIZER_DIR="$(unpack_tokenizers)" \
+  -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -DCMAKE_CUDA_ARCHITECTURES=90 -DTORCH_CUDA_ARCH_LIST=9.0 > "$OUT/build.log" 2>&1 \
   || { echo "configure FAILED"; tail -40 "$OUT/build.log"; exit 1; }
 echo "== build (keep going past failures of other units)"
 if [ ${#GEN[@]} -gt 0 ]; then KEEP=(-k 0); else KEEP=(-k); fi

