@@ -6,10 +6,14 @@
 
 #include "core/infer/bf16_vectors.cuh"
 
+#include "core/infer/programmatic_launch.cuh"
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 namespace ll::infer::kernels {
 namespace {
@@ -44,6 +48,7 @@ __device__ __forceinline__ void rotatePair(const bf16* x, const float* c, const 
 template <class Table>
 __global__ void rotaryKernel(const bf16* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads,
                              int64_t d, const Table* cos, const Table* sin, bf16* out) {
+  awaitPreviousKernel();
   const int64_t half = d / 2, count = n * heads * half;
   for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < count;
        t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -57,6 +62,7 @@ __global__ void rotaryKernel(const bf16* x, int64_t rowStride, int64_t headStrid
 __global__ void rotaryQkvIntoCacheKernel(const bf16* qkv, int64_t rowStride, int64_t n, int64_t hq, int64_t hkv,
                                          int64_t d, const bf16* cos, const bf16* signedSin, const int64_t* rows, bf16* q,
                                          bf16* keys, bf16* values) {
+  awaitPreviousKernel();
   const int64_t half = d / 2, heads = hq + 2 * hkv, count = n * heads * half;
   for (int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; t < count;
        t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -79,6 +85,7 @@ __device__ __forceinline__ float siluTimes(float g, float u) { return rnd(g / (1
 
 __global__ void siluMulKernel(const bf16* gate, int64_t gStride, const bf16* up, int64_t uStride, int64_t n, int64_t K,
                               bf16* out) {
+  awaitPreviousKernel();
   const int64_t count = n * K;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -92,6 +99,7 @@ __global__ void siluMulKernel(const bf16* gate, int64_t gStride, const bf16* up,
 // bandwidth).
 __global__ void siluMul8Kernel(const bf16* gate, int64_t gStride, const bf16* up, int64_t uStride, int64_t n, int64_t K,
                                bf16* out) {
+  awaitPreviousKernel();
   const int64_t perRow = K / 8, count = n * perRow;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -134,6 +142,7 @@ __device__ __forceinline__ uint4 normed8(const float (&x)[8], const uint4& weigh
 __global__ void __launch_bounds__(kNormThreads) addRmsNormKernel(const bf16* residual, const bf16* delta,
                                                                  const bf16* weight, int64_t K, float eps, bf16* sumOut,
                                                                  bf16* normedOut) {
+  awaitPreviousKernel();
   __shared__ float warpSums[kNormThreads / 32];
   const int64_t row = blockIdx.x, vecs = K / 8;
   const uint4* r = reinterpret_cast<const uint4*>(residual + row * K);
@@ -185,12 +194,30 @@ const char* launched() {
 
 }  // namespace
 
+bool programmaticLaunchEnabled() {
+  static const bool wanted = [] {
+    const char* e = std::getenv("LAYOUTLENS_PROGRAMMATIC_LAUNCH");
+    return !(e && (std::strcmp(e, "0") == 0 || std::strcmp(e, "off") == 0));
+  }();
+  if (!wanted) return false;
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) return false;
+  static std::atomic<int> capable[64] = {};  // per device: 0 not asked yet, 1 no, 2 yes
+  int known = capable[device].load();
+  if (known == 0) {
+    int major = 0;
+    known = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9 ? 2 : 1;
+    capable[device].store(known);
+  }
+  return known == 2;
+}
+
 const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
                    const void* cos, const void* signedSin, void* out, void* stream) {
   if (d % 2 != 0) return "rotary: odd head size";
   const int64_t count = n * heads * (d / 2);
   if (count == 0) return nullptr;
-  rotaryKernel<bf16><<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  launchKernel(rotaryKernel<bf16>, gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, static_cast<const bf16*>(cos),
       static_cast<const bf16*>(signedSin), static_cast<bf16*>(out));
   return launched();
@@ -202,7 +229,7 @@ const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, in
   if (d % 2 != 0) return "rotary q/k/v into the cache: odd head size";
   const int64_t count = n * (hq + 2 * hkv) * (d / 2);
   if (count == 0) return nullptr;
-  rotaryQkvIntoCacheKernel<<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  launchKernel(rotaryQkvIntoCacheKernel, gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(qkv), rowStride, n, hq, hkv, d, static_cast<const bf16*>(cos),
       static_cast<const bf16*>(signedSin), rows, static_cast<bf16*>(q), static_cast<bf16*>(keys),
       static_cast<bf16*>(values));
@@ -214,7 +241,7 @@ const char* rotaryFloatTables(const void* x, int64_t rowStride, int64_t headStri
   if (d % 2 != 0) return "rotary: odd head size";
   const int64_t count = n * heads * (d / 2);
   if (count == 0) return nullptr;
-  rotaryKernel<float><<<gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  launchKernel(rotaryKernel<float>, gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, cos, sin, static_cast<bf16*>(out));
   return launched();
 }
@@ -224,11 +251,11 @@ const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t u
   if (n * K == 0) return nullptr;
   const auto aligned16 = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
   if (K % 8 == 0 && gStride % 8 == 0 && uStride % 8 == 0 && aligned16(gate) && aligned16(up) && aligned16(out)) {
-    siluMul8Kernel<<<gridFor(n * K / 8), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+    launchKernel(siluMul8Kernel, gridFor(n * K / 8), kThreads, 0, static_cast<cudaStream_t>(stream),
         static_cast<const bf16*>(gate), gStride, static_cast<const bf16*>(up), uStride, n, K, static_cast<bf16*>(out));
     return launched();
   }
-  siluMulKernel<<<gridFor(n * K), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  launchKernel(siluMulKernel, gridFor(n * K), kThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(gate), gStride, static_cast<const bf16*>(up), uStride, n, K, static_cast<bf16*>(out));
   return launched();
 }
@@ -238,7 +265,7 @@ const char* addRmsNorm(const void* residual, const void* delta, const void* weig
   if (K % 8 != 0) return "add + RMSNorm: the row size is not a multiple of 8";
   if (n == 0 || K == 0) return nullptr;
   if (n > 0x7fffffff) return "add + RMSNorm: too many rows for one launch";
-  addRmsNormKernel<<<static_cast<unsigned>(n), kNormThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+  launchKernel(addRmsNormKernel, static_cast<unsigned>(n), kNormThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(residual), static_cast<const bf16*>(delta), static_cast<const bf16*>(weight), K, eps,
       static_cast<bf16*>(sumOut), static_cast<bf16*>(normedOut));
   return launched();

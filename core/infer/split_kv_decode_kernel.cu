@@ -13,6 +13,7 @@
 
 #include "core/infer/bf16_vectors.cuh"
 
+#include "core/infer/programmatic_launch.cuh"
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -31,6 +32,7 @@ constexpr int kMaxSplits = 64;
 
 template <int D, int G>
 __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArgs a) {
+  awaitPreviousKernel();
   constexpr int kVec = D / 8;                 // 16-byte vectors per key row
   constexpr int kBatch = kVec < 16 ? kVec : 16;  // key loads issued together in the score phase
   constexpr int kSlices = kVec;                  // value phase: one thread per 8 dims ...
@@ -293,6 +295,7 @@ __device__ __forceinline__ float softmaxChunkRow(float& a, float& b, float& c, f
 template <int kD, bool kTall>
 __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm)
     splitKvDecodeTensorCoreKernel(SplitKvDecodeArgs a) {
+  awaitPreviousKernel();
   using namespace tc;
   using Sh = Shape<kD>;
   constexpr int kKSteps = Sh::kKSteps, kDimTiles = Sh::kDimTiles, kLd = Sh::kLd, kStageElems = Sh::kStageElems;
@@ -484,6 +487,7 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
 // w_i = 2^(max_i - max). Empty slices (max -inf) weigh nothing.
 __global__ void mergeSplitsKernel(const float* partialOut, const float* partialMax, const float* partialSum, int splits,
                                   int D, bf16* out) {
+  awaitPreviousKernel();
   const int64_t row = blockIdx.x;
   const int d = threadIdx.x;
   const float* m = partialMax + row * splits;
@@ -508,10 +512,10 @@ const char* launched() {
 template <int D, int G>
 const char* launch(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  splitKvDecodeKernel<D, G><<<grid, kThreads, 0, stream>>>(a);
+  launchKernel(splitKvDecodeKernel<D, G>, grid, kThreads, 0, stream, a);
   if (const char* e = launched()) return e;
   if (a.splits > 1) {
-    mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * G), D, 0, stream>>>(
+    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * G), D, 0, stream,
         a.partialOut, a.partialMax, a.partialSum, a.splits, D, static_cast<bf16*>(a.out));
     return launched();
   }
@@ -547,7 +551,7 @@ const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stre
     if (device >= 0 && device < 16) allowed[device] = true;
   }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  splitKvDecodeTensorCoreKernel<D, kTall><<<grid, tc::kBlockThreads, tc::Shape<D>::kSharedBytes, stream>>>(a);
+  launchKernel(splitKvDecodeTensorCoreKernel<D, kTall>, grid, tc::kBlockThreads, tc::Shape<D>::kSharedBytes, stream, a);
   return launched();
 }
 
@@ -560,7 +564,7 @@ const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   if (e) return e;
   if (a.splits > 1) {
     const int d = static_cast<int>(a.headDim);
-    mergeSplitsKernel<<<static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream>>>(
+    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream,
         a.partialOut, a.partialMax, a.partialSum, a.splits, d, static_cast<bf16*>(a.out));
     return launched();
   }

@@ -26,7 +26,7 @@ struct float4 { float x, y, z, w; };
 typedef struct CUstream_st* cudaStream_t;
 enum cudaError_t { cudaSuccess = 0 };
 typedef cudaError_t cudaError;
-enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16 };
+enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16, cudaDevAttrComputeCapabilityMajor = 75 };
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 
 __host__ cudaError_t cudaGetLastError();
@@ -35,6 +35,27 @@ __host__ cudaError_t cudaDeviceGetAttribute(int*, cudaDeviceAttr, int);
 __host__ cudaError_t cudaGetDevice(int*);
 template <class T>
 __host__ cudaError_t cudaFuncSetAttribute(T*, cudaFuncAttribute, int);
+enum cudaLaunchAttributeID {
+  cudaLaunchAttributeClusterDimension = 4,
+  cudaLaunchAttributeProgrammaticStreamSerialization = 6
+};
+union cudaLaunchAttributeValue {
+  struct { unsigned x, y, z; } clusterDim;
+  int programmaticStreamSerializationAllowed;
+};
+struct cudaLaunchAttribute {
+  cudaLaunchAttributeID id;
+  cudaLaunchAttributeValue val;
+};
+struct cudaLaunchConfig_t {
+  dim3 gridDim, blockDim;
+  size_t dynamicSmemBytes;
+  cudaStream_t stream;
+  cudaLaunchAttribute* attrs;
+  unsigned numAttrs;
+};
+template <class... Expected, class... Actual>
+__host__ cudaError_t cudaLaunchKernelEx(const cudaLaunchConfig_t*, void (*)(Expected...), Actual&&...);
 // The launch syntax <<<...>>> lowers to one of these, by the CUDA version clang assumes.
 __host__ int cudaConfigureCall(dim3, dim3, size_t = 0, cudaStream_t = 0);
 extern "C" __host__ int __cudaPushCallConfiguration(dim3, dim3, size_t = 0, void* = 0);

@@ -8,6 +8,7 @@
 
 #include "core/infer/bf16_vectors.cuh"
 
+#include "core/infer/programmatic_launch.cuh"
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -23,6 +24,8 @@ constexpr int kStreams = 4;           // AltUp streams
 constexpr int kHidden = kThreads * 8;  // 2048
 constexpr int kHead = 256;             // attention head size
 
+using infer::kernels::awaitPreviousKernel;
+using infer::kernels::launchKernel;
 using infer::kernels::rnd;
 
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
@@ -126,6 +129,7 @@ __device__ __forceinline__ void routerLinear(const float (&router)[kStreams], co
 __global__ void __launch_bounds__(kThreads) predictAndNormKernel(const bf16* streams, int a, const bf16* routerNorm,
                                                                  const bf16* W, const bf16* P, const bf16* inputNorm,
                                                                  float eps, int64_t n, bf16* pred, bf16* h) {
+  awaitPreviousKernel();
   __shared__ float scratch[kThreads / 32 * kStreams];
   const int64_t r = blockIdx.x, plane = n * kHidden, base = r * kHidden + threadIdx.x * 8;
   const int d0 = threadIdx.x * 8;
@@ -168,6 +172,7 @@ __global__ void __launch_bounds__(kThreads) attentionMixKernel(const bf16* u, co
                                                                const bf16* laurel, const bf16* postAttnNorm,
                                                                const bf16* laurelNorm, const bf16* preFfNorm, float eps,
                                                                float invSqrt2, bf16* z, bf16* zn) {
+  awaitPreviousKernel();
   __shared__ float scratch[kThreads / 32 * 2];
   const int64_t base = blockIdx.x * static_cast<int64_t>(kHidden) + threadIdx.x * 8;
   const int d0 = threadIdx.x * 8;
@@ -200,6 +205,7 @@ __global__ void __launch_bounds__(kThreads) correctAfterMlpKernel(const bf16* z,
                                                                   const bf16* pred, const bf16* routerNorm,
                                                                   const bf16* W, const bf16* C, int a, const bf16* scale,
                                                                   float eps, int64_t n, bf16* out, bf16* active) {
+  awaitPreviousKernel();
   __shared__ float scratch[kThreads / 32 * kStreams];
   const int64_t r = blockIdx.x, plane = n * kHidden, base = r * kHidden + threadIdx.x * 8;
   const int d0 = threadIdx.x * 8;
@@ -244,6 +250,7 @@ __global__ void __launch_bounds__(kThreads) correctAfterMlpKernel(const bf16* z,
 
 __global__ void __launch_bounds__(kThreads) addPerLayerInputKernel(bf16* streams, const bf16* g, const bf16* norm,
                                                                    float eps, int64_t n) {
+  awaitPreviousKernel();
   __shared__ float scratch[kThreads / 32];
   const int64_t plane = n * kHidden, base = blockIdx.x * static_cast<int64_t>(kHidden) + threadIdx.x * 8;
   float gv[8], wv[8], s[kStreams - 1][8];
@@ -268,6 +275,7 @@ constexpr int kSparseThreads = 1024;
 __global__ void __launch_bounds__(kSparseThreads) sparseGeluTanhMulKernel(const bf16* gate, int64_t gStride, const bf16* up,
                                                                           int64_t mStride, float multiplier, int64_t K,
                                                                           bf16* out) {
+  awaitPreviousKernel();
   __shared__ float scratch[kSparseThreads / 32];
   const int64_t r = blockIdx.x;
   const bf16* g = gate + r * gStride;
@@ -306,6 +314,7 @@ __global__ void __launch_bounds__(kSparseThreads) sparseGeluTanhMulKernel(const 
 
 __global__ void geluTanhMulKernel(const bf16* g, int64_t gStride, const bf16* m, int64_t mStride, int64_t n, int64_t K,
                                   bf16* out) {
+  awaitPreviousKernel();
   const int64_t count = n * K;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -323,6 +332,7 @@ __global__ void __launch_bounds__(32 * kHeadWarps) qkvNormRotaryKernel(const bf1
                                                                        const bf16* kNorm, const bf16* cos,
                                                                        const bf16* signedSin, float eps, bf16* q,
                                                                        bf16* k, bf16* v, const int64_t* kvRows) {
+  awaitPreviousKernel();
   const int heads = hq + 2 * hkv;
   const int64_t item = static_cast<int64_t>(blockIdx.x) * kHeadWarps + threadIdx.x / 32;
   if (item >= n * heads) return;  // whole warps leave together: the shuffles below stay full-warp
@@ -389,7 +399,7 @@ const char* predictAndNorm(const void* streams, int a, const void* routerNorm, c
   if (!aligned(streams) || !aligned(routerNorm) || !aligned(W) || !aligned(inputNorm) || !aligned(pred) || !aligned(h))
     return "predictAndNorm: misaligned input";
   if (n == 0) return nullptr;
-  predictAndNormKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(streams), a, in(routerNorm), in(W), in(P),
+  launchKernel(predictAndNormKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(streams), a, in(routerNorm), in(W), in(P),
                                                                              in(inputNorm), eps, n, outPtr(pred),
                                                                              outPtr(h));
   return launched();
@@ -403,7 +413,7 @@ const char* attentionMix(const void* u, const void* h, const void* o, const void
                         static_cast<const void*>(zn)})
     if (!aligned(p)) return "attentionMix: misaligned input";
   if (n == 0) return nullptr;
-  attentionMixKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(in(u), in(h), in(o), in(laurel),
+  launchKernel(attentionMixKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(u), in(h), in(o), in(laurel),
                                                                            in(postAttnNorm), in(laurelNorm),
                                                                            in(preFfNorm), eps, invSqrt2, outPtr(z),
                                                                            outPtr(zn));
@@ -419,7 +429,7 @@ const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNo
     if (!aligned(p)) return "correctAfterMlp: misaligned input";
   if (scale && !aligned(scale)) return "correctAfterMlp: misaligned input";
   if (n == 0) return nullptr;
-  correctAfterMlpKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(
+  launchKernel(correctAfterMlpKernel, static_cast<unsigned>(n), kThreads, 0, on(stream),
       in(z), in(mlp), in(postFfNorm), in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps,
       n, outPtr(out), outPtr(active));
   return launched();
@@ -430,7 +440,7 @@ const char* addPerLayerInput(void* streams, const void* g, const void* norm, flo
   if (!fitsRows(N, D)) return "addPerLayerInput: built for 4 AltUp streams of 2048";
   if (!aligned(streams) || !aligned(g) || !aligned(norm)) return "addPerLayerInput: misaligned input";
   if (n == 0) return nullptr;
-  addPerLayerInputKernel<<<static_cast<unsigned>(n), kThreads, 0, on(stream)>>>(outPtr(streams), in(g), in(norm), eps, n);
+  launchKernel(addPerLayerInputKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), outPtr(streams), in(g), in(norm), eps, n);
   return launched();
 }
 
@@ -439,7 +449,7 @@ const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up,
   if (K % 8 != 0 || gStride % 8 != 0 || mStride % 8 != 0 || !aligned(gate) || !aligned(up) || !aligned(out))
     return "sparseGeluTanhMul: rows must be multiples of 8 values, 16-byte aligned";
   if (n * K == 0) return nullptr;
-  sparseGeluTanhMulKernel<<<static_cast<unsigned>(n), kSparseThreads, 0, on(stream)>>>(in(gate), gStride, in(up), mStride,
+  launchKernel(sparseGeluTanhMulKernel, static_cast<unsigned>(n), kSparseThreads, 0, on(stream), in(gate), gStride, in(up), mStride,
                                                                                       multiplier, K, outPtr(out));
   return launched();
 }
@@ -447,7 +457,7 @@ const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up,
 const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t mStride, int64_t n, int64_t K, void* out,
                         void* stream) {
   if (n * K == 0) return nullptr;
-  geluTanhMulKernel<<<gridFor(n * K), kThreads, 0, on(stream)>>>(in(g), gStride, in(m), mStride, n, K, outPtr(out));
+  launchKernel(geluTanhMulKernel, gridFor(n * K), kThreads, 0, on(stream), in(g), gStride, in(m), mStride, n, K, outPtr(out));
   return launched();
 }
 
@@ -461,7 +471,7 @@ const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int h
   const int64_t items = n * (hq + 2 * hkv);
   if (items == 0) return nullptr;
   const unsigned blocks = static_cast<unsigned>((items + kHeadWarps - 1) / kHeadWarps);
-  qkvNormRotaryKernel<<<blocks, 32 * kHeadWarps, 0, on(stream)>>>(in(proj), projStride, n, hq, hkv, in(qNorm),
+  launchKernel(qkvNormRotaryKernel, blocks, 32 * kHeadWarps, 0, on(stream), in(proj), projStride, n, hq, hkv, in(qNorm),
                                                                   hkv ? in(kNorm) : nullptr, in(cos), in(signedSin), eps,
                                                                   outPtr(q), outPtr(k), outPtr(v), kvRows);
   return launched();
