@@ -5,8 +5,8 @@
 #include "core/infer/cuda_kernels.h"
 
 #include "core/infer/bf16_vectors.cuh"
-
 #include "core/infer/programmatic_launch.cuh"
+
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 

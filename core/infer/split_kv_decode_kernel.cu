@@ -12,8 +12,8 @@
 #include "core/infer/split_kv_decode_kernel.h"
 
 #include "core/infer/bf16_vectors.cuh"
-
 #include "core/infer/programmatic_launch.cuh"
+
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
