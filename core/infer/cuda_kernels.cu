@@ -10,10 +10,12 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <utility>
 
 namespace ll::infer::kernels {
 namespace {
@@ -194,22 +196,29 @@ const char* launched() {
 
 }  // namespace
 
-bool programmaticLaunchEnabled() {
+bool programmaticLaunchEnabled(const void* kernel) {
   static const bool wanted = [] {
     const char* e = std::getenv("LAYOUTLENS_PROGRAMMATIC_LAUNCH");
     return !(e && (std::strcmp(e, "0") == 0 || std::strcmp(e, "off") == 0));
   }();
   if (!wanted) return false;
   int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) return false;
-  static std::atomic<int> capable[64] = {};  // per device: 0 not asked yet, 1 no, 2 yes
-  int known = capable[device].load();
-  if (known == 0) {
-    int major = 0;
-    known = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9 ? 2 : 1;
-    capable[device].store(known);
-  }
-  return known == 2;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  static std::mutex mutex;
+  static std::map<std::pair<int, const void*>, bool> known;  // (device, kernel) -> allowed
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto it = known.find({device, kernel});
+  if (it != known.end()) return it->second;
+  int major = 0;
+  cudaFuncAttributes attributes{};
+  bool allowed = false;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+      cudaFuncGetAttributes(&attributes, kernel) != cudaSuccess)
+    (void)cudaGetLastError();  // a refused query means "no" here, not the next launch's error
+  else
+    allowed = major >= 9 && attributes.ptxVersion >= 90 && attributes.binaryVersion >= 90;
+  known.emplace(std::make_pair(device, kernel), allowed);
+  return allowed;
 }
 
 const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,

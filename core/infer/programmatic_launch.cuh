@@ -21,9 +21,11 @@ __device__ __forceinline__ void awaitPreviousKernel() {
 #endif
 }
 
-// Whether launchKernel launches programmatically on the calling thread's current device: compute capability
-// 9.0 or later and not switched off. Defined in cuda_kernels.cu.
-bool programmaticLaunchEnabled();
+// Whether launchKernel may launch `kernel` programmatically on the calling thread's current device: not switched
+// off, compute capability 9.0 or later, and the kernel's code built for 9.0 or later (code built for an older
+// target, e.g. PTX JIT-compiled for the card, has no griddepcontrol.wait and would not wait). Cached per device
+// and kernel. Defined in cuda_kernels.cu.
+bool programmaticLaunchEnabled(const void* kernel);
 
 // kernel<<<grid, block, sharedBytes, stream>>>(args...), programmatically where enabled. A failed launch is
 // reported by cudaGetLastError, as after <<<>>>.
@@ -39,7 +41,7 @@ void launchKernel(void (*kernel)(Params...), dim3 grid, dim3 block, size_t share
   config.dynamicSmemBytes = sharedBytes;
   config.stream = stream;
   config.attrs = &attribute;
-  config.numAttrs = programmaticLaunchEnabled() ? 1 : 0;
+  config.numAttrs = programmaticLaunchEnabled(reinterpret_cast<const void*>(kernel)) ? 1 : 0;
   (void)cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
 }
 

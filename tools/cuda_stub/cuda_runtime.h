@@ -33,6 +33,10 @@ __host__ cudaError_t cudaGetLastError();
 __host__ const char* cudaGetErrorString(cudaError_t);
 __host__ cudaError_t cudaDeviceGetAttribute(int*, cudaDeviceAttr, int);
 __host__ cudaError_t cudaGetDevice(int*);
+struct cudaFuncAttributes {
+  int binaryVersion, ptxVersion, maxThreadsPerBlock, numRegs;
+};
+__host__ cudaError_t cudaFuncGetAttributes(cudaFuncAttributes*, const void*);
 template <class T>
 __host__ cudaError_t cudaFuncSetAttribute(T*, cudaFuncAttribute, int);
 enum cudaLaunchAttributeID {
