@@ -38,4 +38,18 @@ bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, con
 at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                                   const at::Tensor& keyLengths, int64_t maxKeys, double scale, int64_t window);
 
+// The same attention with the decode step's rotary and K/V cache writes folded into the tensor-core kernel
+// (one kernel a layer less than rotateQkvIntoCache followed by splitKvDecodeAttention, with the same bits):
+// qkv [S, (Hq + 2 Hkv) D] (bias added, no rotary yet), cos / signedSin [S, D] (rotateQkvIntoCache's tables),
+// cacheRows [S] the flat cache row ([S * rows, Hkv, D]) of each slot's new key and value: its last key
+// (keyLengths[s] - 1) or, for a slot outside the batch, a row no query reads. Stores the new rows and returns
+// [S, Hq, D]. Applies where splitKvDecodeRotatingApplies: bf16 on CUDA, the tensor-core kernel for `keys`, no
+// window, unless LAYOUTLENS_ROTARY_IN_ATTENTION=0 (A/B runs).
+bool splitKvDecodeRotatingApplies(const at::Tensor& qkv, int64_t hq, const at::Tensor& keyStorage,
+                                  const at::Tensor& valueStorage, int64_t keys);
+at::Tensor splitKvDecodeRotatingAttention(const at::Tensor& qkv, int64_t hq, const at::Tensor& cos,
+                                          const at::Tensor& signedSin, const at::Tensor& cacheRows,
+                                          const at::Tensor& keyStorage, const at::Tensor& valueStorage,
+                                          const at::Tensor& keyLengths, int64_t maxKeys, double scale);
+
 }  // namespace ll::infer

@@ -291,6 +291,22 @@ __device__ __forceinline__ float softmaxChunkRow(float& a, float& b, float& c, f
 }
 }  // namespace tc
 
+// Elements col and col + 1 of a head after rotary, as rotaryQkvIntoCache computes them: element e and its
+// partner e +- D/2, x_e * cos_e + x_partner * signedSin_e with each product rounded to bfloat16, the sum rounded
+// by packPair.
+template <int kD>
+__device__ __forceinline__ unsigned rotatedPair(const bf16* x, const bf16* cos, const bf16* sin, int col, bool inside) {
+  if (!inside) return 0u;
+  float o[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int e = col + i, partner = e < kD / 2 ? e + kD / 2 : e - kD / 2;
+    o[i] = rnd(__bfloat162float(x[e]) * __bfloat162float(cos[e])) +
+           rnd(__bfloat162float(x[partner]) * __bfloat162float(sin[e]));
+  }
+  return tc::packPair(o[0], o[1]);
+}
+
 // kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use (heads of 128 only).
 template <int kD, bool kTall>
 __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm)
@@ -305,6 +321,7 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
   bf16* kStage = reinterpret_cast<bf16*>(shared);  // [kStages][kStageKeys][kLd]
   bf16* vStage = kStage + kStages * kStageElems;
   __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
+  __shared__ __align__(16) bf16 qRotated[kRows][kD + 8];  // a.qkv set: the group's rotated query heads (rows padded: no bank conflicts)
 
   const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;         // fragment row (and row + 8) and column pair of this lane
@@ -323,6 +340,27 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
   const int stages = (count + kStageKeys - 1) / kStageKeys;
   const int rowStride = static_cast<int>(a.kvHeads) * kD;
   const float qScale = a.scale * kLog2e;
+
+  // The step's own rotary and K/V cache writes (a.qkv set): the block that holds the slot's last key stores the
+  // slot's new key and value of this KV head before anything is copied from the cache.
+  const bool rotating = a.qkv != nullptr;
+  const bf16* qkvRow = rotating ? static_cast<const bf16*>(a.qkv) + s * a.qkvStride : nullptr;
+  const bf16* cosRow = rotating ? static_cast<const bf16*>(a.cos) + s * kD : nullptr;
+  const bf16* sinRow = rotating ? static_cast<const bf16*>(a.signedSin) + s * kD : nullptr;
+  if (rotating && count > 0 && begin + count == len) {  // block-uniform
+    const bf16* k = qkvRow + (Hq + h) * kD;
+    const bf16* v = qkvRow + (Hq + a.kvHeads + h) * kD;
+    const int64_t to = (a.cacheRows[s] * a.kvHeads + h) * kD;
+    for (int e = tid; e < kD / 2; e += kBlockThreads) {
+      const unsigned pair = rotatedPair<kD>(k, cosRow, sinRow, 2 * e, true);
+      // The cache's storage, read-only everywhere else in this kernel: only this row is written, and only here.
+      *reinterpret_cast<unsigned*>(static_cast<bf16*>(const_cast<void*>(a.keys)) + to + 2 * e) = pair;
+      *reinterpret_cast<unsigned*>(static_cast<bf16*>(const_cast<void*>(a.values)) + to + 2 * e) =
+          *reinterpret_cast<const unsigned*>(v + 2 * e);
+    }
+    __threadfence();  // at the L2 before this block's copies read the row
+    __syncthreads();
+  }
 
   // This thread's copies: rows copyRow + 8i (i < kCopiesPerThread) of each stage, 8 dims from copyColumn.
   const int copyRow = tid / (kD / 8), copyColumn = (tid % (kD / 8)) * 8;
@@ -355,13 +393,33 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
 
   // Q's A fragments (rows g and g + 8, columns 2t, 2t + 1 and 2t + 8, 2t + 9 of each k-step); rows >= G zero.
   unsigned qa[kKSteps][4];
+  if (rotating) {
+    // The group's query heads rotated once by the whole block (a few element pairs a thread), then read as
+    // fragments from shared memory: not every lane gathering its own elements and partners.
+    const bf16* heads = qkvRow + static_cast<int64_t>(h) * G * kD;
+    for (int i = tid; i < G * (kD / 2); i += kBlockThreads) {
+      const int r = i / (kD / 2), e = 2 * (i % (kD / 2));
+      *reinterpret_cast<unsigned*>(&qRotated[r][e]) = rotatedPair<kD>(heads + r * kD, cosRow, sinRow, e, true);
+    }
+    __syncthreads();
+  }
 #pragma unroll
   for (int k = 0; k < kKSteps; ++k) {
     const int c = k * 16 + 2 * t;
-    qa[k][0] = loadPair(q + g * kD + c, g < G);
-    qa[k][1] = loadPair(q + (g + 8) * kD + c, kTall && g + 8 < G);
-    qa[k][2] = loadPair(q + g * kD + c + 8, g < G);
-    qa[k][3] = loadPair(q + (g + 8) * kD + c + 8, kTall && g + 8 < G);
+    if (rotating) {
+      auto fragment = [&](int row, int col, bool inside) {
+        return inside ? *reinterpret_cast<const unsigned*>(&qRotated[row][col]) : 0u;
+      };
+      qa[k][0] = fragment(g, c, g < G);
+      qa[k][1] = fragment(g + 8, c, kTall && g + 8 < G);
+      qa[k][2] = fragment(g, c + 8, g < G);
+      qa[k][3] = fragment(g + 8, c + 8, kTall && g + 8 < G);
+    } else {
+      qa[k][0] = loadPair(q + g * kD + c, g < G);
+      qa[k][1] = loadPair(q + (g + 8) * kD + c, kTall && g + 8 < G);
+      qa[k][2] = loadPair(q + g * kD + c + 8, g < G);
+      qa[k][3] = loadPair(q + (g + 8) * kD + c + 8, kTall && g + 8 < G);
+    }
   }
 
   float o[kDimTiles][4];

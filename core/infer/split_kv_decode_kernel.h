@@ -27,6 +27,17 @@ struct SplitKvDecodeArgs {
   float* partialOut = nullptr;         // splits > 1: [S, Hkv * group, splits, D]
   float* partialMax = nullptr;         // splits > 1: [S, Hkv * group, splits]
   float* partialSum = nullptr;         // splits > 1: [S, Hkv * group, splits]
+  // Tensor-core kernel only, window 0 (Qwen2's decode step): the step's rotary and K/V cache writes done here
+  // instead of by a kernel before (rotaryQkvIntoCache's work, the same bits). Set: q is read from qkv -- bf16
+  // [S, (Hq + 2 Hkv) * D] rows, row stride qkvStride, before rotary -- and rotated with cos / signedSin (bf16
+  // [S, D]); the block whose slice holds slot s's last key first stores that slot's new key (rotated) and value
+  // of its KV head in cache row cacheRows[s] of keys / values viewed as [S * rows, Hkv, D] (the last key's row,
+  // or the scratch row of a slot outside the batch). `q` is then not read.
+  const void* qkv = nullptr;
+  int64_t qkvStride = 0;
+  const void* cos = nullptr;
+  const void* signedSin = nullptr;
+  const int64_t* cacheRows = nullptr;
 };
 
 // Whether the kernel has an instance for this head size (8, 16, 32, 64, 128, 256; the small ones are the test models') and query heads per KV head (1-8).

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
@@ -16,6 +17,7 @@
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
 #include "core/infer/shape_text.h"
+#include "core/infer/split_kv_decode.h"
 
 namespace ll::models::qwen2 {
 namespace {
@@ -310,10 +312,18 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
   infer::AttentionOptions ao;
   ao.impl = options_.attention;
   ao.causal = true;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));  // cacheDecodeAttention's default
   return logits(decoderStack(at::embedding(embed_, static_->tokens()), [&](int layer, const at::Tensor& qkv) {
+    const at::Tensor& keys = cache_->keyStorage(layer);
+    const at::Tensor& values = cache_->valueStorage(layer);
+    // Over long ranges the tensor-core attention kernel does the rotary and the cache writes itself (one
+    // kernel a layer less, the same bits).
+    if (infer::splitKvDecodeRotatingApplies(qkv, config_.numHeads, keys, values, bucket))
+      return infer::splitKvDecodeRotatingAttention(qkv, config_.numHeads, tables.first, tables.second, rows, keys, values,
+                                                   index.keyLengths, bucket, scale);
     const at::Tensor q = rotateIntoCache(layer, qkv, tables.first, tables.second, rows);
     // Every slot's first `bucket` positions, read in place (no gather).
-    return infer::cacheDecodeAttention(q, cache_->keyStorage(layer), cache_->valueStorage(layer), index, ao);
+    return infer::cacheDecodeAttention(q, keys, values, index, ao);
   }));
 }
 

@@ -19,6 +19,7 @@
 #include "core/infer/attention.h"
 #include "core/infer/fused_elementwise.h"
 #include "core/infer/infer_test_device.h"
+#include "core/infer/rotary.h"
 
 namespace {
 
@@ -155,6 +156,48 @@ TEST(SplitKvDecode, GemmaHeadsWithWindowsAndOneSlice) {
   checkAgainstReference({8, 2, 256}, {1100, 2, 513, 640}, 1104, 1100);
   checkAgainstReference({8, 2, 256}, {100, 1, 64, 77}, 104, 100);  // one tile: the block writes the output itself
   checkAgainstReference({4, 2, 16}, {40, 1, 17}, 48, 40);          // the test models' head size
+}
+
+// Qwen2's decode step lets the tensor-core kernel do the step's rotary and K/V cache writes: the output and
+// both caches must be those of rotateQkvIntoCache followed by the plain kernel, bit for bit -- ragged slots, a
+// slot outside the batch (one key, its new row going to the scratch row), groups of 6 and 16 -- and short
+// ranges (the CUDA-core kernel) keep the separate kernel.
+TEST(SplitKvDecode, RotaryInTheTensorCoreKernelEqualsTheSeparateKernel) {
+  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
+  at::manual_seed(31);
+  const c10::Device device = ll::testing::testDevice();
+  for (const Shape shape : {Shape{12, 2, 128}, Shape{16, 1, 128}}) {
+    const std::vector<int64_t> lengths{5500, 1, 2049, 3001, 4100};  // slot 1: outside the batch
+    const int64_t S = static_cast<int64_t>(lengths.size()), rows = 5601, d = shape.d, hkv = shape.hkv;
+    const at::Tensor keys = at::randn({S, rows, hkv, d}, bf16On(device));
+    const at::Tensor values = at::randn({S, rows, hkv, d}, bf16On(device));
+    const at::Tensor qkv = at::randn({S, (shape.hq + 2 * hkv) * d}, bf16On(device));
+    const at::Tensor cos = at::randn({S, d}, bf16On(device)), sin = at::randn({S, d}, bf16On(device));
+    std::vector<int64_t> cacheRows;
+    for (int64_t s = 0; s < S; ++s) cacheRows.push_back(s * rows + (s == 1 ? rows - 1 : lengths[static_cast<size_t>(s)] - 1));
+    const at::Tensor rowsOnDevice = at::tensor(cacheRows, at::kLong).to(device);
+    const at::Tensor lens = at::tensor(lengths, at::kLong).to(device);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    SCOPED_TRACE("group " + std::to_string(shape.hq / hkv));
+
+    at::Tensor keysA = keys.clone(), valuesA = values.clone();
+    const at::Tensor q = ll::infer::rotateQkvIntoCache(qkv, shape.hq, hkv, cos, sin, rowsOnDevice,
+                                                       keysA.view({S * rows, hkv, d}), valuesA.view({S * rows, hkv, d}));
+    const at::Tensor expected = ll::infer::splitKvDecodeAttention(q, keysA, valuesA, lens, 5500, scale, 0);
+
+    at::Tensor keysB = keys.clone(), valuesB = values.clone();
+    ASSERT_TRUE(ll::infer::splitKvDecodeRotatingApplies(qkv, shape.hq, keysB, valuesB, 5500));
+    const at::Tensor got = ll::infer::splitKvDecodeRotatingAttention(qkv, shape.hq, cos, sin, rowsOnDevice, keysB,
+                                                                     valuesB, lens, 5500, scale);
+    EXPECT_TRUE(at::equal(got, expected)) << "max abs difference "
+                                          << (got.to(at::kFloat) - expected.to(at::kFloat)).abs().max().item<double>();
+    EXPECT_TRUE(at::equal(keysB, keysA));
+    EXPECT_TRUE(at::equal(valuesB, valuesA));
+    // The new rows did land (not merely left as they were in both).
+    EXPECT_FALSE(at::equal(keysB, keys));
+    EXPECT_FALSE(at::equal(valuesB, values));
+    EXPECT_FALSE(ll::infer::splitKvDecodeRotatingApplies(qkv, shape.hq, keysB, valuesB, 1000));  // CUDA-core range
+  }
 }
 
 TEST(SplitKvDecode, RefusesMismatchedOperands) {
