@@ -205,6 +205,9 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
 //    and V themselves.
 // At the end the four warps merge in a fixed order (replays give the same bits) and the block writes the
 // output or its slice's partial, merged by mergeSplitsKernel as for the CUDA-core kernel.
+// With a.qkv set (Qwen2's decode step) the kernel also does the step's rotary and K/V cache writes: the block
+// holding a slot's last key first stores the new key (rotated) and value, and every block rotates its group's
+// query heads once into shared memory before taking its fragments from there.
 namespace tc {
 constexpr int kWarps = 4;
 constexpr int kBlockThreads = 32 * kWarps;
