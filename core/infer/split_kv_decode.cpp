@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/infer/fused_elementwise.h"
-#include "core/infer/shape_text.h"
 #include "core/infer/runtime_options.h"
+#include "core/infer/shape_text.h"
 
 #if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
