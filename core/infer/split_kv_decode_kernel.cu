@@ -324,7 +324,8 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
   bf16* kStage = reinterpret_cast<bf16*>(shared);  // [kStages][kStageKeys][kLd]
   bf16* vStage = kStage + kStages * kStageElems;
   __shared__ float warpMax[kWarps][kRows], warpSum[kWarps][kRows], rowTop[kRows], rowTotal[kRows];
-  __shared__ __align__(16) bf16 qRotated[kRows][kD + 8];  // a.qkv set: the group's rotated query heads (rows padded: no bank conflicts)
+  // a.qkv set: the group's rotated query heads (rows padded by 16 bytes: the fragment reads hit distinct banks).
+  __shared__ __align__(16) bf16 qRotated[kRows][kD + 8];
 
   const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;         // fragment row (and row + 8) and column pair of this lane
@@ -576,8 +577,8 @@ const char* launch(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   launchKernel(splitKvDecodeKernel<D, G>, grid, kThreads, 0, stream, a);
   if (const char* e = launched()) return e;
   if (a.splits > 1) {
-    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * G), D, 0, stream,
-        a.partialOut, a.partialMax, a.partialSum, a.splits, D, static_cast<bf16*>(a.out));
+    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * G), D, 0, stream, a.partialOut,
+        a.partialMax, a.partialSum, a.splits, D, static_cast<bf16*>(a.out));
     return launched();
   }
   return nullptr;
@@ -612,7 +613,8 @@ const char* launchTensorCoreKernel(const SplitKvDecodeArgs& a, cudaStream_t stre
     if (device >= 0 && device < 16) allowed[device] = true;
   }
   const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.kvHeads), static_cast<unsigned>(a.slots));
-  launchKernel(splitKvDecodeTensorCoreKernel<D, kTall>, grid, tc::kBlockThreads, tc::Shape<D>::kSharedBytes, stream, a);
+  launchKernel(splitKvDecodeTensorCoreKernel<D, kTall>, grid, tc::kBlockThreads, tc::Shape<D>::kSharedBytes, stream,
+      a);
   return launched();
 }
 
@@ -625,8 +627,8 @@ const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
   if (e) return e;
   if (a.splits > 1) {
     const int d = static_cast<int>(a.headDim);
-    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream,
-        a.partialOut, a.partialMax, a.partialSum, a.splits, d, static_cast<bf16*>(a.out));
+    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream, a.partialOut,
+        a.partialMax, a.partialSum, a.splits, d, static_cast<bf16*>(a.out));
     return launched();
   }
   return nullptr;

@@ -185,7 +185,8 @@ std::unique_ptr<ModelEngine> ModelEngine::load(const ModelEngineSettings& settin
     infer::makeCurrentDevice(p->runtime.device);
     if (p->runtime.device.is_cpu()) {
       const int threads = infer::useHostCoresForInference();
-      if (log) log(QStringLiteral("CPU inference on %1 thread(s) (LAYOUTLENS_CPU_THREADS sets another count)").arg(threads));
+      if (log)
+        log(QStringLiteral("CPU inference on %1 thread(s) (LAYOUTLENS_CPU_THREADS sets another count)").arg(threads));
     }
     try {
       if (log) log(QStringLiteral("loading dots.ocr from %1").arg(p->settings.dotsModel));

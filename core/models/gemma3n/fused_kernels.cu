@@ -399,9 +399,8 @@ const char* predictAndNorm(const void* streams, int a, const void* routerNorm, c
   if (!aligned(streams) || !aligned(routerNorm) || !aligned(W) || !aligned(inputNorm) || !aligned(pred) || !aligned(h))
     return "predictAndNorm: misaligned input";
   if (n == 0) return nullptr;
-  launchKernel(predictAndNormKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(streams), a, in(routerNorm), in(W), in(P),
-                                                                             in(inputNorm), eps, n, outPtr(pred),
-                                                                             outPtr(h));
+  launchKernel(predictAndNormKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(streams), a, in(routerNorm),
+      in(W), in(P), in(inputNorm), eps, n, outPtr(pred), outPtr(h));
   return launched();
 }
 
@@ -414,9 +413,7 @@ const char* attentionMix(const void* u, const void* h, const void* o, const void
     if (!aligned(p)) return "attentionMix: misaligned input";
   if (n == 0) return nullptr;
   launchKernel(attentionMixKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(u), in(h), in(o), in(laurel),
-                                                                           in(postAttnNorm), in(laurelNorm),
-                                                                           in(preFfNorm), eps, invSqrt2, outPtr(z),
-                                                                           outPtr(zn));
+      in(postAttnNorm), in(laurelNorm), in(preFfNorm), eps, invSqrt2, outPtr(z), outPtr(zn));
   return launched();
 }
 
@@ -429,9 +426,8 @@ const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNo
     if (!aligned(p)) return "correctAfterMlp: misaligned input";
   if (scale && !aligned(scale)) return "correctAfterMlp: misaligned input";
   if (n == 0) return nullptr;
-  launchKernel(correctAfterMlpKernel, static_cast<unsigned>(n), kThreads, 0, on(stream),
-      in(z), in(mlp), in(postFfNorm), in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps,
-      n, outPtr(out), outPtr(active));
+  launchKernel(correctAfterMlpKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(z), in(mlp), in(postFfNorm),
+      in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps, n, outPtr(out), outPtr(active));
   return launched();
 }
 
@@ -440,7 +436,8 @@ const char* addPerLayerInput(void* streams, const void* g, const void* norm, flo
   if (!fitsRows(N, D)) return "addPerLayerInput: built for 4 AltUp streams of 2048";
   if (!aligned(streams) || !aligned(g) || !aligned(norm)) return "addPerLayerInput: misaligned input";
   if (n == 0) return nullptr;
-  launchKernel(addPerLayerInputKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), outPtr(streams), in(g), in(norm), eps, n);
+  launchKernel(addPerLayerInputKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), outPtr(streams), in(g),
+      in(norm), eps, n);
   return launched();
 }
 
@@ -449,15 +446,16 @@ const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up,
   if (K % 8 != 0 || gStride % 8 != 0 || mStride % 8 != 0 || !aligned(gate) || !aligned(up) || !aligned(out))
     return "sparseGeluTanhMul: rows must be multiples of 8 values, 16-byte aligned";
   if (n * K == 0) return nullptr;
-  launchKernel(sparseGeluTanhMulKernel, static_cast<unsigned>(n), kSparseThreads, 0, on(stream), in(gate), gStride, in(up), mStride,
-                                                                                      multiplier, K, outPtr(out));
+  launchKernel(sparseGeluTanhMulKernel, static_cast<unsigned>(n), kSparseThreads, 0, on(stream), in(gate), gStride,
+      in(up), mStride, multiplier, K, outPtr(out));
   return launched();
 }
 
 const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t mStride, int64_t n, int64_t K, void* out,
                         void* stream) {
   if (n * K == 0) return nullptr;
-  launchKernel(geluTanhMulKernel, gridFor(n * K), kThreads, 0, on(stream), in(g), gStride, in(m), mStride, n, K, outPtr(out));
+  launchKernel(geluTanhMulKernel, gridFor(n * K), kThreads, 0, on(stream), in(g), gStride, in(m), mStride, n, K,
+      outPtr(out));
   return launched();
 }
 
@@ -472,8 +470,7 @@ const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int h
   if (items == 0) return nullptr;
   const unsigned blocks = static_cast<unsigned>((items + kHeadWarps - 1) / kHeadWarps);
   launchKernel(qkvNormRotaryKernel, blocks, 32 * kHeadWarps, 0, on(stream), in(proj), projStride, n, hq, hkv, in(qNorm),
-                                                                  hkv ? in(kNorm) : nullptr, in(cos), in(signedSin), eps,
-                                                                  outPtr(q), outPtr(k), outPtr(v), kvRows);
+      hkv ? in(kNorm) : nullptr, in(cos), in(signedSin), eps, outPtr(q), outPtr(k), outPtr(v), kvRows);
   return launched();
 }
 

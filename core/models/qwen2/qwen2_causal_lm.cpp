@@ -319,8 +319,8 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
     // Over long ranges the tensor-core attention kernel does the rotary and the cache writes itself (one
     // kernel a layer less, the same bits).
     if (infer::splitKvDecodeRotatingApplies(qkv, config_.numHeads, keys, values, bucket))
-      return infer::splitKvDecodeRotatingAttention(qkv, config_.numHeads, tables.first, tables.second, rows, keys, values,
-                                                   index.keyLengths, bucket, scale);
+      return infer::splitKvDecodeRotatingAttention(qkv, config_.numHeads, tables.first, tables.second, rows, keys,
+                                                   values, index.keyLengths, bucket, scale);
     const at::Tensor q = rotateIntoCache(layer, qkv, tables.first, tables.second, rows);
     // Every slot's first `bucket` positions, read in place (no gather).
     return infer::cacheDecodeAttention(q, keys, values, index, ao);
