@@ -194,6 +194,18 @@ const char* launched() {
   return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
 }
 
+// rotary() and rotaryFloatTables(): rotaryKernel over `Table` tables (rotatePair's overload for it).
+template <class Table>
+const char* launchRotary(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
+                         const Table* cos, const Table* sin, void* out, void* stream) {
+  if (d % 2 != 0) return "rotary: odd head size";
+  const int64_t count = n * heads * (d / 2);
+  if (count == 0) return nullptr;
+  launchKernel(rotaryKernel<Table>, gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream),
+      static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, cos, sin, static_cast<bf16*>(out));
+  return launched();
+}
+
 }  // namespace
 
 bool programmaticLaunchEnabled(const void* kernel) {
@@ -223,13 +235,8 @@ bool programmaticLaunchEnabled(const void* kernel) {
 
 const char* rotary(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
                    const void* cos, const void* signedSin, void* out, void* stream) {
-  if (d % 2 != 0) return "rotary: odd head size";
-  const int64_t count = n * heads * (d / 2);
-  if (count == 0) return nullptr;
-  launchKernel(rotaryKernel<bf16>, gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream),
-      static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, static_cast<const bf16*>(cos),
-      static_cast<const bf16*>(signedSin), static_cast<bf16*>(out));
-  return launched();
+  return launchRotary(x, rowStride, headStride, n, heads, d, static_cast<const bf16*>(cos),
+                      static_cast<const bf16*>(signedSin), out, stream);
 }
 
 const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, int64_t hq, int64_t hkv, int64_t d,
@@ -247,12 +254,7 @@ const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, in
 
 const char* rotaryFloatTables(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
                               const float* cos, const float* sin, void* out, void* stream) {
-  if (d % 2 != 0) return "rotary: odd head size";
-  const int64_t count = n * heads * (d / 2);
-  if (count == 0) return nullptr;
-  launchKernel(rotaryKernel<float>, gridFor(count), kThreads, 0, static_cast<cudaStream_t>(stream),
-      static_cast<const bf16*>(x), rowStride, headStride, n, heads, d, cos, sin, static_cast<bf16*>(out));
-  return launched();
+  return launchRotary(x, rowStride, headStride, n, heads, d, cos, sin, out, stream);
 }
 
 const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t uStride, int64_t n, int64_t K, void* out,
