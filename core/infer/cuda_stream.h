@@ -20,14 +20,15 @@ bool hasOwnStream(const c10::Device& device);
 
 // The calling thread's stream on CUDA `device` for `role`, created non-blocking on first use and destroyed
 // with the thread: Work is the one useOwnStream makes current, Capture the one CapturedGraph captures on
-// (never a stream of libtorch's round-robin pool, which another thread may be using at that moment).
+// (never a stream of libtorch's round-robin pool, which another thread may be using at that moment), Branch
+// the one StreamBranch (stream_branch.h) runs independent work on.
 // A cudaStream_t as void*, so this header needs no CUDA; nullptr without CUDA support.
 // Makes `device` the calling thread's current CUDA device: libtorch calls that take the current device
 // (a CUDA graph's capture, the current stream) then use the thread's GPU. An inference thread of a model on
 // cuda:1 must call it first. Does nothing on the CPU or without CUDA support.
 void makeCurrentDevice(const c10::Device& device);
 
-enum class ThreadStreamRole { Work, Capture };
+enum class ThreadStreamRole { Work, Capture, Branch };
 void* threadOwnedStream(const c10::Device& device, ThreadStreamRole role);
 
 }  // namespace ll::infer

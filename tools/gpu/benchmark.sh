@@ -15,7 +15,7 @@
 # Needs .device/ carried: nlohmann, pcre2.h, googletest, reference/dots_ocr, bench_pages/*.png,
 # tokenizers/qwen3/tokenizer.json(.gz), tokenizers/gemma3/tokenizer.json.gz (else a tiny Gemma tokenizer is used).
 # Several sizes in one call: tools/gpu/benchmark_sizes.sh. BENCH_NO_GEMMA=1 measures the layout stage only; BENCH_GRAPH_CHECK=1 first compares graphed and eager Gemma
-# decode steps; BENCH_AB_ENV=VAR=VALUE runs LayoutLens once more with that variable set, e.g.
+# decode steps; BENCH_AB_ENV="VAR=VALUE [VAR=VALUE ...]" runs LayoutLens once more with those variables set, e.g.
 # LAYOUTLENS_FUSED_KERNELS=0 (the op chains instead of the fused kernels) or LAYOUTLENS_CUDA_GRAPHS=0
 # (BENCH_AB_GRAPHS=1 is short for the latter). BENCH_OVERLAP=1 adds the stage-overlap experiment (layout and
 # Gemma 3n on two threads/streams; ~40 s more, and slower than the stages one after another so far).
@@ -102,7 +102,8 @@ if [ -n "$AB_ENV" ] && (( built == 1 )) && [ -f "$OUT/layoutlens.json" ]; then
   # same GPU: what that part is worth. Its figures go to the log and to ab.json in the extras.
   left=$(( BUDGET - $(elapsed) - 15 ))
   echo "== [$(elapsed) s] LayoutLens with $AB_ENV, budget ${left} s"
-  env "$AB_ENV" timeout --signal=KILL $(( left + 30 )) "$BUILD/layoutlens_bench" --plan "$WORK/plan.json" \
+  # shellcheck disable=SC2086  # several assignments, split on spaces
+  env $AB_ENV timeout --signal=KILL $(( left + 30 )) "$BUILD/layoutlens_bench" --plan "$WORK/plan.json" \
     --dots "$WORK/dots" "${GEMMA_ARG[@]}" --budget-s "$left" --out "$EXTRAS/ab.json" 2>&1 \
     | grep -E "requests|done in|overlapped:" | sed "s/^/$AB_ENV: /"
   grep -hE "requests|done in|overlapped:" "$OUT/benchmark.log" | grep -v "$AB_ENV" | sed "s/^/as built: /" | tail -5

@@ -4,11 +4,14 @@
 # STEP_AB_TESTS, runs those tests on CUDA bfloat16, then two rounds of
 #   - the layout step (dots.ocr's text geometry, ~5,500 keys) at 8 and 18 slots, and
 #   - the Gemma 3n E4B step (random full-size checkpoint, prompts of 300-3,500 tokens) at batches 1 / 8 / 32,
-# each with STEP_AB_VAR=0 and =1 (default LAYOUTLENS_TRANSPOSED_WEIGHTS). Needs .device carried. Run from the
-# repository root: bash tools/gpu/decode_step_ab.sh
+# each with STEP_AB_VAR=0 and =1 (default LAYOUTLENS_TRANSPOSED_WEIGHTS; several names, space-separated, are
+# switched together). Needs .device carried. Run from the repository root: bash tools/gpu/decode_step_ab.sh
 source "$(dirname "$0")/preamble.sh" decode_step_ab.txt
 WORK=${BENCH_WORKDIR:-/tmp/llprofile}
 VAR=${STEP_AB_VAR:-LAYOUTLENS_TRANSPOSED_WEIGHTS}
+read -r -a VARS <<< "$VAR"
+# The environment assignments that switch every variable in STEP_AB_VAR to $1.
+switched() { local v; for v in "${VARS[@]}"; do printf '%s=%s ' "$v" "$1"; done; }
 mkdir -p "$WORK"
 status=0
 print_machine
@@ -21,10 +24,10 @@ echo "== [$(elapsed) s] steps, $VAR off (0) and on (1)"
 for round in 1 2; do
   for v in 0 1; do
     for b in 8 18; do
-      env "$VAR=$v" timeout 100 "$BUILD/qwen2_decode_bench" cuda bfloat16 28 profile 5500 "$b" "$WORK/ab.json" \
+      env $(switched "$v") timeout 100 "$BUILD/qwen2_decode_bench" cuda bfloat16 28 profile 5500 "$b" "$WORK/ab.json" \
         | grep -E "^profile: qwen2|rror" | sed "s/^/round $round, $VAR=$v: /"
     done
-    env "$VAR=$v" timeout 200 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 8 32 cuda bfloat16 \
+    env $(switched "$v") timeout 200 "$BUILD/gemma3n_decode_bench" "$WORK/gemma" 8 32 cuda bfloat16 \
       | grep -E "^graphs|rror" | sed "s/^/round $round, $VAR=$v: /"
   done
 done

@@ -125,15 +125,17 @@ __device__ __forceinline__ void routerLinear(const float (&router)[kStreams], co
 }
 
 // One block per row: the router of the active stream, the [N, N] mix, then the input norm of the active
-// prediction. Three block reductions; the streams are read once.
+// prediction. Three block reductions (four with pendingG: the previous layer's per-layer input added to
+// streams 1..N-1 first, as addPerLayerInputKernel does); the streams are read once.
 __global__ void __launch_bounds__(kThreads) predictAndNormKernel(const bf16* streams, int a, const bf16* routerNorm,
                                                                  const bf16* W, const bf16* P, const bf16* inputNorm,
-                                                                 float eps, int64_t n, bf16* pred, bf16* h) {
+                                                                 float eps, int64_t n, bf16* pred, bf16* h,
+                                                                 const bf16* pendingG, const bf16* pendingNorm) {
   awaitPreviousKernel();
   __shared__ float scratch[kThreads / 32 * kStreams];
   const int64_t r = blockIdx.x, plane = n * kHidden, base = r * kHidden + threadIdx.x * 8;
   const int d0 = threadIdx.x * 8;
-  float s[kStreams][8], rw[8], W8[kStreams][8], iw[8];
+  float s[kStreams][8], rw[8], W8[kStreams][8], iw[8], gv[8], gw[8];
 #pragma unroll
   for (int k = 0; k < kStreams; ++k) load8(streams + k * plane + base, s[k]);
   load8(routerNorm + d0, rw);
@@ -142,6 +144,21 @@ __global__ void __launch_bounds__(kThreads) predictAndNormKernel(const bf16* str
   for (int m = 0; m < kStreams; ++m) load8(W + m * kHidden + d0, W8[m]);
   float sa[8];  // the active stream again (an L1 hit): a runtime index into s[] would spill it to local memory
   load8(streams + a * plane + base, sa);
+  if (pendingG) {
+    load8(pendingG + base, gv);
+    load8(pendingNorm + d0, gw);
+    float normed[8];
+    rmsNormRow(gv, gw, eps, scratch, normed);
+#pragma unroll
+    for (int k = 1; k < kStreams; ++k) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i) s[k][i] = rnd(s[k][i] + normed[i]);
+    }
+    if (a >= 1) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i) sa[i] = rnd(sa[i] + normed[i]);
+    }
+  }
   float router[kStreams];
   routerRow(sa, rw, W8, eps, scratch, router);
   float c[kStreams * kStreams];
@@ -394,13 +411,15 @@ bool fitsRows(int N, int64_t D) { return N == kStreams && D == kHidden; }
 
 const char* predictAndNorm(const void* streams, int a, const void* routerNorm, const void* W, const void* P,
                            const void* inputNorm, float eps, int N, int64_t n, int64_t D, void* pred, void* h,
-                           void* stream) {
+                           void* stream, const void* pendingG, const void* pendingNorm) {
   if (!fitsRows(N, D) || a < 0 || a >= N) return "predictAndNorm: built for 4 AltUp streams of 2048";
   if (!aligned(streams) || !aligned(routerNorm) || !aligned(W) || !aligned(inputNorm) || !aligned(pred) || !aligned(h))
     return "predictAndNorm: misaligned input";
+  if ((pendingG == nullptr) != (pendingNorm == nullptr) || !aligned(pendingG) || !aligned(pendingNorm))
+    return "predictAndNorm: a pending per-layer input needs its norm weight, both 16-byte aligned";
   if (n == 0) return nullptr;
   launchKernel(predictAndNormKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(streams), a, in(routerNorm),
-      in(W), in(P), in(inputNorm), eps, n, outPtr(pred), outPtr(h));
+      in(W), in(P), in(inputNorm), eps, n, outPtr(pred), outPtr(h), in(pendingG), in(pendingNorm));
   return launched();
 }
 

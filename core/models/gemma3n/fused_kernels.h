@@ -20,10 +20,12 @@ namespace ll::models::gemma3n::kernels {
 // Rows are D = 2048 wide, [N, n, D] stream tensors and [n, D] row tensors contiguous.
 
 // Layer entry: c = router(streams[a]) · P^T as [N, N] per row (P is [N*N, N]); pred[j] = c[j] · streams + streams[j];
-// h = rms(pred[a]; inputNorm). pred [N, n, D], h [n, D].
+// h = rms(pred[a]; inputNorm). pred [N, n, D], h [n, D]. With pendingG set, the previous layer's exit is done
+// first, as addPerLayerInput would (streams[j] += rms(pendingG; pendingNorm) for j = 1..N-1, the same bits), on the
+// streams as read (`streams` itself is not written): one kernel a layer less.
 const char* predictAndNorm(const void* streams, int a, const void* routerNorm, const void* W, const void* P,
                            const void* inputNorm, float eps, int N, int64_t n, int64_t D, void* pred, void* h,
-                           void* stream);
+                           void* stream, const void* pendingG = nullptr, const void* pendingNorm = nullptr);
 
 // After attention: z = ((u + rms(o; postAttnNorm)) + (h + rms(laurel; laurelNorm))) * invSqrt2 and
 // zn = rms(z; preFfNorm) (the MLP's input). u is pred[a]; o and laurel are the projections' outputs.

@@ -62,7 +62,8 @@ float floatEps(double eps) { return static_cast<float>(eps); }
 }  // namespace
 
 Predicted predictAndNorm(const at::Tensor& streams, int64_t a, const at::Tensor& routerNorm, const at::Tensor& W,
-                         const at::Tensor& P, const at::Tensor& inputNorm, double eps) {
+                         const at::Tensor& P, const at::Tensor& inputNorm, double eps, const at::Tensor& pendingG,
+                         const at::Tensor& pendingNorm) {
   require(streams.dim() == 3 && streams.scalar_type() == at::kBFloat16 && a >= 0 && a < streams.size(0),
           "predictAndNorm wants bfloat16 streams [N, n, D] and an active stream among them");
   const int64_t N = streams.size(0), n = streams.size(1), D = streams.size(2);
@@ -70,12 +71,20 @@ Predicted predictAndNorm(const at::Tensor& streams, int64_t a, const at::Tensor&
           "predictAndNorm wants the router W [N, D] and P [N*N, N]");
   requireWeight(routerNorm, D, "predictAndNorm wants norm weights of D");
   requireWeight(inputNorm, D, "predictAndNorm wants norm weights of D");
+  if (pendingG.defined()) {
+    require(pendingG.dim() == 2 && pendingG.size(0) == n && pendingG.size(1) == D &&
+                pendingG.scalar_type() == at::kBFloat16 && pendingG.is_contiguous(),
+            "predictAndNorm wants a pending per-layer input [n, D], contiguous");
+    requireWeight(pendingNorm, D, "predictAndNorm wants the pending per-layer input's norm weight of D");
+  }
   const at::Tensor s = streams.contiguous(), w = bf16Contiguous(W), p = bf16Contiguous(P);
   Predicted out{at::empty_like(s), at::empty({n, D}, s.options())};
   c10::cuda::CUDAGuard guard(s.device());
   check(kernels::predictAndNorm(s.data_ptr(), static_cast<int>(a), routerNorm.data_ptr(), w.data_ptr(), p.data_ptr(),
                                 inputNorm.data_ptr(), floatEps(eps), static_cast<int>(N), n, D, out.streams.data_ptr(),
-                                out.normed.data_ptr(), currentStream(s)),
+                                out.normed.data_ptr(), currentStream(s),
+                                pendingG.defined() ? pendingG.data_ptr() : nullptr,
+                                pendingG.defined() ? pendingNorm.data_ptr() : nullptr),
         "predictAndNorm");
   return out;
 }
@@ -208,7 +217,7 @@ namespace {
 }
 }  // namespace
 Predicted predictAndNorm(const at::Tensor&, int64_t, const at::Tensor&, const at::Tensor&, const at::Tensor&,
-                         const at::Tensor&, double) {
+                         const at::Tensor&, double, const at::Tensor&, const at::Tensor&) {
   missing();
 }
 Mixed attentionMix(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,

@@ -23,9 +23,12 @@ struct Predicted {
   at::Tensor streams;  // pred [N, n, D]
   at::Tensor normed;   // rms(pred[a]; inputNorm) [n, D]
 };
-// AltUp predict from router(streams[a]) and P [N*N, N], then the layer's input norm.
+// AltUp predict from router(streams[a]) and P [N*N, N], then the layer's input norm. With pendingG [n, D]
+// defined, the streams are first taken as streams[1..N-1] + rms(pendingG; pendingNorm) (the previous layer's
+// addPerLayerInput, the same bits, `streams` itself left as it was): that kernel is then not needed.
 Predicted predictAndNorm(const at::Tensor& streams, int64_t a, const at::Tensor& routerNorm, const at::Tensor& W,
-                         const at::Tensor& P, const at::Tensor& inputNorm, double eps);
+                         const at::Tensor& P, const at::Tensor& inputNorm, double eps, const at::Tensor& pendingG = {},
+                         const at::Tensor& pendingNorm = {});
 struct Mixed {
   at::Tensor z;       // ((u + rms(o; postAttnNorm)) + (h + rms(laurel; laurelNorm))) / sqrt(2)
   at::Tensor normed;  // rms(z; preFfNorm): the MLP's input

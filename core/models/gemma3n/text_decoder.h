@@ -169,8 +169,16 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   // kernels where fusedLayer().
   at::Tensor layerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rope,
                           AttentionStep& attention) const;
+  // A layer's per-layer input (its exit: streams[1..N-1] += rms(g; norm)) held back for the next fused layer's
+  // entry kernel to add (fused::predictAndNorm's pendingG); undefined g: nothing pending.
+  struct PendingPerLayerInput {
+    at::Tensor g, norm;
+  };
+  // The fused layer. With `pending` given, it adds the previous layer's held-back input on entry and holds its
+  // own back in `pending` instead of adding it (one kernel a layer less); without, it adds its own.
   at::Tensor fusedLayerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple, const Rope& rope,
-                               AttentionStep& attention) const;
+                               AttentionStep& attention, PendingPerLayerInput* pending = nullptr) const;
+  static bool deferPerLayerInput();
   // Runs every layer over n rows; fills debug "layer.{l}" when given.
   at::Tensor runLayers(at::Tensor streams, const at::Tensor& ple, const Rope& rope, AttentionStep& attention,
                        std::map<std::string, at::Tensor>* debug) const;

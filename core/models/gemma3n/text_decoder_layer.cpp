@@ -9,6 +9,8 @@
 
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
+#include "core/infer/runtime_options.h"
+#include "core/infer/stream_branch.h"
 #include "core/models/gemma3n/fused_ops.h"
 
 namespace ll::models::gemma3n {
@@ -148,35 +150,66 @@ at::Tensor Gemma3nTextDecoder::layerForward(int64_t l, const at::Tensor& streams
 // The same layer with its norm and residual chains in four kernels around the GEMMs and the attention
 // (fused_ops.h); each rounds as the chain above does.
 at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& streams, const at::Tensor& ple,
-                                                 const Rope& rp, AttentionStep& attention) const {
+                                                 const Rope& rp, AttentionStep& attention,
+                                                 PendingPerLayerInput* pending) const {
   const Gemma3nTextConfig& c = config_.text;
   const Layer& y = layers_[static_cast<size_t>(l)];
   const int64_t a = c.altupActiveIdx;
   const double eps = c.rmsNormEps;
   const fused::Predicted pred =
-      fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps);
+      pending ? fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps,
+                                      pending->g, pending->norm)
+              : fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps);
   const at::Tensor u = pred.streams[a], &h = pred.normed;
   const at::Tensor proj = at::linear(h, y.inputProjWeight);
-  const at::Tensor laurel = laurelOut(y, proj);
+  // LAuReL's right factor needs only the projection and is wanted after the attention: it runs beside the
+  // attention on a second stream (one small GEMM off the step's critical path).
+  infer::StreamBranch laurel(proj, {proj}, [&] { return laurelOut(y, proj); });
   const AttentionInputs in = attentionInputs(l, proj, rp, true, attention.cacheRows(l));
   const at::Tensor o = at::linear(attention.run(l, in.q, in.k, in.v), y.oWeight);
   const fused::Mixed mixed =
-      fused::attentionMix(u, h, o, laurel, y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);
+      fused::attentionMix(u, h, o, laurel.join(), y.postAttentionNorm, y.laurelNorm, y.preFeedforwardNorm, eps);
   const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
   fused::Corrected corrected = fused::correctAfterMlp(mixed.z, mlp(y, mixed.normed), y.postFeedforwardNorm, pred.streams,
                                                       y.routerNorm, y.modalityRouter, y.correctionCoefs, a, scale, eps);
   const at::Tensor g = at::linear(fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple),
                                   y.perLayerProjection);
-  fused::addPerLayerInput(corrected.streams, g, y.postPerLayerInputNorm, eps);
+  if (pending) {
+    *pending = {g, y.postPerLayerInputNorm};
+  } else {
+    fused::addPerLayerInput(corrected.streams, g, y.postPerLayerInputNorm, eps);
+  }
   return corrected.streams;
+}
+
+// LAYOUTLENS_DEFER_PER_LAYER_INPUT=0 adds each fused layer's per-layer input in a kernel of its own (A/B runs).
+bool Gemma3nTextDecoder::deferPerLayerInput() {
+  static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_DEFER_PER_LAYER_INPUT");
+  return wanted;
 }
 
 at::Tensor Gemma3nTextDecoder::runLayers(at::Tensor streams, const at::Tensor& ple, const Rope& rp, AttentionStep& attention,
                                          std::map<std::string, at::Tensor>* debug) const {
+  // Consecutive fused layers hand the per-layer input on to the next layer's entry kernel; it is added by a
+  // kernel of its own only before a layer that is not fused, after the last layer, or where every layer's
+  // output is wanted (debug).
+  const bool defer = !debug && deferPerLayerInput();
+  PendingPerLayerInput pending;
+  auto settle = [&] {
+    if (!pending.g.defined()) return;
+    fused::addPerLayerInput(streams, pending.g, pending.norm, config_.text.rmsNormEps);
+    pending = {};
+  };
   for (int64_t l = 0; l < config_.text.numLayers; ++l) {
-    streams = layerForward(l, streams, ple.select(1, l), rp, attention);
+    if (defer && fusedLayer(streams)) {
+      streams = fusedLayerForward(l, streams, ple.select(1, l), rp, attention, &pending);
+    } else {
+      settle();
+      streams = layerForward(l, streams, ple.select(1, l), rp, attention);
+    }
     if (debug) (*debug)["layer." + std::to_string(l)] = streams.to(at::kFloat).cpu().clone();
   }
+  settle();
   return streams;
 }
 

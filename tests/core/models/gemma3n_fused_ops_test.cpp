@@ -120,6 +120,27 @@ TEST_F(Gemma3nFusedOpsGpu, PerLayerInputIsAddedToEveryStreamButTheFirst) {
   EXPECT_TRUE(out[0].equal(streams[0])) << "stream 0 carries no per-layer input";
 }
 
+// The previous layer's per-layer input handed to the next layer's entry kernel (runLayers defers it so a layer
+// needs one kernel less) gives the bits of addPerLayerInput followed by predictAndNorm, for the released
+// active stream 0 and for another, and leaves the streams it read as they were.
+TEST_F(Gemma3nFusedOpsGpu, PendingPerLayerInputOnEntryEqualsItsOwnKernelFirst) {
+  const at::Tensor streams = randn({kN, kRows, kD}), g = randn({kRows, kD}, 4), gw = randn({kD});
+  const at::Tensor routerNorm = randn({kD}, 0.02), W = randn({kN, kD}, 0.5), P = randn({kN * kN, kN}, 0.5);
+  const at::Tensor inputNorm = randn({kD});
+  for (int64_t a : {0, 2}) {
+    at::Tensor added = streams.clone();
+    fused::addPerLayerInput(added, g, gw, 1e-6);
+    const auto want = fused::predictAndNorm(added, a, routerNorm, W, P, inputNorm, 1e-6);
+    const at::Tensor before = streams.clone();
+    const auto got = fused::predictAndNorm(streams, a, routerNorm, W, P, inputNorm, 1e-6, g, gw);
+    EXPECT_TRUE(got.streams.equal(want.streams)) << "predicted streams, active stream " << a;
+    EXPECT_TRUE(got.normed.equal(want.normed)) << "input norm, active stream " << a;
+    EXPECT_TRUE(streams.equal(before)) << "the streams read are not written";
+  }
+  EXPECT_THROW(fused::predictAndNorm(streams, 0, routerNorm, W, P, inputNorm, 1e-6, randn({kRows + 1, kD}), gw),
+               std::invalid_argument);
+}
+
 TEST_F(Gemma3nFusedOpsGpu, SparseGeluMulIsTheGaussianTopKChain) {
   // E4B's sparse layers: rows of 16,384, 95 % sparsity (Phi^-1(0.95) rounded to bfloat16 by the loader).
   const int64_t I = 16384;

@@ -518,4 +518,12 @@ TEST(Gemma3nTextDecoder, FusedCudaLayersFollowTheFloat32ChainAtReleasedWidths) {
     EXPECT_LT(maxDiff(fusedOut, chain), 0.05 * scale) << layer << " (largest magnitude " << scale << ")";
     EXPECT_LT((fusedOut - chain).abs().mean().item<double>(), 0.02 * chain.abs().mean().item<double>()) << layer;
   }
+  // Without `debug`, each fused layer hands its per-layer input to the next layer's entry kernel instead of
+  // adding it with a kernel of its own (runLayers); the logits are the same bits either way.
+  Gemma3nOptions o;
+  o.device = c10::Device(c10::kCUDA, 0);
+  o.dtype = at::kBFloat16;
+  const auto model = Gemma3nTextDecoder::fromWeights(c, w, o);
+  std::map<std::string, at::Tensor> layers;
+  EXPECT_TRUE(model->forwardAll(in).equal(model->forwardAll(in, &layers))) << "deferred per-layer input";
 }

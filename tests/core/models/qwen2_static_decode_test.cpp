@@ -12,6 +12,8 @@
 
 #include "core/infer/cuda_graph.h"
 #include "core/infer/generation/generation_scheduler.h"
+#include "core/infer/runtime_options.h"
+#include "core/infer/split_kv_decode.h"
 #include "core/infer/infer_test_device.h"
 #include "core/models/qwen2/qwen2_causal_lm.h"
 #include "core/models/qwen2/qwen2_decode_graphs.h"
@@ -26,11 +28,13 @@ using ll::models::qwen2::StaticDecode;
 
 namespace {
 
-std::unique_ptr<Qwen2CausalLM> tinyModel(StaticDecode mode, int slots, int64_t maxLen, int64_t minBucket = 256) {
+std::unique_ptr<Qwen2CausalLM> tinyModel(StaticDecode mode, int slots, int64_t maxLen, int64_t minBucket = 256,
+                                         const ll::models::qwen2::Qwen2Config& config =
+                                             ll::models::qwen2::testing::tinyConfig()) {
   DecoderOptions o;
   o.staticDecode = mode;
   o.staticDecodeMinBucket = minBucket;
-  return ll::models::qwen2::testing::tinyModel(o, slots, maxLen);
+  return ll::models::qwen2::testing::tinyModel(o, slots, maxLen, config);
 }
 
 double maxDiff(const at::Tensor& a, const at::Tensor& b) {
@@ -45,9 +49,10 @@ double logitsTolerance(const at::Tensor& reference) {
 // The same model twice, one decoding eagerly and one through the static step, fed the same calls.
 struct Pair {
   std::unique_ptr<Qwen2CausalLM> eager, fixed;
-  Pair(int slots, int64_t maxLen, int64_t minBucket = 256)
-      : eager(tinyModel(StaticDecode::Never, slots, maxLen, minBucket)),
-        fixed(tinyModel(StaticDecode::Always, slots, maxLen, minBucket)) {}
+  Pair(int slots, int64_t maxLen, int64_t minBucket = 256,
+       const ll::models::qwen2::Qwen2Config& config = ll::models::qwen2::testing::tinyConfig())
+      : eager(tinyModel(StaticDecode::Never, slots, maxLen, minBucket, config)),
+        fixed(tinyModel(StaticDecode::Always, slots, maxLen, minBucket, config)) {}
 
   // Prefills `prompt` into `slot` of both; returns the eager model's greedy next token.
   int64_t prefill(int slot, const std::vector<int64_t>& prompt) {
@@ -185,6 +190,41 @@ TEST(Qwen2StaticDecode, SchedulerTokensEqualEager) {
   GenerationScheduler se(*p.eager), sf(*p.fixed);
   const auto want = se.generate(reqs), got = sf.generate(reqs);
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i].tokens, want[i].tokens) << "request " << i;
+  p.expectGraphsHeld();
+}
+
+// Slots longer than kSplitKvDecodeMaxKeys with heads of 128: on CUDA bf16 the static step's attention is the
+// tensor-core kernel that also rotates the new key and writes it and the value into the cache
+// (splitKvDecodeRotatingAttention); the eager step rotates and writes with kernels of its own and attends with
+// another implementation. Several steps, so each step also reads the keys the previous one wrote.
+TEST(Qwen2StaticDecode, LongSlotsWithHeadsOf128EqualEager) {
+  const auto config = ll::models::qwen2::testing::wideHeadConfig();
+  ASSERT_EQ(config.headDim, 128);
+  const int64_t maxLen = 2400;
+  Pair p(3, maxLen, 256, config);
+  const std::vector<int64_t> lengths{kSplitKvDecodeMaxKeys + 150, 900, kSplitKvDecodeMaxKeys + 7};
+  std::vector<int64_t> next;
+  for (int s = 0; s < 3; ++s) {
+    std::vector<int64_t> prompt;
+    for (int64_t i = 0; i < lengths[s]; ++i) prompt.push_back((i * 37 + s * 11) % config.vocabSize);
+    next.push_back(p.prefill(s, prompt));
+  }
+  const at::Tensor qkv = at::zeros({3, (2 + 2 * 1) * 128}, at::TensorOptions().dtype(ll::testing::testDType()).device(
+                                                                p.fixed->device()));
+  const at::Tensor cache = at::zeros({3, maxLen + 1, 1, 128}, qkv.options());
+  const bool rotating = splitKvDecodeRotatingApplies(qkv, 2, cache, cache, maxLen);
+  if (p.fixed->device().is_cuda() && ll::testing::testDType() == at::kBFloat16 &&
+      !switchedOffByEnvironment("LAYOUTLENS_ROTARY_IN_ATTENTION"))
+    EXPECT_TRUE(rotating) << "this build should run the rotary inside the tensor-core kernel here";
+  for (int step = 0; step < 5; ++step) {
+    const std::vector<int> batch = step == 2 ? std::vector<int>{2, 0} : std::vector<int>{0, 1, 2};
+    std::vector<int64_t> tokens;
+    for (int s : batch) tokens.push_back(next[s]);
+    const auto rows = argmaxRows(p.step(batch, tokens, "long slots, step " + std::to_string(step)));
+    for (size_t i = 0; i < rows.size(); ++i) next[batch[i]] = rows[i];
+  }
+  EXPECT_EQ(p.fixed->cachedLength(0), lengths[0] + 5);
+  EXPECT_EQ(p.fixed->cachedLength(1), lengths[1] + 4);
   p.expectGraphsHeld();
 }
 
