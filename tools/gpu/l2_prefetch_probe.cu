@@ -345,7 +345,7 @@ int main(int argc, char** argv) {
       for (const Variant& v : variants) {
         const float us = graphMicroseconds(r, v, 20);
         std::printf("  round %d  %-56s %8.1f us a step  %6.1f us a layer  %.2f TB/s\n", round, v.name.c_str(), us,
-                    us / kLayers, layerMB * kLayers / us / 1e6);
+                    us / kLayers, layerMB * kLayers / us);  // MB per us = TB/s
       }
   }
   return 0;
