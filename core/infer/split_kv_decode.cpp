@@ -36,12 +36,6 @@ bool wideWindowsOnTensorCores() {
   return wanted;
 }
 
-// LAYOUTLENS_BALANCED_SLICES=0 gives every slot the same number of slices in the tensor-core kernel (A/B runs).
-bool balancedSlicesWanted() {
-  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_BALANCED_SLICES");
-  return wanted;
-}
-
 enum class DecodeKernel { None, CudaCores, TensorCores };
 
 DecodeKernel decodeKernelFor(int64_t headDim, int64_t group, int64_t keys) {
@@ -98,13 +92,11 @@ at::Tensor launchSplitKv(kernels::SplitKvDecodeArgs& a, int64_t S, int64_t hq, c
   a.splits = tensorCores ? kernels::splitKvDecodeTensorCoreSplits(S, hkv, keys, device.index(), d)
                          : kernels::splitKvDecodeSplits(S, hkv, keys, device.index());
   a.out = out.data_ptr();
-  a.balanced = tensorCores && balancedSlicesWanted() && kernels::splitKvDecodeCanBalance(S);
-  a.partialStride = a.balanced ? kernels::splitKvDecodeBalancedStride(S, a.splits) : a.splits;
   at::Tensor partial, stats;  // alive until the launches are queued (the graph pool or the caching allocator keeps them)
-  if (a.splits > 1 || a.balanced) {
+  if (a.splits > 1) {
     const auto f32 = options.dtype(at::kFloat);
-    partial = at::empty({S, hq, a.partialStride, d}, f32);
-    stats = at::empty({2, S, hq, a.partialStride}, f32);
+    partial = at::empty({S, hq, a.splits, d}, f32);
+    stats = at::empty({2, S, hq, a.splits}, f32);
     a.partialOut = partial.data_ptr<float>();
     a.partialMax = stats[0].data_ptr<float>();
     a.partialSum = stats[1].data_ptr<float>();

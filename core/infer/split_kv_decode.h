@@ -28,9 +28,7 @@ constexpr int64_t kSplitKvDecodeMaxKeys = 2048;
 // step at ~5,500 keys, tools/gpu/decode_attention_check.sh): 21.6 us a layer + 4.7 us merge against
 // FlashAttention's 24.2 + 6.3 us combine + ~8 us of copies (8 of 18 slots; step 2.90 -> 2.56 ms), 41.2 + 3.3
 // against 40.9 + 5.6 + ~8 (18 slots; 3.35 -> 3.07 ms). Nsight Compute (8 of 18 slots): 61 % of the DRAM
-// bandwidth, two blocks per SM (shared memory), a third of the warps' stalls on ldmatrix -> mma. The
-// tensor-core kernel deals its blocks to the slots by the keys each attends (balanced slices; ragged batches
-// and a batch's tail, where one long slot is left; LAYOUTLENS_BALANCED_SLICES=0 for A/B runs).
+// bandwidth, two blocks per SM (shared memory), a third of the warps' stalls on ldmatrix -> mma.
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys);
 

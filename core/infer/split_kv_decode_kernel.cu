@@ -29,7 +29,6 @@ constexpr int kThreads = 128;
 constexpr int kTile = kThreads;  // keys per tile: one per thread in the score phase
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr int kMaxSplits = 64;
-constexpr int kMaxBalancedSlots = 256;  // balanced slices keep the slots' key counts in shared memory
 
 template <int D, int G>
 __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArgs a) {
@@ -205,8 +204,7 @@ __global__ void __launch_bounds__(kThreads) splitKvDecodeKernel(SplitKvDecodeArg
 //    O [16, 128] += P V with V's fragments read by ldmatrix.trans. Nothing goes through shared memory but K
 //    and V themselves.
 // At the end the four warps merge in a fixed order (replays give the same bits) and the block writes the
-// output or its slice's partial, merged by mergeSplitsKernel as for the CUDA-core kernel (by
-// mergeBalancedSlicesKernel when the slices are dealt by key counts: balancedSlices below).
+// output or its slice's partial, merged by mergeSplitsKernel as for the CUDA-core kernel.
 // With a.qkv set (Qwen2's decode step) the kernel also does the step's rotary and K/V cache writes: the block
 // holding a slot's last key first stores the new key (rotated) and value, and every block rotates its group's
 // query heads once into shared memory before taking its fragments from there.
@@ -312,58 +310,6 @@ __device__ __forceinline__ unsigned rotatedPair(const bf16* x, const bf16* cos, 
   return tc::packPair(o[0], o[1]);
 }
 
-// Balanced slices (a.balanced). A KV head's T = splits x S blocks are dealt to the slots in proportion to the
-// keys each attends: every slot one slice, the other T - S slices by share of all keys, at most one slice per
-// 64-key stage and kMaxSplits a slot. With the slices per slot fixed at `splits`, a slot of 7,900 keys beside
-// slots of 5,400 kept its blocks busy a third longer than the others, and the one slot left decoding in a
-// batch's tail ran on 2 x splits blocks of the GPU's hundreds. The kernel and the merge compute the same deal
-// from the key lengths on the device (a graph replays with any lengths).
-__device__ __forceinline__ int64_t keysAttended(const SplitKvDecodeArgs& a, int64_t s) {
-  const int64_t len = a.keyLengths[s];
-  return a.window > 0 && len > a.window ? a.window : len;
-}
-// Every slot's key count into shared memory, loaded by the block's threads side by side (one memory round
-// trip; a loop of dependent loads over the slots cost more than the balancing gained).
-__device__ __forceinline__ void loadKeyCounts(const SplitKvDecodeArgs& a, int64_t* counts) {
-  for (int64_t s = threadIdx.x; s < a.slots; s += blockDim.x) counts[s] = keysAttended(a, s);
-  __syncthreads();
-}
-__device__ __forceinline__ int64_t allKeys(const SplitKvDecodeArgs& a, const int64_t* counts) {
-  int64_t total = 0;
-  for (int64_t s = 0; s < a.slots; ++s) total += counts[s];
-  return total;
-}
-__device__ __forceinline__ int balancedSlices(const SplitKvDecodeArgs& a, int64_t keys, int64_t total) {
-  const int64_t blocks = static_cast<int64_t>(a.splits) * a.slots;
-  int64_t n = 1 + (total > 0 ? (blocks - a.slots) * keys / total : 0);
-  const int64_t stages = (keys + tc::kStageKeys - 1) / tc::kStageKeys;
-  n = n < stages ? n : stages;
-  n = n < a.partialStride ? n : a.partialStride;
-  return static_cast<int>(n < 1 ? 1 : n);
-}
-// The slot and slice of block `block` (blockIdx.z * splits + blockIdx.x); slot -1: no slice is left for it.
-struct BalancedSlice {
-  int64_t slot = -1;
-  int slice = 0, slices = 1;
-};
-__device__ __forceinline__ BalancedSlice balancedSliceOf(const SplitKvDecodeArgs& a, const int64_t* counts,
-                                                         int64_t block) {
-  const int64_t total = allKeys(a, counts);
-  BalancedSlice b;
-  int64_t first = 0;
-  for (int64_t s = 0; s < a.slots; ++s) {
-    const int n = balancedSlices(a, counts[s], total);
-    if (block < first + n) {
-      b.slot = s;
-      b.slice = static_cast<int>(block - first);
-      b.slices = n;
-      return b;
-    }
-    first += n;
-  }
-  return b;
-}
-
 // kTall: more than 8 query heads per KV head, the tile's rows 8-15 in use (heads of 128 only).
 template <int kD, bool kTall>
 __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm)
@@ -381,29 +327,16 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
   // a.qkv set: the group's rotated query heads (rows padded by 16 bytes: the fragment reads hit distinct banks).
   __shared__ __align__(16) bf16 qRotated[kRows][kD + 8];
 
-  const int h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int split = blockIdx.x, h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;         // fragment row (and row + 8) and column pair of this lane
   const int mat = lane >> 3, matRow = lane & 7;  // the matrix and row whose address this lane gives ldmatrix
   const int G = static_cast<int>(a.group);
-  // This block's slot and slice: blockIdx.z and blockIdx.x, or dealt by the slots' key counts (a.balanced).
-  BalancedSlice mine;
-  if (a.balanced) {
-    __shared__ int64_t counts[kMaxBalancedSlots];
-    loadKeyCounts(a, counts);
-    mine = balancedSliceOf(a, counts, static_cast<int64_t>(blockIdx.z) * a.splits + blockIdx.x);
-    if (mine.slot < 0) return;  // block-uniform: every slot has its slices
-  } else {
-    mine.slot = blockIdx.z;
-    mine.slice = blockIdx.x;
-    mine.slices = a.splits;
-  }
-  const int split = mine.slice, slices = mine.slices;
-  const int64_t s = mine.slot, Hq = a.kvHeads * G, headRow = s * Hq + static_cast<int64_t>(h) * G;
+  const int64_t s = blockIdx.z, Hq = a.kvHeads * G, headRow = s * Hq + static_cast<int64_t>(h) * G;
   const bf16* q = static_cast<const bf16*>(a.q) + headRow * kD;
 
   const int64_t len = a.keyLengths[s];
   const int64_t first = a.window > 0 && len > a.window ? len - a.window : 0;
-  const int64_t per = (len - first + slices - 1) / slices;
+  const int64_t per = (len - first + a.splits - 1) / a.splits;
   const int64_t begin = first + split * per;
   // Keys of this slice, counted from `begin` (int from here on: 64-bit division and modulo cost dozens of
   // instructions, and this loop is issue-bound).
@@ -598,11 +531,11 @@ __global__ void __launch_bounds__(tc::kBlockThreads, tc::Shape<kD>::kBlocksPerSm
     float sum = 0.f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) sum += merged[(w * kRows + row) * kD + d];
-    if (a.splits == 1 && !a.balanced) {
+    if (a.splits == 1) {
       const float total = rowTotal[row];
       static_cast<bf16*>(a.out)[(headRow + row) * kD + d] = __float2bfloat16_rn(total > 0.f ? sum / total : 0.f);
     } else {
-      const int64_t part = (headRow + row) * (a.balanced ? a.partialStride : a.splits) + split;
+      const int64_t part = (headRow + row) * a.splits + split;
       a.partialOut[part * kD + d] = sum;
       if (d == 0) {
         a.partialMax[part] = rowTop[row];
@@ -631,30 +564,6 @@ __global__ void mergeSplitsKernel(const float* partialOut, const float* partialM
     }
   }
   out[row * D + d] = __float2bfloat16_rn(den > 0.f ? num / den : 0.f);
-}
-
-// The merge of balanced slices: row (slot, query head) has balancedSlices(...) of them, partialStride apart;
-// otherwise as mergeSplitsKernel (same order, same bits).
-__global__ void mergeBalancedSlicesKernel(SplitKvDecodeArgs a, int D) {
-  awaitPreviousKernel();
-  __shared__ int64_t counts[kMaxBalancedSlots];
-  loadKeyCounts(a, counts);
-  const int64_t row = blockIdx.x, s = row / (a.kvHeads * a.group);
-  const int d = threadIdx.x;
-  const int slices = balancedSlices(a, counts[s], allKeys(a, counts));
-  const int64_t at = row * a.partialStride;
-  const float* m = a.partialMax + at;
-  float top = -INFINITY;
-  for (int i = 0; i < slices; ++i) top = fmaxf(top, m[i]);
-  float num = 0.f, den = 0.f;
-  if (top != -INFINITY) {
-    for (int i = 0; i < slices; ++i) {
-      const float w = exp2f(m[i] - top);
-      num = fmaf(w, a.partialOut[(at + i) * D + d], num);
-      den = fmaf(w, a.partialSum[at + i], den);
-    }
-  }
-  static_cast<bf16*>(a.out)[row * D + d] = __float2bfloat16_rn(den > 0.f ? num / den : 0.f);
 }
 
 const char* launched() {
@@ -716,15 +625,10 @@ const char* launchTensorCores(const SplitKvDecodeArgs& a, cudaStream_t stream) {
                   : a.group > 8     ? launchTensorCoreKernel<128, true>(a, stream)
                                     : launchTensorCoreKernel<128, false>(a, stream);
   if (e) return e;
-  const int d = static_cast<int>(a.headDim);
-  const auto rows = static_cast<unsigned>(a.slots * a.kvHeads * a.group);
-  if (a.balanced) {
-    launchKernel(mergeBalancedSlicesKernel, rows, d, 0, stream, a, d);
-    return launched();
-  }
   if (a.splits > 1) {
-    launchKernel(mergeSplitsKernel, rows, d, 0, stream, a.partialOut, a.partialMax, a.partialSum, a.splits, d,
-        static_cast<bf16*>(a.out));
+    const int d = static_cast<int>(a.headDim);
+    launchKernel(mergeSplitsKernel, static_cast<unsigned>(a.slots * a.kvHeads * a.group), d, 0, stream, a.partialOut,
+        a.partialMax, a.partialSum, a.splits, d, static_cast<bf16*>(a.out));
     return launched();
   }
   return nullptr;
@@ -771,12 +675,6 @@ int splitKvDecodeTensorCoreSplits(int64_t slots, int64_t kvHeads, int64_t maxKey
   return static_cast<int>(std::clamp<int64_t>(std::min(wanted, stages), 1, kMaxSplits));
 }
 
-bool splitKvDecodeCanBalance(int64_t slots) { return slots <= kMaxBalancedSlots; }
-
-int splitKvDecodeBalancedStride(int64_t slots, int splits) {
-  return static_cast<int>(std::clamp<int64_t>(slots * splits, 1, kMaxSplits));
-}
-
 bool splitKvDecodeTensorCoresSupport(int64_t headDim, int64_t group) {
   return group >= 1 && ((headDim == 128 && group <= tc::kRows) || (headDim == 256 && group <= 8));
 }
@@ -786,9 +684,6 @@ const char* splitKvDecodeTensorCores(const SplitKvDecodeArgs& a, void* stream) {
     return "split-KV decode (tensor cores): heads of 128 with at most 16 query heads per KV head, or of 256 with at most 8";
   if (a.splits < 1 || a.splits > kMaxSplits || (a.splits > 1 && !(a.partialOut && a.partialMax && a.partialSum)))
     return "split-KV decode: bad split count or missing partial buffers";
-  if (a.balanced && (a.slots > kMaxBalancedSlots || a.partialStride != splitKvDecodeBalancedStride(a.slots, a.splits) ||
-                     !(a.partialOut && a.partialMax && a.partialSum)))
-    return "split-KV decode: balanced slices need partial buffers of splitKvDecodeBalancedStride slices a row";
   if (a.slots == 0) return nullptr;
   return launchTensorCores(a, static_cast<cudaStream_t>(stream));
 }

@@ -27,13 +27,6 @@ struct SplitKvDecodeArgs {
   float* partialOut = nullptr;         // splits > 1: [S, Hkv * group, splits, D]
   float* partialMax = nullptr;         // splits > 1: [S, Hkv * group, splits]
   float* partialSum = nullptr;         // splits > 1: [S, Hkv * group, splits]
-  // Tensor-core kernel only: the splits x S blocks of a KV head shared among the slots in proportion to the
-  // keys each attends (balancedSlices in split_kv_decode_kernel.cu) instead of `splits` to every slot, so a
-  // long slot beside short ones, or the one slot still decoding, gets most of the GPU. The partial buffers then
-  // hold partialStride slices a row ([S, Hkv * group, partialStride, D] and [.., partialStride]) and every
-  // row is merged, even one of a single slice.
-  bool balanced = false;
-  int partialStride = 0;
   // Tensor-core kernel only, window 0 (Qwen2's decode step): the step's rotary and K/V cache writes done here
   // instead of by a kernel before (rotaryQkvIntoCache's work, the same bits). Set: q is read from qkv -- bf16
   // [S, (Hq + 2 Hkv) * D] rows, row stride qkvStride, before rotary -- and rotated with cos / signedSin (bf16
@@ -46,11 +39,6 @@ struct SplitKvDecodeArgs {
   const void* signedSin = nullptr;
   const int64_t* cacheRows = nullptr;
 };
-
-// Whether balanced slices take this many slots (their key counts live in shared memory: at most 256), and
-// the partial slices a row then holds for `slots` slots and `splits` (at most 64).
-bool splitKvDecodeCanBalance(int64_t slots);
-int splitKvDecodeBalancedStride(int64_t slots, int splits);
 
 // Whether the kernel has an instance for this head size (8, 16, 32, 64, 128, 256; the small ones are the test models') and query heads per KV head (1-8).
 bool splitKvDecodeSupports(int64_t headDim, int64_t group);

@@ -150,17 +150,6 @@ TEST(SplitKvDecode, GemmaHeadsOverLongRaggedSlotsOnTensorCores) {
   checkAgainstReference({2, 2, 256}, {2100, 9, 700}, 2104, 2100, {0, 512});
 }
 
-// The tensor-core kernel deals a KV head's blocks to the slots by their key counts (balanced slices): the tail
-// of a batch, one slot still decoding beside slots of one key, gives that slot the most slices a row holds
-// (64); a long slot beside a few short ones gets a share of the rest; heads of 256 with a window too.
-TEST(SplitKvDecode, BalancedSlicesForOneLongSlotAmongShortOnes) {
-  if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
-  at::manual_seed(25);
-  checkAgainstReference({12, 2, 128}, {6000, 1, 1, 1, 1, 1, 1, 1}, 6004, 6000);
-  checkAgainstReference({12, 2, 128}, {1, 1, 7900, 5400, 1, 2300}, 7904, 7900);
-  checkAgainstReference({8, 2, 256}, {1, 3400, 1, 1}, 3404, 3400, {0, 512});
-}
-
 TEST(SplitKvDecode, GemmaHeadsWithWindowsAndOneSlice) {
   if (!kernelRuns()) GTEST_SKIP() << "needs a CUDA build with LAYOUTLENS_CUDA_KERNELS and LAYOUTLENS_TEST_DEVICE=cuda";
   at::manual_seed(22);
