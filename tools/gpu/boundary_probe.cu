@@ -7,25 +7,18 @@
 // product) and writes its own slice; blocks x threads and the buffer size are those of a decode step's small
 // kernels. Prints microseconds per phase for each way and for the phases' work alone (no dependency at all).
 // Build and run (tools/gpu/boundary_probe.sh):
-//   nvcc -O3 -std=c++17 -arch=sm_90 tools/gpu/boundary_probe.cu -o /tmp/boundary_probe && /tmp/boundary_probe
+//   nvcc -O3 -std=c++17 -arch=sm_90 -I. tools/gpu/boundary_probe.cu -o /tmp/boundary_probe && /tmp/boundary_probe
 #include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
 #include <cstdio>
 #include <cstdlib>
 
+#include "tools/gpu/probe_support.cuh"
+
 namespace {
 
 namespace cg = cooperative_groups;
-
-#define CHECK(x)                                                                                 \
-  do {                                                                                           \
-    const cudaError_t e_ = (x);                                                                  \
-    if (e_ != cudaSuccess) {                                                                     \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_));    \
-      std::exit(1);                                                                              \
-    }                                                                                            \
-  } while (0)
 
 constexpr int kThreads = 256;
 constexpr int kPhases = 200;
@@ -79,20 +72,10 @@ float timeGraph(cudaStream_t stream, int blocks, float* a, float* b, int n, int 
   }
   CHECK(cudaStreamEndCapture(stream, &graph));
   CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  cudaEvent_t t0, t1;
-  CHECK(cudaEventCreate(&t0));
-  CHECK(cudaEventCreate(&t1));
-  for (int i = 0; i < 3; ++i) CHECK(cudaGraphLaunch(exec, stream));
-  CHECK(cudaEventRecord(t0, stream));
-  constexpr int kReplays = 20;
-  for (int i = 0; i < kReplays; ++i) CHECK(cudaGraphLaunch(exec, stream));
-  CHECK(cudaEventRecord(t1, stream));
-  CHECK(cudaEventSynchronize(t1));
-  float ms = 0;
-  CHECK(cudaEventElapsedTime(&ms, t0, t1));
+  const float us = replayMicroseconds(exec, stream, 20);
   cudaGraphExecDestroy(exec);
   cudaGraphDestroy(graph);
-  return 1000.f * ms / kReplays / kPhases;
+  return us / kPhases;
 }
 
 template <bool kBarrier>

@@ -11,7 +11,7 @@
 // prefetch branch forks (after which node of the chain) and how many MB of its weights it fetches; the branch
 // joins the chain right before the product (the prefetch kernel only issues requests, so it is long done).
 // Build and run (tools/gpu/l2_prefetch_probe.sh does it):
-//   nvcc -O3 -std=c++17 -arch=sm_90 tools/gpu/l2_prefetch_probe.cu -lcublas -o /tmp/l2_prefetch_probe
+//   nvcc -O3 -std=c++17 -arch=sm_90 -I. tools/gpu/l2_prefetch_probe.cu -lcublas -o /tmp/l2_prefetch_probe
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -23,26 +23,11 @@
 #include <string>
 #include <vector>
 
+#include "tools/gpu/probe_support.cuh"
+
 namespace {
 
 using bf16 = __nv_bfloat16;
-
-#define CHECK(x)                                                                              \
-  do {                                                                                        \
-    const cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                                  \
-      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                           \
-    }                                                                                         \
-  } while (0)
-#define CHECK_BLAS(x)                                                                   \
-  do {                                                                                  \
-    const cublasStatus_t s_ = (x);                                                      \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                                                  \
-      std::fprintf(stderr, "%s:%d %s: cuBLAS %d\n", __FILE__, __LINE__, #x, int(s_));   \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
 
 cublasHandle_t blas;
 cudaStream_t mainStream, sideStream;
@@ -268,21 +253,10 @@ float graphMicroseconds(const Run& r, const Variant& v, int replays) {
   chain(r, v);
   CHECK(cudaStreamEndCapture(mainStream, &graph));
   CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  for (int i = 0; i < 3; ++i) CHECK(cudaGraphLaunch(exec, mainStream));
-  cudaEvent_t a, b;
-  CHECK(cudaEventCreate(&a));
-  CHECK(cudaEventCreate(&b));
-  CHECK(cudaEventRecord(a, mainStream));
-  for (int i = 0; i < replays; ++i) CHECK(cudaGraphLaunch(exec, mainStream));
-  CHECK(cudaEventRecord(b, mainStream));
-  CHECK(cudaEventSynchronize(b));
-  float ms = 0;
-  CHECK(cudaEventElapsedTime(&ms, a, b));
+  const float us = replayMicroseconds(exec, mainStream, replays);
   cudaGraphExecDestroy(exec);
   cudaGraphDestroy(graph);
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  return 1000.f * ms / replays;
+  return us;
 }
 
 }  // namespace

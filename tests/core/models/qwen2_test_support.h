@@ -17,13 +17,23 @@
 
 namespace ll::models::qwen2::testing {
 
-inline Qwen2Config tinyConfig() {
-  return Qwen2Config::fromJson(nlohmann::json::parse(R"({
-    "model_type": "qwen2", "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
-    "num_key_value_heads": 2, "intermediate_size": 64, "vocab_size": 96, "rms_norm_eps": 1e-6,
-    "rope_parameters": {"rope_theta": 10000.0, "rope_type": "default"}, "tie_word_embeddings": false})"),
-                               "tiny");
+// A small random Qwen2 geometry with real key names: 2 layers, biases, vocabulary of 96.
+inline Qwen2Config smallConfig(int hidden, int heads, int kvHeads, int intermediate, const std::string& name) {
+  nlohmann::json j = nlohmann::json::parse(R"({
+    "model_type": "qwen2", "num_hidden_layers": 2, "vocab_size": 96, "rms_norm_eps": 1e-6,
+    "rope_parameters": {"rope_theta": 10000.0, "rope_type": "default"}, "tie_word_embeddings": false})");
+  j["hidden_size"] = hidden;
+  j["num_attention_heads"] = heads;
+  j["num_key_value_heads"] = kvHeads;
+  j["intermediate_size"] = intermediate;
+  return Qwen2Config::fromJson(j, name);
 }
+
+inline Qwen2Config tinyConfig() { return smallConfig(32, 4, 2, 64, "tiny"); }
+
+// The same decoder with dots.ocr's head size (two heads of 128 over one KV head): the shape for which the
+// decode step's attention takes the tensor-core kernel over long slots on the GPU.
+inline Qwen2Config wideHeadConfig() { return smallConfig(256, 2, 1, 128, "wide heads"); }
 
 inline std::map<std::string, at::Tensor> randomWeights(const Qwen2Config& c, uint64_t seed) {
   at::manual_seed(seed);
@@ -53,16 +63,6 @@ inline std::map<std::string, at::Tensor> randomWeights(const Qwen2Config& c, uin
     w[p + "mlp.down_proj.weight"] = rnd({h, i}, projStd);
   }
   return w;
-}
-
-// The same decoder with dots.ocr's head size (two heads of 128 over one KV head): the shape for which the
-// decode step's attention takes the tensor-core kernel over long slots on the GPU.
-inline Qwen2Config wideHeadConfig() {
-  return Qwen2Config::fromJson(nlohmann::json::parse(R"({
-    "model_type": "qwen2", "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 2,
-    "num_key_value_heads": 1, "intermediate_size": 128, "vocab_size": 96, "rms_norm_eps": 1e-6,
-    "rope_parameters": {"rope_theta": 10000.0, "rope_type": "default"}, "tie_word_embeddings": false})"),
-                               "wide heads");
 }
 
 // The tiny decoder (weights of seed 1234; tinyConfig() unless another is given) on the test device and dtype
