@@ -156,10 +156,10 @@ at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& st
   const Layer& y = layers_[static_cast<size_t>(l)];
   const int64_t a = c.altupActiveIdx;
   const double eps = c.rmsNormEps;
-  const fused::Predicted pred =
-      pending ? fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps,
-                                      pending->g, pending->norm)
-              : fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs, y.inputNorm, eps);
+  const PendingPerLayerInput none;
+  const PendingPerLayerInput& before = pending ? *pending : none;  // the previous layer's input, when held back
+  const fused::Predicted pred = fused::predictAndNorm(streams, a, y.routerNorm, y.modalityRouter, y.predictionCoefs,
+                                                      y.inputNorm, eps, before.g, before.norm);
   const at::Tensor u = pred.streams[a], &h = pred.normed;
   const at::Tensor proj = at::linear(h, y.inputProjWeight);
   // LAuReL's right factor needs only the projection and is wanted after the attention: it runs beside the
