@@ -57,12 +57,15 @@ StreamBranch::StreamBranch(const at::Tensor& like, std::initializer_list<at::Ten
 #ifdef LL_STREAM_BRANCHES
   if (forks(like)) {
     const c10::DeviceIndex device = like.device().index();
+    // Events belong to the current device: make it `like`'s (a worker thread of another GPU may call this).
+    c10::cuda::CUDAGuard deviceGuard(device);
     const auto main = c10::cuda::getCurrentCUDAStream(device).stream();
     const auto branch = static_cast<cudaStream_t>(threadOwnedStream(like.device(), ThreadStreamRole::Branch));
     order(main, branch);
     for (const at::Tensor& t : inputs) markUsedOn(t, branch, device);
     mainStream_ = main;
     branchStream_ = branch;
+    device_ = device;
     c10::cuda::CUDAStreamGuard guard(c10::cuda::getStreamFromExternal(branch, device));
     result_ = work();
     return;
@@ -77,12 +80,15 @@ StreamBranch::~StreamBranch() {
   // nothing later reads memory the branch may still write. Never throws.
 #ifdef LL_STREAM_BRANCHES
   if (branchStream_ && !joined_) {
+    int previous = -1;
+    const bool switched = cudaGetDevice(&previous) == cudaSuccess && previous != device_ && cudaSetDevice(device_) == cudaSuccess;
     cudaEvent_t event = nullptr;
     if (cudaEventCreateWithFlags(&event, cudaEventDisableTiming) == cudaSuccess) {
       if (cudaEventRecord(event, static_cast<cudaStream_t>(branchStream_)) == cudaSuccess)
         (void)cudaStreamWaitEvent(static_cast<cudaStream_t>(mainStream_), event, 0);
       (void)cudaEventDestroy(event);
     }
+    if (switched) (void)cudaSetDevice(previous);
   }
 #endif
 }
@@ -92,6 +98,7 @@ at::Tensor StreamBranch::join() {
   joined_ = true;
 #ifdef LL_STREAM_BRANCHES
   if (branchStream_) {
+    c10::cuda::CUDAGuard deviceGuard(static_cast<c10::DeviceIndex>(device_));
     const auto main = static_cast<cudaStream_t>(mainStream_);
     order(static_cast<cudaStream_t>(branchStream_), main);
     markUsedOn(result_, main, result_.device().index());

@@ -34,6 +34,7 @@ class StreamBranch {
   at::Tensor result_;
   void* mainStream_ = nullptr;  // cudaStream_t; null when the work ran inline
   void* branchStream_ = nullptr;
+  int device_ = -1;  // the CUDA device of both streams
   bool joined_ = false;
 };
 
