@@ -12,9 +12,9 @@
 
 #include "core/infer/cuda_graph.h"
 #include "core/infer/generation/generation_scheduler.h"
+#include "core/infer/infer_test_device.h"
 #include "core/infer/runtime_options.h"
 #include "core/infer/split_kv_decode.h"
-#include "core/infer/infer_test_device.h"
 #include "core/models/qwen2/qwen2_causal_lm.h"
 #include "core/models/qwen2/qwen2_decode_graphs.h"
 #include "core/models/qwen2_test_support.h"
