@@ -5,14 +5,13 @@
 #include "core/infer/cuda_kernels.h"
 
 #include "core/infer/bf16_vectors.cuh"
+#include "core/infer/environment_switch.h"
 #include "core/infer/programmatic_launch.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -209,10 +208,7 @@ const char* launchRotary(const void* x, int64_t rowStride, int64_t headStride, i
 }  // namespace
 
 bool programmaticLaunchEnabled(const void* kernel) {
-  static const bool wanted = [] {
-    const char* e = std::getenv("LAYOUTLENS_PROGRAMMATIC_LAUNCH");
-    return !(e && (std::strcmp(e, "0") == 0 || std::strcmp(e, "off") == 0));
-  }();
+  static const bool wanted = !switchedOffByEnvironment("LAYOUTLENS_PROGRAMMATIC_LAUNCH");
   if (!wanted) return false;
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return false;

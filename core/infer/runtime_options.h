@@ -6,6 +6,8 @@
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
+#include "core/infer/environment_switch.h"  // switchedOffByEnvironment, for the users of this header
+
 namespace ll::infer {
 
 enum class DeviceChoice { Auto, Cuda, Cpu };
@@ -29,10 +31,6 @@ c10::Device resolveDeviceName(const std::string& name);
 
 // How many CUDA GPUs this libtorch sees (0 without CUDA).
 int cudaDeviceCount();
-
-// Whether the environment variable `name` switches a speed-up off ("0" or "off"), e.g. LAYOUTLENS_CUDA_GRAPHS
-// or LAYOUTLENS_FUSED_KERNELS for A/B runs. Unset or any other value: on.
-bool switchedOffByEnvironment(const char* name);
 
 // ATen's intra-op threads for inference on the CPU. Debian's and pip's libtorch start with ONE unless the
 // process sets a count (at::get_num_threads() is 1 on a 2-core Debian 12 host and on a 16-core GPU host), so

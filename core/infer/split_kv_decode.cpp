@@ -36,6 +36,14 @@ bool wideWindowsOnTensorCores() {
   return wanted;
 }
 
+// The slot-major caches the kernels read: [S, rows, Hkv, D] each, same shape, bf16, contiguous, on `device`.
+bool cachesFit(const at::Tensor& keyStorage, const at::Tensor& valueStorage, const c10::Device& device) {
+  return keyStorage.dim() == 4 && keyStorage.sizes().equals(valueStorage.sizes()) &&
+         keyStorage.scalar_type() == at::kBFloat16 && valueStorage.scalar_type() == at::kBFloat16 &&
+         keyStorage.is_contiguous() && valueStorage.is_contiguous() && keyStorage.device() == device &&
+         valueStorage.device() == device;
+}
+
 enum class DecodeKernel { None, CudaCores, TensorCores };
 
 DecodeKernel decodeKernelFor(int64_t headDim, int64_t group, int64_t keys) {
@@ -51,11 +59,7 @@ DecodeKernel decodeKernelFor(int64_t headDim, int64_t group, int64_t keys) {
 bool splitKvDecodeApplies(const at::Tensor& q, const at::Tensor& keyStorage, const at::Tensor& valueStorage,
                           int64_t keys) {
 #ifdef LL_HAVE_SPLIT_KV_KERNEL
-  if (!fusedKernelsWanted(q) || q.dim() != 3 || keyStorage.dim() != 4 || !keyStorage.sizes().equals(valueStorage.sizes()))
-    return false;
-  if (keyStorage.scalar_type() != at::kBFloat16 || valueStorage.scalar_type() != at::kBFloat16 ||
-      !keyStorage.is_contiguous() || !valueStorage.is_contiguous() || keyStorage.device() != q.device())
-    return false;
+  if (!fusedKernelsWanted(q) || q.dim() != 3 || !cachesFit(keyStorage, valueStorage, q.device())) return false;
   const int64_t hkv = keyStorage.size(2);
   if (hkv <= 0 || q.size(1) % hkv != 0 || q.size(2) != keyStorage.size(3)) return false;
   return decodeKernelFor(q.size(2), q.size(1) / hkv, keys) != DecodeKernel::None;
@@ -138,16 +142,12 @@ at::Tensor splitKvDecodeAttention(const at::Tensor& q, const at::Tensor& keyStor
 bool splitKvDecodeRotatingApplies(const at::Tensor& qkv, int64_t hq, const at::Tensor& keyStorage,
                                   const at::Tensor& valueStorage, int64_t keys) {
 #ifdef LL_HAVE_SPLIT_KV_KERNEL
-  if (!rotaryInAttentionWanted() || qkv.dim() != 2 || keyStorage.dim() != 4 || qkv.size(0) != keyStorage.size(0) ||
+  if (!rotaryInAttentionWanted() || !fusedKernelsWanted(qkv) || qkv.dim() != 2 ||
+      !cachesFit(keyStorage, valueStorage, qkv.device()) || qkv.size(0) != keyStorage.size(0) ||
       qkv.scalar_type() != at::kBFloat16 || qkv.stride(1) != 1 || qkv.stride(0) % 2 != 0)
     return false;
   const int64_t hkv = keyStorage.size(2), d = keyStorage.size(3);
   if (hq <= 0 || hkv <= 0 || hq % hkv != 0 || qkv.size(1) != (hq + 2 * hkv) * d) return false;
-  if (!fusedKernelsWanted(qkv) || !keyStorage.sizes().equals(valueStorage.sizes()) ||
-      keyStorage.scalar_type() != at::kBFloat16 || valueStorage.scalar_type() != at::kBFloat16 ||
-      !keyStorage.is_contiguous() || !valueStorage.is_contiguous() || keyStorage.device() != qkv.device() ||
-      valueStorage.device() != qkv.device())
-    return false;
   return decodeKernelFor(d, hq / hkv, keys) == DecodeKernel::TensorCores;
 #else
   (void)qkv, (void)hq, (void)keyStorage, (void)valueStorage, (void)keys;
