@@ -7,11 +7,14 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
+
+#include "core/infer/host_parallel.h"
 
 namespace ll::models::dots_ocr {
 namespace {
@@ -110,6 +113,23 @@ struct PatchLayout {
   int64_t cols() const { return channels * temporal * patch * patch; }
 };
 
+// Calls perRow(i) for every i in [0, rows): bands of rows side by side on `threads` host threads (0: every
+// hardware thread, 1: the caller's thread alone). Each row writes only its own output, so the bytes do not
+// depend on the thread count; a letter page's resize and patchify take ~100 ms on one core, all idle GPU time
+// before the first page's vision tower.
+void forRowBands(int64_t rows, int threads, const std::function<void(int64_t)>& perRow) {
+  if (threads == 1 || rows < 8) {
+    for (int64_t i = 0; i < rows; ++i) perRow(i);
+    return;
+  }
+  constexpr int64_t kBands = 64;  // a few bands per thread, so a slow thread does not hold the rest up
+  const int64_t perBand = (rows + kBands - 1) / kBands;
+  infer::parallelForEach((rows + perBand - 1) / perBand, [&](int64_t b) {
+    const int64_t end = std::min(rows, (b + 1) * perBand);
+    for (int64_t i = b * perBand; i < end; ++i) perRow(i);
+  }, threads);
+}
+
 void checkPatchable(int64_t height, int64_t width, const ImageProcessorConfig& c) {
   const int64_t f = c.factor();
   if (height <= 0 || width <= 0 || height % f != 0 || width % f != 0)
@@ -197,7 +217,7 @@ ResizedSize smartResizeDots(int64_t height, int64_t width, int64_t factor, int64
 }
 
 std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, int64_t height, int64_t stride,
-                                             int channels, int64_t outWidth, int64_t outHeight) {
+                                             int channels, int64_t outWidth, int64_t outHeight, int threads) {
   if (channels < 1 || channels > 4) throw std::invalid_argument("resize: channels must be 1 to 4");
   if (width <= 0 || height <= 0 || outWidth <= 0 || outHeight <= 0)
     throw std::invalid_argument("resize: image sizes must be positive");
@@ -224,7 +244,7 @@ std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, 
     const AxisFilter fx = axisFilter(width, outWidth);
     const int64_t rows = lastRow - firstRow;
     temp.resize(static_cast<size_t>(rows * outWidth * C));
-    for (int64_t y = 0; y < rows; ++y) {
+    forRowBands(rows, threads, [&](int64_t y) {
       const uint8_t* row = src + (y + firstRow) * stride;
       uint8_t* dst = &temp[y * outWidth * C];
       for (int64_t xx = 0; xx < outWidth; ++xx) {
@@ -236,7 +256,7 @@ std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, 
           dst[xx * C + c] = clip8(ss);
         }
       }
-    }
+    });
     vIn = temp.data();
     vStride = outWidth * C;
     rowOffset = firstRow;
@@ -251,7 +271,7 @@ std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, 
     for (int64_t y = 0; y < outHeight; ++y) std::memcpy(&out[y * W * C], vIn + (y - rowOffset) * vStride, W * C);
     return out;
   }
-  for (int64_t yy = 0; yy < outHeight; ++yy) {
+  forRowBands(outHeight, threads, [&](int64_t yy) {
     const int32_t* k = &fy.weights[yy * fy.kernelSize];
     const int64_t ymin = fy.start[yy] - rowOffset;
     const int n = fy.count[yy];
@@ -261,7 +281,7 @@ std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, 
       for (int y = 0; y < n; ++y) ss += static_cast<int32_t>(vIn[(y + ymin) * vStride + xc]) * k[y];
       dst[xc] = clip8(ss);
     }
-  }
+  });
   return out;
 }
 
@@ -279,10 +299,11 @@ at::Tensor patchify(const at::Tensor& chw, const ImageProcessorConfig& config) {
 }
 
 ProcessedImage preprocessImage(const uint8_t* rgb, int64_t width, int64_t height, int64_t stride,
-                               const ImageProcessorConfig& config) {
+                               const ImageProcessorConfig& config, const PreprocessOptions& options) {
   if (!rgb) throw std::invalid_argument("preprocessImage: no pixel data");
   const ResizedSize size = smartResize(height, width, config.factor(), config.minPixels, config.maxPixels);
-  const std::vector<uint8_t> resized = resizeBicubicLikePillow(rgb, width, height, stride, 3, size.width, size.height);
+  const std::vector<uint8_t> resized =
+      resizeBicubicLikePillow(rgb, width, height, stride, 3, size.width, size.height, options.threads);
 
   // float32((double)u * (1/255)), then (x - mean) / std in float32: the reference's rescale + normalize.
   float table[3][256];
@@ -295,10 +316,13 @@ ProcessedImage preprocessImage(const uint8_t* rgb, int64_t width, int64_t height
   const int64_t P = config.patchSize, M = config.mergeSize, T = config.temporalPatchSize;
   const int64_t gh = size.height / P, gw = size.width / P;
   const int64_t cols = 3 * T * P * P;
-  at::Tensor out = at::empty({gh * gw, cols}, at::TensorOptions().dtype(at::kFloat));
+  at::Tensor out =
+      at::empty({gh * gw, cols}, at::TensorOptions().dtype(at::kFloat).pinned_memory(options.pinnedOutput));
   float* dst = out.data_ptr<float>();
-  int64_t row = 0;
-  for (int64_t bh = 0; bh < gh / M; ++bh)
+  // One band per row of merge windows: rows (patches) of the output in merge-window order.
+  const int64_t windowsPerBand = gw / M;
+  forRowBands(gh / M, options.threads, [&](int64_t bh) {
+    int64_t row = bh * windowsPerBand * M * M;
     for (int64_t bw = 0; bw < gw / M; ++bw)
       for (int64_t ih = 0; ih < M; ++ih)
         for (int64_t iw = 0; iw < M; ++iw, ++row) {
@@ -312,6 +336,7 @@ ProcessedImage preprocessImage(const uint8_t* rgb, int64_t width, int64_t height
                 for (int64_t k = 0; k < P; ++k) o[k] = table[c][px[k * 3]];
               }
         }
+  });
 
   ProcessedImage result;
   result.pixelValues = out;

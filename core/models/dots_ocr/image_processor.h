@@ -49,9 +49,10 @@ ResizedSize smartResizeDots(int64_t height, int64_t width, int64_t factor = 28, 
                             int64_t maxPixels = 11289600);
 
 // Pillow Image.resize(..., BICUBIC) of an interleaved uint8 image with `channels` (1..4) per pixel.
-// `stride` is the byte distance between rows of `src`. Returns outHeight * outWidth * channels bytes.
+// `stride` is the byte distance between rows of `src`. Returns outHeight * outWidth * channels bytes, the same
+// bytes for any `threads` (row bands on that many host threads; 0: every hardware thread).
 std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, int64_t height, int64_t stride,
-                                             int channels, int64_t outWidth, int64_t outHeight);
+                                             int channels, int64_t outWidth, int64_t outHeight, int threads = 1);
 
 struct ProcessedImage {
   at::Tensor pixelValues;  // float32 [h*w, 3*T*P*P], rows in merge-window order (specs §4.3 step 5)
@@ -60,10 +61,15 @@ struct ProcessedImage {
   int64_t imageTokens = 0; // <|imgpad|> tokens for this image: patches / merge_size^2
 };
 
+struct PreprocessOptions {
+  int threads = 0;            // host threads for the resize and patchify (0: every hardware thread); same bytes
+  bool pinnedOutput = false;  // pixelValues in page-locked memory (needs CUDA): its upload can be asynchronous
+};
+
 // The whole pipeline for one RGB image (uint8, interleaved, `stride` bytes per row): smart_resize,
 // Pillow bicubic, rescale 1/255, normalise, patchify. Throws std::invalid_argument on bad geometry.
 ProcessedImage preprocessImage(const uint8_t* rgb, int64_t width, int64_t height, int64_t stride,
-                               const ImageProcessorConfig& config = {});
+                               const ImageProcessorConfig& config = {}, const PreprocessOptions& options = {});
 
 // Patch flattening alone, on normalised float32 CHW planes [3, H, W] (H, W multiples of patch*merge):
 // returns [H/P * W/P, 3*P*P] in the order Qwen2VLImageProcessor emits.

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/infer/environment_switch.h"
 #include "core/infer/generation/generation_scheduler.h"
 #include "core/infer/tokenizer/tokenizer.h"
 #include "core/models/dots_ocr/chat_format.h"
@@ -75,6 +76,14 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
   std::vector<double> visionSeconds(requests.size(), 0.0);
   int64_t longest = 0, mostNew = 0;
   const auto& defaults = generationDefaults();
+  // Page preparation off the GPU's critical path: the resize and patchify on every host core (the first page's
+  // ~100 ms on one core is idle GPU), pixels in page-locked memory for an asynchronous upload.
+  // LAYOUTLENS_OVERLAP_PAGE_PREP=0 for A/B: one thread, pageable memory, a blocking copy.
+  static const bool overlapWanted = !infer::switchedOffByEnvironment("LAYOUTLENS_OVERLAP_PAGE_PREP");
+  const bool overlap = overlapWanted && model_->device().is_cuda();
+  PreprocessOptions prep;
+  prep.threads = overlapWanted ? 0 : 1;
+  prep.pinnedOutput = overlap;
 
   for (size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
@@ -84,7 +93,7 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
         throw std::invalid_argument("the page image is empty");
       RECORD_FUNCTION("dots.page", std::vector<c10::IValue>());  // named in profiler traces
       const ProcessedImage processed =
-          preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, processor_->config);
+          preprocessImage(r.image.rgb, r.image.width, r.image.height, r.image.stride, processor_->config, prep);
       out[i].modelWidth = processed.resized.width;
       out[i].modelHeight = processed.resized.height;
       const std::string task = r.mode == PromptMode::GroundingOcr
@@ -99,7 +108,12 @@ std::vector<LayoutGeneration> DotsLayoutGenerator::generate(const std::vector<La
         // Vision runs one page at a time: attention is block-diagonal per image anyway, and this keeps
         // the activation memory of one page (a max-size page is ~57k patches).
         RECORD_FUNCTION("dots.vision_tower", std::vector<c10::IValue>());
-        features = model_->visionFeatures(processed.pixelValues.to(model_->device()), {processed.grid});
+        // From page-locked memory the upload is queued behind the previous page's tower instead of waiting
+        // for it (a pageable copy blocks the host until the stream is idle, then the GPU idles while 45 MB
+        // cross at pageable speed); the caching host allocator keeps the buffer until the copy has run.
+        const at::Tensor& pixels = processed.pixelValues;
+        features = model_->visionFeatures(pixels.to(model_->device(), pixels.scalar_type(), /*non_blocking=*/overlap),
+                                          {processed.grid});
       }
       infer::GenerationRequest g;
       g.promptIds = ids;

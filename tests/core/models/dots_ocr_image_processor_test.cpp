@@ -111,6 +111,15 @@ TEST(DotsOcrPillowBicubic, LargerImagesMatchPillowHashes) {
   }
 }
 
+TEST(DotsOcrPillowBicubic, RowBandsOnSeveralThreadsGiveThePillowBytes) {
+  for (const auto& g : kPillowHashes)
+    for (int threads : {0, 3}) {
+      const auto src = syntheticRgb(g.w, g.h);
+      const auto out = resizeBicubicLikePillow(src.data(), g.w, g.h, g.w * 3, 3, g.ow, g.oh, threads);
+      EXPECT_EQ(fnv1a(out), g.fnv) << g.w << "x" << g.h << " -> " << g.ow << "x" << g.oh << " on " << threads;
+    }
+}
+
 TEST(DotsOcrPillowBicubic, RowStrideIsHonoured) {
   const auto tight = syntheticRgb(13, 4);
   const auto padded = syntheticRgb(13, 4, 13 * 3 + 5);
@@ -179,6 +188,27 @@ TEST(DotsOcrImageProcessor, PixelValuesNormaliseAndFollowPatchOrder) {
   EXPECT_EQ(value(3, 0, 0, 0), pixel(14, 14, 0));
   EXPECT_EQ(value(4, 0, 0, 0), pixel(0, 28, 0));  // next 2x2 window to the right
   EXPECT_EQ(value(8, 0, 0, 0), pixel(28, 0, 0));  // first window of the second window row
+}
+
+TEST(DotsOcrImageProcessor, ThreadCountDoesNotChangeThePixelValues) {
+  // 330x610 -> 336x616: 12 x 11 merge windows, so the patchify and both resize passes run in bands.
+  const int w = 330, h = 610;
+  const auto src = syntheticRgb(w, h, w * 3 + 4);
+  const ProcessedImage one = preprocessImage(src.data(), w, h, w * 3 + 4, {}, PreprocessOptions{1, false});
+  ASSERT_EQ(one.pixelValues.size(0), (616 / 14) * (336 / 14));
+  for (int threads : {0, 2, 5}) {
+    const ProcessedImage many = preprocessImage(src.data(), w, h, w * 3 + 4, {}, PreprocessOptions{threads, false});
+    EXPECT_TRUE(at::equal(one.pixelValues, many.pixelValues)) << threads << " threads";
+    EXPECT_EQ(many.grid.h, one.grid.h);
+    EXPECT_EQ(many.grid.w, one.grid.w);
+  }
+  // The single-thread result is the independent route's (resize, ATen normalise, reference permutation).
+  const auto resized = resizeBicubicLikePillow(src.data(), w, h, w * 3 + 4, 3, 336, 616);
+  at::Tensor hwc = at::from_blob(const_cast<uint8_t*>(resized.data()), {616, 336, 3}, at::kByte).to(at::kDouble);
+  at::Tensor x = (hwc * (1.0 / 255.0)).to(at::kFloat).permute({2, 0, 1});
+  const at::Tensor mean = at::tensor({0.48145466f, 0.4578275f, 0.40821073f}).view({3, 1, 1});
+  const at::Tensor stdv = at::tensor({0.26862954f, 0.26130258f, 0.27577711f}).view({3, 1, 1});
+  EXPECT_TRUE(at::equal(one.pixelValues, patchify(((x - mean) / stdv).contiguous())));
 }
 
 TEST(DotsOcrImageProcessor, PatchifyMatchesAManualIndexing) {
