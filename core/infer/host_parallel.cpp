@@ -34,4 +34,17 @@ void parallelForEach(int64_t n, const std::function<void(int64_t)>& fn, int thre
   if (first) std::rethrow_exception(first);
 }
 
+void parallelForRows(int64_t rows, int threads, const std::function<void(int64_t)>& perRow) {
+  if (threads == 1 || rows < 8) {
+    for (int64_t i = 0; i < rows; ++i) perRow(i);
+    return;
+  }
+  constexpr int64_t kBands = 64;  // a few bands a thread, so one slow thread does not hold the rest up
+  const int64_t perBand = (rows + kBands - 1) / kBands;
+  parallelForEach((rows + perBand - 1) / perBand, [&](int64_t b) {
+    const int64_t end = std::min(rows, (b + 1) * perBand);
+    for (int64_t i = b * perBand; i < end; ++i) perRow(i);
+  }, threads);
+}
+
 }  // namespace ll::infer

@@ -12,4 +12,10 @@ namespace ll::infer {
 // every call has returned. If calls throw, the other items still run and the first exception is rethrown here.
 void parallelForEach(int64_t n, const std::function<void(int64_t)>& fn, int threads = 0);
 
+// Calls perRow(i) for every i in [0, rows), in bands of consecutive rows spread over `threads` threads as
+// parallelForEach does (0: every hardware thread; 1, or fewer than 8 rows: in order on the caller's thread).
+// For image passes where each row writes only its own output, so the result does not depend on the thread
+// count. (The row function comes last: it is usually a long lambda.)
+void parallelForRows(int64_t rows, int threads, const std::function<void(int64_t)>& perRow);
+
 }  // namespace ll::infer

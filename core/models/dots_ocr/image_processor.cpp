@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <stdexcept>
 
@@ -112,23 +111,6 @@ struct PatchLayout {
   int64_t rows() const { return gridH * gridW; }
   int64_t cols() const { return channels * temporal * patch * patch; }
 };
-
-// Calls perRow(i) for every i in [0, rows): bands of rows side by side on `threads` host threads (0: every
-// hardware thread, 1: the caller's thread alone). Each row writes only its own output, so the bytes do not
-// depend on the thread count; a letter page's resize and patchify take ~100 ms on one core, all idle GPU time
-// before the first page's vision tower.
-void forRowBands(int64_t rows, int threads, const std::function<void(int64_t)>& perRow) {
-  if (threads == 1 || rows < 8) {
-    for (int64_t i = 0; i < rows; ++i) perRow(i);
-    return;
-  }
-  constexpr int64_t kBands = 64;  // a few bands per thread, so a slow thread does not hold the rest up
-  const int64_t perBand = (rows + kBands - 1) / kBands;
-  infer::parallelForEach((rows + perBand - 1) / perBand, [&](int64_t b) {
-    const int64_t end = std::min(rows, (b + 1) * perBand);
-    for (int64_t i = b * perBand; i < end; ++i) perRow(i);
-  }, threads);
-}
 
 void checkPatchable(int64_t height, int64_t width, const ImageProcessorConfig& c) {
   const int64_t f = c.factor();
@@ -244,7 +226,7 @@ std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, 
     const AxisFilter fx = axisFilter(width, outWidth);
     const int64_t rows = lastRow - firstRow;
     temp.resize(static_cast<size_t>(rows * outWidth * C));
-    forRowBands(rows, threads, [&](int64_t y) {
+    infer::parallelForRows(rows, threads, [&](int64_t y) {
       const uint8_t* row = src + (y + firstRow) * stride;
       uint8_t* dst = &temp[y * outWidth * C];
       for (int64_t xx = 0; xx < outWidth; ++xx) {
@@ -271,7 +253,7 @@ std::vector<uint8_t> resizeBicubicLikePillow(const uint8_t* src, int64_t width, 
     for (int64_t y = 0; y < outHeight; ++y) std::memcpy(&out[y * W * C], vIn + (y - rowOffset) * vStride, W * C);
     return out;
   }
-  forRowBands(outHeight, threads, [&](int64_t yy) {
+  infer::parallelForRows(outHeight, threads, [&](int64_t yy) {
     const int32_t* k = &fy.weights[yy * fy.kernelSize];
     const int64_t ymin = fy.start[yy] - rowOffset;
     const int n = fy.count[yy];
@@ -321,7 +303,7 @@ ProcessedImage preprocessImage(const uint8_t* rgb, int64_t width, int64_t height
   float* dst = out.data_ptr<float>();
   // One band per row of merge windows: rows (patches) of the output in merge-window order.
   const int64_t windowsPerBand = gw / M;
-  forRowBands(gh / M, options.threads, [&](int64_t bh) {
+  infer::parallelForRows(gh / M, options.threads, [&](int64_t bh) {
     int64_t row = bh * windowsPerBand * M * M;
     for (int64_t bw = 0; bw < gw / M; ++bw)
       for (int64_t ih = 0; ih < M; ++ih)

@@ -65,24 +65,28 @@ TEST(FusedElementwise, RotaryOnHeadsOfAFusedProjectionEqualsTheChain) {
 TEST(FusedElementwise, RotaryInFloatOnHeadsOfAFusedProjectionEqualsTheFloatChain) {
   const c10::Device device = ll::testing::testDevice();
   at::manual_seed(8);
-  const int64_t n = 1001, heads = 12, d = 128, half = d / 2;
-  const at::Tensor angles = at::rand({n, half}, at::TensorOptions().device(device)) * 200;
-  const at::Tensor emb = at::cat({angles, angles}, -1);
-  const at::Tensor cos = emb.cos(), sin = emb.sin();
-  for (auto dtype : {at::kBFloat16, at::kFloat}) {
-    const at::Tensor qkv = (at::randn({n, 3, heads, d}, at::TensorOptions().device(device)) * 3).to(dtype);
-    for (int64_t which : {0, 1}) {
-      const at::Tensor x = qkv.select(1, which);
-      const at::Tensor xf = x.to(at::kFloat);
-      const at::Tensor rotated = at::cat({-xf.narrow(-1, half, half), xf.narrow(-1, 0, half)}, -1);
-      const at::Tensor chain = (xf * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).to(dtype);
-      const at::Tensor got = ll::infer::applyRotaryInFloat(x, cos, sin);
-      ASSERT_EQ(got.sizes(), chain.sizes());
-      EXPECT_TRUE(at::equal(got, chain)) << dtype << ", head group " << which << ": max |d| "
-                                         << (got.to(at::kFloat) - chain.to(at::kFloat)).abs().max().item<float>();
+  const int64_t n = 1001, heads = 12;
+  // Heads of 128: the CUDA kernel's eight-pairs-a-thread path; heads of 24 (not a multiple of 16): one pair a thread.
+  for (int64_t d : {128, 24}) {
+    const int64_t half = d / 2;
+    const at::Tensor angles = at::rand({n, half}, at::TensorOptions().device(device)) * 200;
+    const at::Tensor emb = at::cat({angles, angles}, -1);
+    const at::Tensor cos = emb.cos(), sin = emb.sin();
+    for (auto dtype : {at::kBFloat16, at::kFloat}) {
+      const at::Tensor qkv = (at::randn({n, 3, heads, d}, at::TensorOptions().device(device)) * 3).to(dtype);
+      for (int64_t which : {0, 1}) {
+        const at::Tensor x = qkv.select(1, which);
+        const at::Tensor xf = x.to(at::kFloat);
+        const at::Tensor rotated = at::cat({-xf.narrow(-1, half, half), xf.narrow(-1, 0, half)}, -1);
+        const at::Tensor chain = (xf * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).to(dtype);
+        const at::Tensor got = ll::infer::applyRotaryInFloat(x, cos, sin);
+        ASSERT_EQ(got.sizes(), chain.sizes());
+        EXPECT_TRUE(at::equal(got, chain)) << dtype << ", heads of " << d << ", head group " << which << ": max |d| "
+                                           << (got.to(at::kFloat) - chain.to(at::kFloat)).abs().max().item<float>();
+      }
     }
+    EXPECT_THROW(ll::infer::applyRotaryInFloat(at::zeros({4, 8}), cos, sin), std::invalid_argument);
   }
-  EXPECT_THROW(ll::infer::applyRotaryInFloat(at::zeros({4, 8}), cos, sin), std::invalid_argument);
 }
 
 // A decode step's q, k, v of dots.ocr's decoder (12 query heads, 2 K/V heads of 128) from one fused

@@ -20,6 +20,28 @@ TEST(HostParallel, CallsEveryIndexExactlyOnce) {
   }
 }
 
+TEST(HostParallel, RowsAreCalledOnceEachInBands) {
+  for (int64_t rows : {0, 3, 8, 63, 64, 65, 1000, 4097})
+    for (int threads : {0, 1, 3}) {
+      std::vector<std::atomic<int>> calls(static_cast<size_t>(rows));
+      parallelForRows(rows, threads, [&](int64_t i) { ++calls[static_cast<size_t>(i)]; });
+      for (size_t i = 0; i < calls.size(); ++i) ASSERT_EQ(calls[i].load(), 1) << "row " << i << " of " << rows;
+    }
+  // A handful of rows, or one thread: on the caller's thread, in order.
+  for (auto [rows, threads] : {std::pair<int64_t, int>{7, 0}, std::pair<int64_t, int>{500, 1}}) {
+    std::vector<int64_t> order;
+    const auto caller = std::this_thread::get_id();
+    bool elsewhere = false;
+    parallelForRows(rows, threads, [&](int64_t i) {
+      elsewhere = elsewhere || std::this_thread::get_id() != caller;
+      order.push_back(i);
+    });
+    EXPECT_FALSE(elsewhere) << rows << " rows";
+    ASSERT_EQ(static_cast<int64_t>(order.size()), rows);
+    for (int64_t i = 0; i < rows; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], i);
+  }
+}
+
 TEST(HostParallel, NothingToDoReturnsAtOnce) {
   int calls = 0;
   parallelForEach(0, [&](int64_t) { ++calls; });
