@@ -1,14 +1,11 @@
 #include "core/models/gemma3n/gemma3n_generator.h"
 
 #include <ATen/ATen.h>
-#include <ATen/ThreadLocalState.h>
 #include <ATen/record_function.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <future>
 #include <stdexcept>
-#include <thread>
 
 #include "core/infer/generation/generation_scheduler.h"
 #include "core/infer/host_parallel.h"
@@ -88,72 +85,50 @@ Gemma3nGenerator::Prepared Gemma3nGenerator::prepare(const std::vector<VisionGen
   auto& out = p.answers;
   auto& visionSeconds = p.visionSeconds;
   const ChatTokenIds chatIds = model_->chatTokenIds();
-  // 1. Pixels (CPU) and the vision tower (GPU) in batches of kVisionBatch images, the next batch's pixels made
-  //    on the host while the GPU runs this batch's tower, so only the first batch's preparation is idle GPU
-  //    time. A batch's images side by side, each in row bands over the cores left (a page's resize takes
-  //    ~50 ms on one core; on an H100 host, 24 crops one after another took 382 ms of idle GPU).
-  //    LAYOUTLENS_OVERLAP_IMAGE_PREP=0: every image first, one thread each, then the towers (A/B).
-  std::vector<size_t> withImage;
-  for (size_t i = 0; i < requests.size(); ++i)
-    if (requests[i].image.rgb) withImage.push_back(i);
+  // 1. Pixels for every request with an image (CPU, the images side by side on the host's cores: a resize
+  //    takes ~5-50 ms on one core, and a chunk has dozens of crops; on an H100 host, 24 crops one after
+  //    another took 382 ms of idle GPU), then the vision tower in batches (GPU). Each image writes only its
+  //    own slots.
   std::vector<at::Tensor> pixels(requests.size());
-  static const bool overlap = !infer::switchedOffByEnvironment("LAYOUTLENS_OVERLAP_IMAGE_PREP");
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const at::ThreadLocalState callerState;  // the profiler's, so traces keep the range below
-  auto preprocess = [&](size_t begin, size_t end) {
-    at::ThreadLocalStateGuard state(callerState);
+  {
     RECORD_FUNCTION("gemma3n.preprocess_images", std::vector<c10::IValue>());  // named in profiler traces
-    const int perImage = overlap ? std::max(1, cores / static_cast<int>(end - begin)) : 1;
-    infer::parallelForEach(static_cast<int64_t>(end - begin), [&](int64_t k) {
-      const size_t i = withImage[begin + static_cast<size_t>(k)];
+    infer::parallelForEach(static_cast<int64_t>(requests.size()), [&](int64_t k) {
+      const auto i = static_cast<size_t>(k);
       const auto& img = requests[i].image;
+      if (!img.rgb) return;
       const auto start = Clock::now();
       try {
-        pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize(),
-                                    ResizeKernel::TorchUint8, perImage);
+        pixels[i] = preprocessImage(img.rgb, img.width, img.height, img.stride, model_->imageSize());
       } catch (const std::exception& e) {
         out[i].error = std::string("the image cannot be used: ") + e.what();
         out[i].finishReason = "error";
       }
       visionSeconds[i] += secondsSince(start);
     });
-  };
-  const size_t batch = overlap ? static_cast<size_t>(kVisionBatch) : std::max<size_t>(1, withImage.size());
-  auto batchEnd = [&](size_t b) { return std::min(withImage.size(), b + batch); };
-  std::future<void> next;  // the pixels of the batch after the one in the tower
-  if (!withImage.empty()) next = std::async(std::launch::async, preprocess, size_t{0}, batchEnd(0));
+  }
+  std::vector<size_t> withImage;
+  for (size_t i = 0; i < requests.size(); ++i)
+    if (pixels[i].defined()) withImage.push_back(i);
   std::vector<at::Tensor> soft(requests.size());
-  for (size_t b = 0; b < withImage.size(); b += batch) {
-    next.get();
-    if (batchEnd(b) < withImage.size())
-      next = std::async(std::launch::async, preprocess, batchEnd(b), batchEnd(batchEnd(b)));
+  for (size_t b = 0; b < withImage.size(); b += kVisionBatch) {
+    const size_t e = std::min(withImage.size(), b + kVisionBatch);
     if (cancel && cancel->isCancelled()) break;
-    for (size_t t = b; t < batchEnd(b); t += kVisionBatch) {  // the tower in batches of kVisionBatch either way
-      std::vector<size_t> ready;
-      for (size_t k = t; k < std::min(batchEnd(b), t + kVisionBatch); ++k)
-        if (pixels[withImage[k]].defined()) ready.push_back(withImage[k]);
-      if (ready.empty()) continue;
-      const auto start = Clock::now();
-      std::vector<at::Tensor> images;
-      for (size_t i : ready) images.push_back(pixels[i]);
-      try {
-        RECORD_FUNCTION("gemma3n.vision_tower", std::vector<c10::IValue>());
-        const at::Tensor tokens = model_->imageSoftTokens(at::stack(images));
-        for (size_t k = 0; k < ready.size(); ++k) soft[ready[k]] = tokens[static_cast<int64_t>(k)].unsqueeze(0);
-      } catch (const std::exception& ex) {
-        for (size_t i : ready) {
-          out[i].error = std::string("the vision tower failed: ") + ex.what();
-          out[i].finishReason = "error";
-        }
-      }
-      const double share = secondsSince(start) / static_cast<double>(ready.size());
-      for (size_t i : ready) {
-        visionSeconds[i] += share;
-        pixels[i] = at::Tensor();  // the host memory of a batch already in the tower
+    const auto start = Clock::now();
+    std::vector<at::Tensor> batch;
+    for (size_t k = b; k < e; ++k) batch.push_back(pixels[withImage[k]]);
+    try {
+      RECORD_FUNCTION("gemma3n.vision_tower", std::vector<c10::IValue>());
+      const at::Tensor tokens = model_->imageSoftTokens(at::stack(batch));
+      for (size_t k = b; k < e; ++k) soft[withImage[k]] = tokens[static_cast<int64_t>(k - b)].unsqueeze(0);
+    } catch (const std::exception& ex) {
+      for (size_t k = b; k < e; ++k) {
+        out[withImage[k]].error = std::string("the vision tower failed: ") + ex.what();
+        out[withImage[k]].finishReason = "error";
       }
     }
+    const double share = secondsSince(start) / static_cast<double>(e - b);
+    for (size_t k = b; k < e; ++k) visionSeconds[withImage[k]] += share;
   }
-  if (next.valid()) next.wait();  // a cancelled run: the batch being prepared still writes into `pixels`
 
   // 2. Prompts into scheduler requests.
   for (size_t i = 0; i < requests.size(); ++i) {

@@ -9,8 +9,6 @@
 
 #include <ATen/ATen.h>
 
-#include "core/infer/host_parallel.h"
-
 namespace ll::models::gemma3n {
 namespace {
 
@@ -57,36 +55,38 @@ inline uint8_t clip8(int64_t v, int precision) {
 }
 
 // One separable pass over planar uint8 [3, rows, cols] along columns (horizontal) or rows (vertical).
-// Rows (over the three planes) in bands on `threads` host threads; each output row is written by one call.
 std::vector<uint8_t> passUint8(const std::vector<uint8_t>& src, int64_t rows, int64_t cols, bool horizontal,
-                               const IntTaps& t, int threads) {
+                               const IntTaps& t) {
   const int64_t outSize = static_cast<int64_t>(t.taps.first.size());
   const int64_t outRows = horizontal ? rows : outSize, outCols = horizontal ? outSize : cols;
   std::vector<uint8_t> dst(static_cast<size_t>(3 * outRows * outCols));
   const int64_t half = t.precision > 0 ? (int64_t{1} << (t.precision - 1)) : 0;
-  infer::parallelForRows(3 * outRows, threads, [&](int64_t cr) {
-    const int64_t c = cr / outRows, r = cr % outRows;
+  for (int64_t c = 0; c < 3; ++c) {
     const uint8_t* plane = src.data() + c * rows * cols;
-    uint8_t* out = dst.data() + (c * outRows + r) * outCols;
-    if (horizontal) {  // an input row read from cache while its outputs are made
-      const uint8_t* row = plane + r * cols;
-      for (int64_t o = 0; o < outSize; ++o) {
-        const int64_t first = t.taps.first[o], n = t.taps.count[o];
-        const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
-        int64_t acc = half;
-        for (int64_t k = 0; k < n; ++k) acc += int64_t{row[first + k]} * w[k];
-        out[o] = clip8(acc, t.precision);
+    uint8_t* out = dst.data() + c * outRows * outCols;
+    if (horizontal) {  // row by row: each input row is read from cache while its outputs are made
+      for (int64_t y = 0; y < rows; ++y) {
+        const uint8_t* row = plane + y * cols;
+        for (int64_t o = 0; o < outSize; ++o) {
+          const int64_t first = t.taps.first[o], n = t.taps.count[o];
+          const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
+          int64_t acc = half;
+          for (int64_t k = 0; k < n; ++k) acc += int64_t{row[first + k]} * w[k];
+          out[y * outCols + o] = clip8(acc, t.precision);
+        }
       }
-      return;
+      continue;
     }
-    const int64_t first = t.taps.first[r], n = t.taps.count[r];  // output row r: the input rows read along x
-    const int32_t* w = t.weights.data() + r * t.taps.maxTaps;
-    for (int64_t x = 0; x < cols; ++x) {
-      int64_t acc = half;
-      for (int64_t k = 0; k < n; ++k) acc += int64_t{plane[(first + k) * cols + x]} * w[k];
-      out[x] = clip8(acc, t.precision);
+    for (int64_t o = 0; o < outSize; ++o) {  // output row by output row: the input rows are read along x
+      const int64_t first = t.taps.first[o], n = t.taps.count[o];
+      const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
+      for (int64_t x = 0; x < cols; ++x) {
+        int64_t acc = half;
+        for (int64_t k = 0; k < n; ++k) acc += int64_t{plane[(first + k) * cols + x]} * w[k];
+        out[o * outCols + x] = clip8(acc, t.precision);
+      }
     }
-  });
+  }
   return dst;
 }
 
@@ -125,17 +125,17 @@ FilterTaps triangleFilterTaps(int64_t inSize, int64_t outSize) {
 }
 
 at::Tensor resizeBilinearAntialias(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes,
-                                   int64_t outWidth, int64_t outHeight, ResizeKernel kernel, int threads) {
+                                   int64_t outWidth, int64_t outHeight, ResizeKernel kernel) {
   checkImage(rgb, width, height, strideBytes);
   if (outWidth <= 0 || outHeight <= 0)
     fail("target size " + std::to_string(outWidth) + "x" + std::to_string(outHeight) + " must be positive");
   // Planar copy first: both kernels and the model want CHW.
   std::vector<uint8_t> planar(static_cast<size_t>(3 * width * height));
-  infer::parallelForRows(height, threads, [&](int64_t y) {
+  for (int64_t y = 0; y < height; ++y) {
     const uint8_t* row = rgb + y * strideBytes;
     for (int64_t x = 0; x < width; ++x)
       for (int64_t c = 0; c < 3; ++c) planar[(c * height + y) * width + x] = row[3 * x + c];
-  });
+  }
   auto wrap = [](std::vector<uint8_t>& data, int64_t h, int64_t w) {
     return at::from_blob(data.data(), {3, h, w}, at::kByte).clone();
   };
@@ -149,17 +149,16 @@ at::Tensor resizeBilinearAntialias(const uint8_t* rgb, int64_t width, int64_t he
   }
   // torch's uint8 path: width pass (rounded to uint8), then height pass; a pass whose side is unchanged is skipped.
   std::vector<uint8_t> cur = std::move(planar);
-  if (outWidth != width)
-    cur = passUint8(cur, height, width, true, toIntTaps(triangleFilterTaps(width, outWidth)), threads);
+  if (outWidth != width) cur = passUint8(cur, height, width, true, toIntTaps(triangleFilterTaps(width, outWidth)));
   if (outHeight != height)
-    cur = passUint8(cur, height, outWidth, false, toIntTaps(triangleFilterTaps(height, outHeight)), threads);
+    cur = passUint8(cur, height, outWidth, false, toIntTaps(triangleFilterTaps(height, outHeight)));
   return wrap(cur, outHeight, outWidth);
 }
 
 at::Tensor preprocessImage(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes, int64_t size,
-                           ResizeKernel kernel, int threads) {
+                           ResizeKernel kernel) {
   if (size <= 0) fail("target size " + std::to_string(size) + " must be positive (Gemma 3n uses 768)");
-  const at::Tensor resized = resizeBilinearAntialias(rgb, width, height, strideBytes, size, size, kernel, threads);
+  const at::Tensor resized = resizeBilinearAntialias(rgb, width, height, strideBytes, size, size, kernel);
   // transformers rescales with a float multiply by 1/255 (not a division).
   return resized.to(at::kFloat) * (1.0 / 255.0);
 }

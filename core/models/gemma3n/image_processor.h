@@ -24,15 +24,12 @@ enum class ResizeKernel {
 // Resizes an interleaved RGB uint8 image (`strideBytes` between rows, >= 3 * width) to outWidth x outHeight
 // with bilinear + antialias like torchvision. Returns planar uint8 [3, outHeight, outWidth] (CHW). The same
 // size returns the pixels unchanged. Throws std::invalid_argument on null data, empty sizes or a short stride.
-// `threads`: the uint8 passes and the planar copy in row bands on that many host threads (0: every hardware
-// thread); the same bytes for any count.
 at::Tensor resizeBilinearAntialias(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes,
-                                   int64_t outWidth, int64_t outHeight, ResizeKernel kernel = ResizeKernel::TorchUint8,
-                                   int threads = 1);
+                                   int64_t outWidth, int64_t outHeight, ResizeKernel kernel = ResizeKernel::TorchUint8);
 
 // The processor's pixel_values for one image: float32 [3, size, size] in [0, 1] (resize, then x 1/255).
 at::Tensor preprocessImage(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes,
-                           int64_t size = 768, ResizeKernel kernel = ResizeKernel::TorchUint8, int threads = 1);
+                           int64_t size = 768, ResizeKernel kernel = ResizeKernel::TorchUint8);
 
 // One axis of the triangle filter, exposed for tests: for each output index its first input index, tap count
 // and normalised weights (torch's _compute_indices_weights_aa: scale = in / out, support = max(scale, 1),
