@@ -1,6 +1,6 @@
 // GPU-machine check of core/models/gemma3n/vision_mobilenet against timm (dump from gemma3n_vision_check.py):
 // loads the raw weights, runs float32 and bfloat16 on CUDA, prints max|ours - timm| / max|timm| per stage and
-// the forward time per batch. Built by hand against the pip torch there (see the vision engineer's report).
+// the forward time per batch. Built by tools/gpu/CMakeLists.txt, run by tools/gpu/gemma3n_vision_check.sh.
 #include <chrono>
 #include <cstdio>
 #include <fstream>

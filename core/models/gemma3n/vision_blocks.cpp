@@ -9,6 +9,17 @@
 
 #include <ATen/ATen.h>
 
+#include "core/infer/fused_elementwise.h"
+#include "core/infer/runtime_options.h"
+
+#if defined(LL_FUSED_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "core/models/gemma3n/vision_kernels.h"
+#define LL_HAVE_VISION_KERNELS 1
+#endif
+
 namespace ll::models::gemma3n {
 
 SamePadding tfSamePadding(int64_t size, int64_t k, int64_t s) {
@@ -50,6 +61,64 @@ at::Tensor rmsNorm2d(const at::Tensor& x, const at::Tensor& weight, double eps) 
 }
 
 at::Tensor geluTanh(const at::Tensor& x) { return at::gelu(x, "tanh"); }
+
+namespace {
+
+#ifdef LL_HAVE_VISION_KERNELS
+// The fused kernel's launch, or an undefined tensor where it does not apply (the caller runs the chain).
+at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weight, double eps, bool gelu,
+                     const at::Tensor& gamma, const at::Tensor& residual) {
+  static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_FUSED_VISION_NORM");
+  if (!wanted || !infer::fusedKernelsWanted(x) || x.dim() != 4 || x.scalar_type() != at::kBFloat16) return {};
+  const bool nchw = x.is_contiguous(), nhwc = !nchw && x.is_contiguous(at::MemoryFormat::ChannelsLast);
+  if (!nchw && !nhwc) return {};
+  const int64_t c = x.size(1);
+  auto usable = [&](const at::Tensor& v) {
+    return !v.defined() || (v.scalar_type() == at::kBFloat16 && v.numel() == c && v.is_contiguous() && v.device() == x.device());
+  };
+  if (!usable(weight) || !usable(gamma)) return {};
+  const auto format = nchw ? at::MemoryFormat::Contiguous : at::MemoryFormat::ChannelsLast;
+  at::Tensor res;
+  if (residual.defined()) {
+    if (!residual.sizes().equals(x.sizes()) || residual.scalar_type() != at::kBFloat16) return {};
+    res = residual.contiguous(format);
+  }
+  at::Tensor out = at::empty_like(x, at::MemoryFormat::Preserve);
+  kernels::Norm2dArgs a;
+  a.x = x.data_ptr();
+  a.weight = normalize && weight.defined() ? weight.data_ptr() : nullptr;
+  a.gamma = gamma.defined() ? gamma.data_ptr() : nullptr;
+  a.residual = res.defined() ? res.data_ptr() : nullptr;
+  a.out = out.data_ptr();
+  a.n = x.size(0);
+  a.c = c;
+  a.hw = x.size(2) * x.size(3);
+  a.channelsLast = nhwc;
+  a.normalize = normalize;
+  a.gelu = gelu;
+  a.eps = static_cast<float>(eps);
+  // ATen's mean: float(outputs) / numel, as mean_kernel_impl computes its factor.
+  a.meanFactor = static_cast<float>(a.n * a.hw) / static_cast<float>(x.numel());
+  c10::cuda::CUDAGuard guard(x.device());
+  if (const char* e = kernels::norm2d(a, c10::cuda::getCurrentCUDAStream(x.device().index()).stream()))
+    throw std::runtime_error(std::string("MobileNetV5 fused norm kernel failed to launch: ") + e);
+  return out;
+}
+#endif
+
+}  // namespace
+
+at::Tensor normActScaleAdd(const at::Tensor& x, bool normalize, const at::Tensor& weight, double eps, bool gelu,
+                           const at::Tensor& gamma, const at::Tensor& residual) {
+#ifdef LL_HAVE_VISION_KERNELS
+  if (at::Tensor fused = fusedTail(x, normalize, weight, eps, gelu, gamma, residual); fused.defined()) return fused;
+#endif
+  at::Tensor y = normalize ? rmsNorm2d(x, weight, eps) : x;
+  if (gelu) y = geluTanh(y);
+  if (gamma.defined()) y = y * gamma.view({1, -1, 1, 1});
+  if (residual.defined()) y = y + residual;
+  return y;
+}
 
 at::Tensor multiQueryAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads) {
   const int64_t b = q.size(0), h = q.size(2), w = q.size(3);

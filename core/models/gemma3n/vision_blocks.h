@@ -29,6 +29,14 @@ at::Tensor rmsNorm2d(const at::Tensor& x, const at::Tensor& weight, double eps =
 // GELU, tanh approximation (timm's gelu_tanh for every MobileNetV5 activation).
 at::Tensor geluTanh(const at::Tensor& x);
 
+// The tail every MobileNetV5 conv and block ends with, in the chain's order: [rmsNorm2d(x; weight)]
+// [-> geluTanh] [* gamma[c] (layer scale)] [+ residual]; an undefined gamma or residual is left out. On CUDA
+// bfloat16 (NCHW or channels-last) one fused kernel (vision_kernels.h: the chain's rounding, a pixel's
+// mean square possibly one bfloat16 unit off from the reduction order); elsewhere, or with
+// LAYOUTLENS_FUSED_VISION_NORM=0, the ops themselves.
+at::Tensor normActScaleAdd(const at::Tensor& x, bool normalize, const at::Tensor& weight, double eps, bool gelu,
+                           const at::Tensor& gamma = {}, const at::Tensor& residual = {});
+
 // Multi-query attention core: q [B, heads*dk, H, W] (channel = head*dk + i), k [B, dk, Hk, Wk],
 // v [B, dv, Hk, Wk] (one K/V head shared by all query heads). Returns [B, heads*dv, H, W] with
 // channel = head*dv + i, i.e. softmax(q k^T / sqrt(dk)) v per head, before the output projection.

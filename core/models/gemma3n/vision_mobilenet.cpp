@@ -238,38 +238,36 @@ std::unique_ptr<MobileNetV5Encoder> MobileNetV5Encoder::fromWeights(std::map<std
   return enc;
 }
 
-at::Tensor MobileNetV5Encoder::runConv(const ConvUnit& c, const at::Tensor& x) const {
-  at::Tensor y = conv2dSame(x, c.weight, c.bias, c.stride, c.groups);
-  if (c.norm.defined()) y = rmsNorm2d(y, c.norm, eps_);
-  if (c.act) y = geluTanh(y);
-  return y;
+at::Tensor MobileNetV5Encoder::runConv(const ConvUnit& c, const at::Tensor& x, const at::Tensor& gamma,
+                                       const at::Tensor& residual) const {
+  const at::Tensor y = conv2dSame(x, c.weight, c.bias, c.stride, c.groups);
+  if (!c.norm.defined() && !c.act && !gamma.defined() && !residual.defined()) return y;
+  return normActScaleAdd(y, c.norm.defined(), c.norm, eps_, c.act, gamma, residual);
 }
 
 at::Tensor MobileNetV5Encoder::runBlock(const Block& b, const at::Tensor& x) const {
-  at::Tensor y;
+  // The block's layer scale and residual join its last conv's norm (one fused kernel on CUDA bfloat16).
+  const at::Tensor residual = b.residual ? x : at::Tensor();
   switch (b.type) {
     case BlockType::EdgeResidual:
-      y = runConv(b.convPwl, runConv(b.convExp, x));
-      break;
-    case BlockType::UniversalInvertedResidual:
-      y = b.dwStart.defined() ? runConv(b.dwStart, x) : x;
+      return runConv(b.convPwl, runConv(b.convExp, x), {}, residual);
+    case BlockType::UniversalInvertedResidual: {
+      at::Tensor y = b.dwStart.defined() ? runConv(b.dwStart, x) : x;
       y = runConv(b.pwExp, y);
       if (b.dwMid.defined()) y = runConv(b.dwMid, y);
-      y = runConv(b.pwProj, y);
-      y = y * b.layerScale.view({1, -1, 1, 1});
-      break;
+      return runConv(b.pwProj, y, b.layerScale, residual);
+    }
     case BlockType::MobileAttention: {
-      const at::Tensor xn = rmsNorm2d(x, b.attnNorm, eps_);
+      const at::Tensor xn = normActScaleAdd(x, true, b.attnNorm, eps_, false);
       const at::Tensor q = at::conv2d(xn, b.queryProj);
       const at::Tensor kvIn = xn;
       const at::Tensor k = at::conv2d(b.keyDown.defined() ? runConv(b.keyDown, kvIn) : kvIn, b.keyProj);
       const at::Tensor v = at::conv2d(b.valueDown.defined() ? runConv(b.valueDown, kvIn) : kvIn, b.valueProj);
-      y = at::conv2d(multiQueryAttention(q, k, v, b.heads), b.outputProj);
-      y = y * b.layerScale.view({1, -1, 1, 1});
-      break;
+      const at::Tensor y = at::conv2d(multiQueryAttention(q, k, v, b.heads), b.outputProj);
+      return normActScaleAdd(y, false, {}, eps_, false, b.layerScale, residual);
     }
   }
-  return b.residual ? y + x : y;
+  fail("unknown block type");
 }
 
 at::Tensor MobileNetV5Encoder::runMsfa(const at::Tensor& high, const at::Tensor& low) const {
@@ -286,7 +284,7 @@ at::Tensor MobileNetV5Encoder::runMsfa(const at::Tensor& high, const at::Tensor&
     else
       y = at::avg_pool2d(y, {h / r, w / r}, {h / r, w / r});
   }
-  return rmsNorm2d(y, msfaNorm_, eps_);
+  return normActScaleAdd(y, true, msfaNorm_, eps_, false);
 }
 
 at::Tensor MobileNetV5Encoder::forward(const at::Tensor& pixels) const { return forward(pixels, nullptr); }

@@ -75,7 +75,9 @@ class MobileNetV5Encoder {
 
  private:
   MobileNetV5Encoder(c10::Device device, c10::ScalarType dtype, double eps, bool channelsLast);
-  at::Tensor runConv(const ConvUnit& c, const at::Tensor& x) const;
+  // conv -> [norm] -> [gelu] -> [* gamma] -> [+ residual] (the last two: a block's layer scale and residual).
+  at::Tensor runConv(const ConvUnit& c, const at::Tensor& x, const at::Tensor& gamma = {},
+                     const at::Tensor& residual = {}) const;
   at::Tensor runBlock(const Block& b, const at::Tensor& x) const;
   at::Tensor runMsfa(const at::Tensor& high, const at::Tensor& low) const;
 

@@ -9,9 +9,11 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include <ATen/ATen.h>
 
+#include "core/infer/infer_test_device.h"
 #include "core/models/gemma3n/vision_blocks.h"
 #include "core/models/gemma3n/vision_mobilenet.h"
 #include "support/invalid_argument_message.h"
@@ -221,6 +223,45 @@ TEST(Gemma3nVisionPrimitives, RmsNorm2dNormalisesEachPixelOverChannels) {
   EXPECT_LT(maxAbsDiff(yb, y), 0.1);
 }
 
+// normActScaleAdd against the ops it stands for, in bfloat16 on the test device (LAYOUTLENS_TEST_DEVICE=cuda on
+// the GPU machine: the fused kernel, NCHW and channels-last; on the CPU the ops themselves). The kernel sums a
+// pixel's squares in another order than ATen's reduction, so a rare pixel's mean square is one bfloat16 unit
+// off, and with it that pixel: nearly every value equal, none further than that.
+TEST(Gemma3nVisionPrimitives, NormActScaleAddEqualsTheChain) {
+  const c10::Device device = ll::testing::testDevice();
+  at::manual_seed(21);
+  const auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(device);
+  for (auto [c, h, w] : {std::tuple<int64_t, int64_t, int64_t>{64, 24, 24}, {640, 12, 12}, {24, 7, 9}})
+    for (bool channelsLast : {false, true}) {
+      auto layout = [&](const at::Tensor& t) {
+        return channelsLast ? t.contiguous(at::MemoryFormat::ChannelsLast) : t.contiguous();
+      };
+      const at::Tensor x = layout((at::randn({3, c, h, w}) * 2).to(bf16));
+      const at::Tensor res = layout(at::randn({3, c, h, w}).to(bf16));
+      const at::Tensor weight = (at::rand({c}) + 0.5).to(bf16), gamma = (at::rand({c}) * 0.2).to(bf16);
+      struct Case { bool normalize, gelu, scale, residual; };
+      for (const Case k : {Case{true, false, false, false}, Case{true, true, false, false}, Case{true, false, true, true},
+                           Case{false, false, true, true}, Case{false, true, false, true}}) {
+        at::Tensor chain = k.normalize ? rmsNorm2d(x, weight, 1e-6) : x;
+        if (k.gelu) chain = geluTanh(chain);
+        if (k.scale) chain = chain * gamma.view({1, -1, 1, 1});
+        if (k.residual) chain = chain + res;
+        const at::Tensor got = normActScaleAdd(x, k.normalize, k.normalize ? weight : at::Tensor(), 1e-6, k.gelu,
+                                               k.scale ? gamma : at::Tensor(), k.residual ? res : at::Tensor());
+        const std::string what = std::to_string(c) + " channels, " + (channelsLast ? "channels-last" : "NCHW") +
+                                 (k.normalize ? " norm" : "") + (k.gelu ? " gelu" : "") + (k.scale ? " scale" : "") +
+                                 (k.residual ? " residual" : "");
+        ASSERT_EQ(got.sizes(), chain.sizes()) << what;
+        EXPECT_EQ(got.scalar_type(), at::kBFloat16) << what;
+        const at::Tensor a = got.to(at::kFloat), b = chain.to(at::kFloat);
+        const double equal = at::eq(a, b).to(at::kFloat).mean().item<double>();
+        const double worst = ((a - b).abs() / (b.abs() + 1e-2)).max().item<double>();
+        EXPECT_GE(equal, k.normalize ? 0.995 : 1.0) << what;
+        EXPECT_LE(worst, 0.04) << what;
+      }
+    }
+}
+
 TEST(Gemma3nVisionPrimitives, MultiQueryAttentionMatchesALoop) {
   at::manual_seed(2);
   const int64_t heads = 3, dk = 4, dv = 5, h = 3, w = 2, hk = 2, wk = 2;
@@ -328,6 +369,23 @@ TEST(Gemma3nVisionTower, BFloat16RunsInBFloat16AndStaysClose) {
   EXPECT_EQ(b.scalar_type(), at::kBFloat16);
   const double cos = at::cosine_similarity(a.flatten(), b.to(at::kFloat).flatten(), 0).item<double>();
   EXPECT_GT(cos, 0.99);
+}
+
+// The tower in bfloat16 on the test device (the fused norm kernel on CUDA), NCHW and channels-last, against
+// float32 on the CPU.
+TEST(Gemma3nVisionTower, BFloat16OnTheTestDeviceStaysCloseInEitherLayout) {
+  const Weights w = tinyTower();
+  const auto f32 = MobileNetV5Encoder::fromWeights(w, at::kCPU, at::kFloat);
+  at::manual_seed(15);
+  const at::Tensor px = at::rand({2, 3, 256, 256});
+  const at::Tensor a = f32->forward(px);
+  const c10::Device device = ll::testing::testDevice();
+  for (bool channelsLast : {false, true}) {
+    const auto bf16 = MobileNetV5Encoder::fromWeights(w, device, at::kBFloat16, 1e-6, channelsLast);
+    const at::Tensor b = bf16->forward(px.to(device)).to(at::kCPU, at::kFloat);
+    const double cos = at::cosine_similarity(a.flatten(), b.flatten(), 0).item<double>();
+    EXPECT_GT(cos, 0.99) << (channelsLast ? "channels-last" : "NCHW");
+  }
 }
 
 TEST(Gemma3nVisionTower, StructureErrorsNameTheTensor) {
