@@ -70,20 +70,22 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
                      const at::Tensor& gamma, const at::Tensor& residual) {
   static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_FUSED_VISION_NORM");
   if (!wanted || !infer::fusedKernelsWanted(x) || x.dim() != 4 || x.scalar_type() != at::kBFloat16) return {};
-  const bool nchw = x.is_contiguous(), nhwc = !nchw && x.is_contiguous(at::MemoryFormat::ChannelsLast);
-  if (!nchw && !nhwc) return {};
+  // Channels-last only (the tower's layout on CUDA): a pixel's channels contiguous, 8 to a 16-byte load.
   const int64_t c = x.size(1);
+  if (!x.is_contiguous(at::MemoryFormat::ChannelsLast) || c % 8 != 0) return {};
+  const auto aligned = [](const at::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
   auto usable = [&](const at::Tensor& v) {
-    return !v.defined() || (v.scalar_type() == at::kBFloat16 && v.numel() == c && v.is_contiguous() && v.device() == x.device());
+    return !v.defined() || (v.scalar_type() == at::kBFloat16 && v.numel() == c && v.is_contiguous() &&
+                            v.device() == x.device() && aligned(v));
   };
-  if (!usable(weight) || !usable(gamma)) return {};
-  const auto format = nchw ? at::MemoryFormat::Contiguous : at::MemoryFormat::ChannelsLast;
+  if (!aligned(x) || !usable(weight) || !usable(gamma)) return {};
   at::Tensor res;
   if (residual.defined()) {
     if (!residual.sizes().equals(x.sizes()) || residual.scalar_type() != at::kBFloat16) return {};
-    res = residual.contiguous(format);
+    res = residual.contiguous(at::MemoryFormat::ChannelsLast);
+    if (!aligned(res)) return {};
   }
-  at::Tensor out = at::empty_like(x, at::MemoryFormat::Preserve);
+  at::Tensor out = at::empty_like(x, at::MemoryFormat::ChannelsLast);
   kernels::Norm2dArgs a;
   a.x = x.data_ptr();
   a.weight = normalize && weight.defined() ? weight.data_ptr() : nullptr;
@@ -93,7 +95,6 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
   a.n = x.size(0);
   a.c = c;
   a.hw = x.size(2) * x.size(3);
-  a.channelsLast = nhwc;
   a.normalize = normalize;
   a.gelu = gelu;
   a.eps = static_cast<float>(eps);
@@ -139,8 +140,9 @@ at::Tensor multiQueryAttention(const at::Tensor& q, const at::Tensor& k, const a
                                : at::softmax(scores, -1, at::kFloat).to(scores.scalar_type());
   scores.reset();
   const at::Tensor out = at::matmul(probs, vh);  // [B, heads, HW, dv]
-  // channel = head*dv + i, like timm's _reshape_output.
-  return out.transpose(1, 2).reshape({b, h, w, heads * dv}).permute({0, 3, 1, 2}).contiguous();
+  // channel = head*dv + i, like timm's _reshape_output; in q's memory format (the permuted view already is
+  // channels-last, so a channels-last tower copies nothing here).
+  return out.transpose(1, 2).reshape({b, h, w, heads * dv}).permute({0, 3, 1, 2}).contiguous(q.suggest_memory_format());
 }
 
 }  // namespace ll::models::gemma3n

@@ -15,11 +15,11 @@ namespace {
 using bf16 = __nv_bfloat16;
 using infer::kernels::awaitPreviousKernel;
 using infer::kernels::launchKernel;
+using infer::kernels::pack8;
 using infer::kernels::rnd;
+using infer::kernels::unpack8;
 
 constexpr int kThreads = 256;
-
-__device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
 
 // ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl; kBeta = M_SQRT2 * M_2_SQRTPI * 0.5).
 __device__ __forceinline__ float geluTanh(float x) {
@@ -36,69 +36,63 @@ __device__ __forceinline__ float inverseRms(float sumOfSquares, const Norm2dArgs
   return rnd(rsqrtf(rnd(meanSquare + a.eps)));
 }
 
-// Channel k of one pixel after the norm: the rest of the chain, each step rounded as the chain stores it.
-__device__ __forceinline__ bf16 rest(float v, float r, int64_t k, int64_t at, const Norm2dArgs& a) {
+// One value after the norm: the rest of the chain, each step rounded as the chain stores it.
+__device__ __forceinline__ float rest(float v, float r, float w, float g, float res, const Norm2dArgs& a) {
   if (a.normalize) {
     v = rnd(v * r);
-    if (a.weight) v = rnd(v * load(static_cast<const bf16*>(a.weight) + k));
+    if (a.weight) v = rnd(v * w);
   }
   if (a.gelu) v = rnd(geluTanh(v));
-  if (a.gamma) v = rnd(v * load(static_cast<const bf16*>(a.gamma) + k));
-  if (a.residual) v = rnd(v + load(static_cast<const bf16*>(a.residual) + at));
-  return __float2bfloat16_rn(v);
+  if (a.gamma) v = rnd(v * g);
+  if (a.residual) v = rnd(v + res);
+  return v;
 }
 
-// NCHW: one thread per pixel, the channels hw apart (neighbouring threads read neighbouring pixels).
-__global__ void norm2dNchwKernel(Norm2dArgs a) {
-  awaitPreviousKernel();
-  const bf16* x = static_cast<const bf16*>(a.x);
-  bf16* out = static_cast<bf16*>(a.out);
-  const int64_t pixels = a.n * a.hw;
-  for (int64_t p = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; p < pixels;
-       p += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t first = (p / a.hw) * a.c * a.hw + p % a.hw;
-    float r = 1.f;
-    if (a.normalize) {
-      float sum = 0.f;
-      for (int64_t k = 0; k < a.c; ++k) {
-        const float v = load(x + first + k * a.hw);
-        sum += rnd(v * v);
-      }
-      r = inverseRms(sum, a);
-    }
-    for (int64_t k = 0; k < a.c; ++k) {
-      const int64_t at = first + k * a.hw;
-      out[at] = rest(load(x + at), r, k, at, a);
-    }
-  }
+__device__ __forceinline__ void load8(const void* base, int64_t at, float (&v)[8]) {
+  unpack8(*reinterpret_cast<const uint4*>(static_cast<const bf16*>(base) + at), v);
 }
 
-// Channels-last: one warp per pixel, its channels contiguous.
+// Channels-last: L lanes per pixel (L * 8 >= the channels, up to a warp), 8 channels per 16-byte load; the
+// pixel's sum of squares reduced over its lanes, then the outputs (the row read again, from cache). Every lane
+// of a warp reaches the shuffles (pixels past the end take part with nothing to add).
+template <int L>
 __global__ void norm2dNhwcKernel(Norm2dArgs a) {
   awaitPreviousKernel();
-  const bf16* x = static_cast<const bf16*>(a.x);
-  bf16* out = static_cast<bf16*>(a.out);
-  const int lane = threadIdx.x % 32;
-  const int64_t pixels = a.n * a.hw, warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / 32);
-  for (int64_t p = blockIdx.x * static_cast<int64_t>(blockDim.x / 32) + threadIdx.x / 32; p < pixels; p += warps) {
-    const int64_t first = p * a.c;
-    float r = 1.f;
-    if (a.normalize) {
-      float sum = 0.f;
-      for (int64_t k = lane; k < a.c; k += 32) {
-        const float v = load(x + first + k);
-        sum += rnd(v * v);
+  const int64_t p = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) / L;
+  const int lane = static_cast<int>(threadIdx.x % L);
+  const bool valid = p < a.n * a.hw;
+  const int64_t first = p * a.c;
+  float r = 1.f;
+  if (a.normalize) {
+    float sum = 0.f;
+    if (valid)
+      for (int64_t k = lane * 8; k < a.c; k += L * 8) {
+        float v[8];
+        load8(a.x, first + k, v);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) sum += rnd(v[i] * v[i]);
       }
-      for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-      r = inverseRms(sum, a);
-    }
-    for (int64_t k = lane; k < a.c; k += 32) out[first + k] = rest(load(x + first + k), r, k, first + k, a);
+#pragma unroll
+    for (int o = L / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    r = inverseRms(sum, a);
+  }
+  if (!valid) return;
+  for (int64_t k = lane * 8; k < a.c; k += L * 8) {
+    float v[8], w[8] = {}, g[8] = {}, res[8] = {};
+    load8(a.x, first + k, v);
+    if (a.weight) load8(a.weight, k, w);
+    if (a.gamma) load8(a.gamma, k, g);
+    if (a.residual) load8(a.residual, first + k, res);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) v[i] = rest(v[i], r, w[i], g[i], res[i], a);
+    *reinterpret_cast<uint4*>(static_cast<bf16*>(a.out) + first + k) = pack8(v);  // already bfloat16 values
   }
 }
 
-unsigned blocksFor(int64_t items) {
-  const int64_t blocks = (items + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
+template <int L>
+void launchNhwc(const Norm2dArgs& a, cudaStream_t stream) {
+  const int64_t blocks = (a.n * a.hw * L + kThreads - 1) / kThreads;
+  launchKernel(norm2dNhwcKernel<L>, static_cast<unsigned>(blocks), kThreads, 0, stream, a);
 }
 
 }  // namespace
@@ -106,12 +100,19 @@ unsigned blocksFor(int64_t items) {
 const char* norm2d(const Norm2dArgs& a, void* stream) {
   if (!a.x || !a.out || a.n < 0 || a.c <= 0 || a.hw < 0) return "norm2d: missing input or output";
   if (!a.normalize && a.weight) return "norm2d: a norm weight without the norm";
+  if (!a.channelsLast) return "norm2d: built for channels-last feature maps";
+  const auto aligned = [](const void* p) { return !p || reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (a.c % 8 != 0 || !aligned(a.x) || !aligned(a.out) || !aligned(a.weight) || !aligned(a.gamma) ||
+      !aligned(a.residual))
+    return "norm2d: channels must be a multiple of 8, every tensor 16-byte aligned";
   if (a.n * a.hw == 0) return nullptr;
   const auto s = static_cast<cudaStream_t>(stream);
-  if (a.channelsLast)
-    launchKernel(norm2dNhwcKernel, blocksFor(a.n * a.hw * 32), kThreads, 0, s, a);
-  else
-    launchKernel(norm2dNchwKernel, blocksFor(a.n * a.hw), kThreads, 0, s, a);
+  if (a.c <= 8) launchNhwc<1>(a, s);
+  else if (a.c <= 16) launchNhwc<2>(a, s);
+  else if (a.c <= 32) launchNhwc<4>(a, s);
+  else if (a.c <= 64) launchNhwc<8>(a, s);
+  else if (a.c <= 128) launchNhwc<16>(a, s);
+  else launchNhwc<32>(a, s);
   const cudaError_t e = cudaGetLastError();
   return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
 }

@@ -14,21 +14,21 @@
 namespace ll::models::gemma3n::kernels {
 
 struct Norm2dArgs {
-  const void* x = nullptr;         // [n, c, h, w] bfloat16, contiguous (NCHW) or channels-last (NHWC)
+  const void* x = nullptr;         // [n, c, h, w] bfloat16 in channels-last memory (NHWC), c a multiple of 8
   const void* weight = nullptr;    // [c] norm weight, or null (no weight)
   const void* gamma = nullptr;     // [c] layer scale, or null
   const void* residual = nullptr;  // like x (same layout), or null
   void* out = nullptr;             // like x (same layout)
   int64_t n = 0, c = 0, hw = 0;
-  bool channelsLast = false;
+  bool channelsLast = true;  // the only layout built (NCHW: the ops, whose strided reductions it would share)
   bool normalize = true;  // false: no RMS norm (and no weight): only the activation, scale and residual
   bool gelu = false;
   float eps = 1e-6f;
   float meanFactor = 0;  // ATen's mean: the sum of squares times this (float(n*h*w) / float(n*c*h*w))
 };
 
-// y = x * rsqrt(mean_c(x^2) + eps) [* weight] [-> gelu_tanh] [* gamma] [+ residual], per pixel. Returns nullptr
-// on success, else the reason or CUDA's message for the launch.
+// y = x * rsqrt(mean_c(x^2) + eps) [* weight] [-> gelu_tanh] [* gamma] [+ residual], per pixel. Every pointer
+// 16-byte aligned. Returns nullptr on success, else the reason or CUDA's message for the launch.
 const char* norm2d(const Norm2dArgs& args, void* stream);
 
 }  // namespace ll::models::gemma3n::kernels
