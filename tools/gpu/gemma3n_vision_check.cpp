@@ -51,15 +51,27 @@ int main(int argc, char** argv) {
     if (dtype == at::kFloat && !nhwc) std::cout << enc->describe() << "\n";
     std::printf("LAYOUT %s\n", nhwc ? "channels_last" : "NCHW");
     std::map<std::string, at::Tensor> debug;
-    const at::Tensor out = enc->forward(px, &debug);
+    const auto first = std::chrono::steady_clock::now();
+    const at::Tensor out = enc->forward(px, &debug);  // the debug copies wait for the GPU
+    std::printf("FIRST %s batch %ld (this encoder's first forward, with the stage copies): %.2f ms\n",
+                c10::toString(dtype), (long)batch,
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - first).count());
     for (const auto& [k, v] : debug) {
       const at::Tensor ref = readRaw(dir + "/" + k + ".bin", v.sizes().vec());
       const double err = (v - ref).abs().max().item<double>(), mx = ref.abs().max().item<double>();
       std::printf("PARITY %s %s %s maxabs=%.3e rel=%.3e\n", c10::toString(dtype), k.c_str(),
                   c10::str(v.sizes()).c_str(), err, err / mx);
     }
-    for (int64_t b : {int64_t{1}, int64_t{8}}) {
+    for (int64_t b : {int64_t{1}, int64_t{8}, int64_t{3}}) {
       const at::Tensor x = at::rand({b, 3, size, size}, at::device(at::kCUDA));
+      {
+        // The first forward at a new batch size: cuDNN's engine choice (and any kernel it compiles at run time).
+        x.sum().item<float>();
+        const auto t0 = std::chrono::steady_clock::now();
+        enc->forward(x).sum().item<float>();
+        std::printf("FIRST %s batch %ld: %.2f ms\n", c10::toString(dtype), (long)b,
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
       for (int i = 0; i < 3; ++i) enc->forward(x);
       enc->forward(x).sum().item<float>();  // a host read waits for the stream (no CUDA headers needed)
       const auto t0 = std::chrono::steady_clock::now();
