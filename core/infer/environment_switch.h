@@ -8,4 +8,7 @@ namespace ll::infer {
 // or LAYOUTLENS_FUSED_KERNELS for A/B runs. Unset or any other value: on.
 bool switchedOffByEnvironment(const char* name);
 
+// Whether the environment variable `name` switches an option on ("1" or "on") that is off by default.
+bool switchedOnByEnvironment(const char* name);
+
 }  // namespace ll::infer

@@ -93,6 +93,11 @@ bool switchedOffByEnvironment(const char* name) {
   return env && (std::strcmp(env, "0") == 0 || std::strcmp(env, "off") == 0);
 }
 
+bool switchedOnByEnvironment(const char* name) {
+  const char* env = std::getenv(name);
+  return env && (std::strcmp(env, "1") == 0 || std::strcmp(env, "on") == 0);
+}
+
 int useHostCoresForInference() {
   int wanted = 0;
   if (const char* env = std::getenv("LAYOUTLENS_CPU_THREADS"); env && *env) {

@@ -39,10 +39,11 @@ std::unique_ptr<Gemma3nModel> Gemma3nModel::load(const std::string& modelDir, co
   m->config_ = Gemma3nConfig::fromFile((dir / "config.json").string());
   m->decoder_ = Gemma3nTextDecoder::load(modelDir, options);
   const auto checkpoint = infer::Checkpoint::open(modelDir);
-  // Channels-last on CUDA: cuDNN's convolutions run without layout transposes, and the fused norm kernel
-  // (vision_blocks.h) reads a pixel's channels in one go. H100, the 300M tower on 768 x 768, ATen's ops: batch 1
-  // 48 -> 30 ms, batch 8 92 -> 87 ms. LAYOUTLENS_VISION_CHANNELS_LAST=0: NCHW (A/B).
-  static const bool channelsLastWanted = !infer::switchedOffByEnvironment("LAYOUTLENS_VISION_CHANNELS_LAST");
+  // NCHW unless LAYOUTLENS_VISION_CHANNELS_LAST=1. Channels-last runs faster once warm (H100, 768 x 768, the
+  // fused norm kernel: batch 8 58 against 64 ms NCHW) but cuDNN sets up each new batch size's channels-last
+  // convolutions for 1.3-3.2 s on its first forward (NCHW: 0.12-0.15 s), and a chunk's last crop batch can
+  // have any size: seconds of first-use delay in an interactive session for milliseconds per batch.
+  static const bool channelsLastWanted = infer::switchedOnByEnvironment("LAYOUTLENS_VISION_CHANNELS_LAST");
   m->vision_ = MobileNetV5Encoder::fromWeights(loadWithPrefix(checkpoint, kVisionPrefix, options), options.device,
                                                options.dtype, 1e-6, channelsLastWanted && options.device.is_cuda());
   m->embedder_ = MultimodalEmbedder::fromWeights(loadWithPrefix(checkpoint, kEmbedVisionPrefix, options),

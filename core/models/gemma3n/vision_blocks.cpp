@@ -70,9 +70,12 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
                      const at::Tensor& gamma, const at::Tensor& residual) {
   static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_FUSED_VISION_NORM");
   if (!wanted || !infer::fusedKernelsWanted(x) || x.dim() != 4 || x.scalar_type() != at::kBFloat16) return {};
-  // Channels-last only (the tower's layout on CUDA): a pixel's channels contiguous, 8 to a 16-byte load.
-  const int64_t c = x.size(1);
-  if (!x.is_contiguous(at::MemoryFormat::ChannelsLast) || c % 8 != 0) return {};
+  // NCHW with an even pixel count (pixel pairs), or channels-last with channels in eights (16-byte loads).
+  const int64_t c = x.size(1), hw = x.size(2) * x.size(3);
+  const bool nchw = x.is_contiguous() && hw % 2 == 0;
+  const bool nhwc = !nchw && x.is_contiguous(at::MemoryFormat::ChannelsLast) && c % 8 == 0;
+  if (!nchw && !nhwc) return {};
+  const auto format = nchw ? at::MemoryFormat::Contiguous : at::MemoryFormat::ChannelsLast;
   const auto aligned = [](const at::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
   auto usable = [&](const at::Tensor& v) {
     return !v.defined() || (v.scalar_type() == at::kBFloat16 && v.numel() == c && v.is_contiguous() &&
@@ -82,10 +85,10 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
   at::Tensor res;
   if (residual.defined()) {
     if (!residual.sizes().equals(x.sizes()) || residual.scalar_type() != at::kBFloat16) return {};
-    res = residual.contiguous(at::MemoryFormat::ChannelsLast);
+    res = residual.contiguous(format);
     if (!aligned(res)) return {};
   }
-  at::Tensor out = at::empty_like(x, at::MemoryFormat::ChannelsLast);
+  at::Tensor out = at::empty_like(x, format);
   kernels::Norm2dArgs a;
   a.x = x.data_ptr();
   a.weight = normalize && weight.defined() ? weight.data_ptr() : nullptr;
@@ -94,7 +97,8 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
   a.out = out.data_ptr();
   a.n = x.size(0);
   a.c = c;
-  a.hw = x.size(2) * x.size(3);
+  a.hw = hw;
+  a.channelsLast = nhwc;
   a.normalize = normalize;
   a.gelu = gelu;
   a.eps = static_cast<float>(eps);

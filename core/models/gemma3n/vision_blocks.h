@@ -31,9 +31,9 @@ at::Tensor geluTanh(const at::Tensor& x);
 
 // The tail every MobileNetV5 conv and block ends with, in the chain's order: [rmsNorm2d(x; weight)]
 // [-> geluTanh] [* gamma[c] (layer scale)] [+ residual]; an undefined gamma or residual is left out. On CUDA
-// bfloat16 in channels-last memory (channels a multiple of 8) one fused kernel (vision_kernels.h: the chain's
-// rounding, a pixel's mean square possibly one bfloat16 unit off from the reduction order); elsewhere, or
-// with LAYOUTLENS_FUSED_VISION_NORM=0, the ops themselves.
+// bfloat16 (NCHW with an even pixel count, or channels-last with channels in eights) one fused kernel
+// (vision_kernels.h: the chain's rounding, a pixel's mean square possibly one bfloat16 unit off from the
+// reduction order); elsewhere, or with LAYOUTLENS_FUSED_VISION_NORM=0, the ops themselves.
 at::Tensor normActScaleAdd(const at::Tensor& x, bool normalize, const at::Tensor& weight, double eps, bool gelu,
                            const at::Tensor& gamma = {}, const at::Tensor& residual = {});
 

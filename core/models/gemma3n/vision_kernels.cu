@@ -89,6 +89,56 @@ __global__ void norm2dNhwcKernel(Norm2dArgs a) {
   }
 }
 
+// NCHW: a block is 64 pixels (32 lanes, two neighbouring pixels each: 128-byte rows per warp) by 8 channel
+// groups (the warps); each thread sums its pixel pair over every 8th channel, the 8 partial sums meet in shared
+// memory, then each thread writes its channels. The image's pixel count must be even (a pair never straddles
+// two images).
+constexpr int kNchwGroups = kThreads / 32;
+
+__global__ void __launch_bounds__(kThreads) norm2dNchwKernel(Norm2dArgs a) {
+  awaitPreviousKernel();
+  __shared__ float partial[kNchwGroups][32][2];
+  const int lane = threadIdx.x % 32, group = threadIdx.x / 32;
+  const int64_t pair = blockIdx.x * int64_t{32} + lane, pixel = pair * 2;
+  const bool valid = pixel < a.n * a.hw;
+  const int64_t first = valid ? (pixel / a.hw) * a.c * a.hw + pixel % a.hw : 0;
+  auto at = [&](int64_t k) { return first + k * a.hw; };
+  auto load2 = [](const void* base, int64_t i) {
+    return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(static_cast<const bf16*>(base) + i));
+  };
+  float r0 = 1.f, r1 = 1.f;
+  if (a.normalize) {
+    float s0 = 0.f, s1 = 0.f;
+    if (valid)
+      for (int64_t k = group; k < a.c; k += kNchwGroups) {
+        const float2 v = load2(a.x, at(k));
+        s0 += rnd(v.x * v.x);
+        s1 += rnd(v.y * v.y);
+      }
+    partial[group][lane][0] = s0;
+    partial[group][lane][1] = s1;
+    __syncthreads();
+    s0 = s1 = 0.f;
+#pragma unroll
+    for (int g = 0; g < kNchwGroups; ++g) {
+      s0 += partial[g][lane][0];
+      s1 += partial[g][lane][1];
+    }
+    r0 = inverseRms(s0, a);
+    r1 = inverseRms(s1, a);
+  }
+  if (!valid) return;
+  const bf16* w = static_cast<const bf16*>(a.weight);
+  const bf16* g = static_cast<const bf16*>(a.gamma);
+  for (int64_t k = group; k < a.c; k += kNchwGroups) {
+    const float2 v = load2(a.x, at(k));
+    const float wk = w ? __bfloat162float(w[k]) : 0.f, gk = g ? __bfloat162float(g[k]) : 0.f;
+    const float2 res = a.residual ? load2(a.residual, at(k)) : float2{0.f, 0.f};
+    *reinterpret_cast<__nv_bfloat162*>(static_cast<bf16*>(a.out) + at(k)) =
+        __floats2bfloat162_rn(rest(v.x, r0, wk, gk, res.x, a), rest(v.y, r1, wk, gk, res.y, a));
+  }
+}
+
 template <int L>
 void launchNhwc(const Norm2dArgs& a, cudaStream_t stream) {
   const int64_t blocks = (a.n * a.hw * L + kThreads - 1) / kThreads;
@@ -100,13 +150,19 @@ void launchNhwc(const Norm2dArgs& a, cudaStream_t stream) {
 const char* norm2d(const Norm2dArgs& a, void* stream) {
   if (!a.x || !a.out || a.n < 0 || a.c <= 0 || a.hw < 0) return "norm2d: missing input or output";
   if (!a.normalize && a.weight) return "norm2d: a norm weight without the norm";
-  if (!a.channelsLast) return "norm2d: built for channels-last feature maps";
   const auto aligned = [](const void* p) { return !p || reinterpret_cast<uintptr_t>(p) % 16 == 0; };
-  if (a.c % 8 != 0 || !aligned(a.x) || !aligned(a.out) || !aligned(a.weight) || !aligned(a.gamma) ||
-      !aligned(a.residual))
-    return "norm2d: channels must be a multiple of 8, every tensor 16-byte aligned";
+  if (!aligned(a.x) || !aligned(a.out) || !aligned(a.weight) || !aligned(a.gamma) || !aligned(a.residual))
+    return "norm2d: every tensor must be 16-byte aligned";
   if (a.n * a.hw == 0) return nullptr;
   const auto s = static_cast<cudaStream_t>(stream);
+  if (!a.channelsLast) {
+    if (a.hw % 2 != 0) return "norm2d: NCHW maps need an even pixel count";
+    const int64_t blocks = (a.n * a.hw / 2 + 31) / 32;
+    launchKernel(norm2dNchwKernel, static_cast<unsigned>(blocks), kThreads, 0, s, a);
+    const cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
+  }
+  if (a.c % 8 != 0) return "norm2d: channels-last maps need a multiple of 8 channels";
   if (a.c <= 8) launchNhwc<1>(a, s);
   else if (a.c <= 16) launchNhwc<2>(a, s);
   else if (a.c <= 32) launchNhwc<4>(a, s);

@@ -14,13 +14,13 @@
 namespace ll::models::gemma3n::kernels {
 
 struct Norm2dArgs {
-  const void* x = nullptr;         // [n, c, h, w] bfloat16 in channels-last memory (NHWC), c a multiple of 8
+  const void* x = nullptr;         // [n, c, h, w] bfloat16: NCHW (h * w even) or channels-last (c a multiple of 8)
   const void* weight = nullptr;    // [c] norm weight, or null (no weight)
   const void* gamma = nullptr;     // [c] layer scale, or null
   const void* residual = nullptr;  // like x (same layout), or null
   void* out = nullptr;             // like x (same layout)
   int64_t n = 0, c = 0, hw = 0;
-  bool channelsLast = true;  // the only layout built (NCHW: the ops, whose strided reductions it would share)
+  bool channelsLast = false;
   bool normalize = true;  // false: no RMS norm (and no weight): only the activation, scale and residual
   bool gelu = false;
   float eps = 1e-6f;
