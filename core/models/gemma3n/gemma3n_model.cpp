@@ -39,10 +39,10 @@ std::unique_ptr<Gemma3nModel> Gemma3nModel::load(const std::string& modelDir, co
   m->config_ = Gemma3nConfig::fromFile((dir / "config.json").string());
   m->decoder_ = Gemma3nTextDecoder::load(modelDir, options);
   const auto checkpoint = infer::Checkpoint::open(modelDir);
-  // NCHW unless LAYOUTLENS_VISION_CHANNELS_LAST=1. Channels-last runs faster once warm (H100, 768 x 768, the
-  // fused norm kernel: batch 8 58 against 64 ms NCHW) but cuDNN sets up each new batch size's channels-last
-  // convolutions for 1.3-3.2 s on its first forward (NCHW: 0.12-0.15 s), and a chunk's last crop batch can
-  // have any size: seconds of first-use delay in an interactive session for milliseconds per batch.
+  // NCHW unless LAYOUTLENS_VISION_CHANNELS_LAST=1. Channels-last runs faster once warm (H100, 768 x 768, with
+  // the fused norm kernel: 58 against 78 ms for a batch of 8) but cuDNN sets up each new batch size's
+  // channels-last convolutions for 1.3-4.4 s on its first forward (NCHW: 0.1-0.2 s), and a chunk's last crop
+  // batch can have any size: seconds of first-use delay in an interactive session for ~20 ms per batch.
   static const bool channelsLastWanted = infer::switchedOnByEnvironment("LAYOUTLENS_VISION_CHANNELS_LAST");
   m->vision_ = MobileNetV5Encoder::fromWeights(loadWithPrefix(checkpoint, kVisionPrefix, options), options.device,
                                                options.dtype, 1e-6, channelsLastWanted && options.device.is_cuda());
