@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -84,7 +85,9 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
   if (!aligned(x) || !usable(weight) || !usable(gamma)) return {};
   at::Tensor res;
   if (residual.defined()) {
-    if (!residual.sizes().equals(x.sizes()) || residual.scalar_type() != at::kBFloat16) return {};
+    if (!residual.sizes().equals(x.sizes()) || residual.scalar_type() != at::kBFloat16 ||
+        residual.device() != x.device())
+      return {};
     res = residual.contiguous(format);
     if (!aligned(res)) return {};
   }

@@ -26,6 +26,16 @@ std::vector<uint8_t> syntheticRgb(int w, int h, int stride = 0) {
   return img;
 }
 
+// The processor's pixel values by another route: the resized uint8 HWC image rescaled and normalised with ATen
+// (CLIP mean and std), then the reference's view/permute (patchify).
+at::Tensor pixelValuesByAten(const std::vector<uint8_t>& resized, int64_t h, int64_t w) {
+  at::Tensor hwc = at::from_blob(const_cast<uint8_t*>(resized.data()), {h, w, 3}, at::kByte).to(at::kDouble);
+  at::Tensor x = (hwc * (1.0 / 255.0)).to(at::kFloat).permute({2, 0, 1});
+  const at::Tensor mean = at::tensor({0.48145466f, 0.4578275f, 0.40821073f}).view({3, 1, 1});
+  const at::Tensor stdv = at::tensor({0.26862954f, 0.26130258f, 0.27577711f}).view({3, 1, 1});
+  return patchify(((x - mean) / stdv).contiguous());
+}
+
 uint64_t fnv1a(const std::vector<uint8_t>& bytes) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (uint8_t b : bytes) {
@@ -166,12 +176,7 @@ TEST(DotsOcrImageProcessor, PixelValuesNormaliseAndFollowPatchOrder) {
 
   // Independent route: resize, normalise the CHW image with ATen, then the reference's view/permute.
   const auto resized = resizeBicubicLikePillow(src.data(), w, h, w * 3, 3, 56, 56);
-  at::Tensor hwc = at::from_blob(const_cast<uint8_t*>(resized.data()), {56, 56, 3}, at::kByte).to(at::kDouble);
-  at::Tensor x = (hwc * (1.0 / 255.0)).to(at::kFloat).permute({2, 0, 1});
-  const at::Tensor mean = at::tensor({0.48145466f, 0.4578275f, 0.40821073f}).view({3, 1, 1});
-  const at::Tensor stdv = at::tensor({0.26862954f, 0.26130258f, 0.27577711f}).view({3, 1, 1});
-  const at::Tensor expected = patchify(((x - mean) / stdv).contiguous());
-  EXPECT_TRUE(at::equal(p.pixelValues, expected));
+  EXPECT_TRUE(at::equal(p.pixelValues, pixelValuesByAten(resized, 56, 56)));
 
   // Spot checks of the order: row 1 is the patch right of row 0 (merge window), row 2 the one below it.
   auto value = [&](int64_t row, int64_t c, int64_t py, int64_t px) {
@@ -191,7 +196,7 @@ TEST(DotsOcrImageProcessor, PixelValuesNormaliseAndFollowPatchOrder) {
 }
 
 TEST(DotsOcrImageProcessor, ThreadCountDoesNotChangeThePixelValues) {
-  // 330x610 -> 336x616: 12 x 11 merge windows, so the patchify and both resize passes run in bands.
+  // 330x610 -> 336x616: 22 rows of 12 merge windows, so the patchify and both resize passes run in bands.
   const int w = 330, h = 610;
   const auto src = syntheticRgb(w, h, w * 3 + 4);
   const ProcessedImage one = preprocessImage(src.data(), w, h, w * 3 + 4, {}, PreprocessOptions{1, false});
@@ -204,11 +209,7 @@ TEST(DotsOcrImageProcessor, ThreadCountDoesNotChangeThePixelValues) {
   }
   // The single-thread result is the independent route's (resize, ATen normalise, reference permutation).
   const auto resized = resizeBicubicLikePillow(src.data(), w, h, w * 3 + 4, 3, 336, 616);
-  at::Tensor hwc = at::from_blob(const_cast<uint8_t*>(resized.data()), {616, 336, 3}, at::kByte).to(at::kDouble);
-  at::Tensor x = (hwc * (1.0 / 255.0)).to(at::kFloat).permute({2, 0, 1});
-  const at::Tensor mean = at::tensor({0.48145466f, 0.4578275f, 0.40821073f}).view({3, 1, 1});
-  const at::Tensor stdv = at::tensor({0.26862954f, 0.26130258f, 0.27577711f}).view({3, 1, 1});
-  EXPECT_TRUE(at::equal(one.pixelValues, patchify(((x - mean) / stdv).contiguous())));
+  EXPECT_TRUE(at::equal(one.pixelValues, pixelValuesByAten(resized, 616, 336)));
 }
 
 TEST(DotsOcrImageProcessor, PatchifyMatchesAManualIndexing) {
