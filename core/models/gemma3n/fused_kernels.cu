@@ -8,6 +8,7 @@
 
 #include "core/infer/bf16_vectors.cuh"
 #include "core/infer/programmatic_launch.cuh"
+#include "core/models/gemma3n/gelu_tanh.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -29,14 +30,6 @@ using infer::kernels::launchKernel;
 using infer::kernels::rnd;
 
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
-
-// ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl; kBeta = M_SQRT2 * M_2_SQRTPI * 0.5 = sqrt(2/pi)).
-__device__ __forceinline__ float geluTanh(float x) {
-  const float kBeta = static_cast<float>(0.7978845608028654);
-  const float kKappa = 0.044715f;
-  const float inner = kBeta * (x + kKappa * (x * x * x));
-  return 0.5f * x * (1.0f + tanhf(inner));
-}
 
 __device__ __forceinline__ float warpSum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

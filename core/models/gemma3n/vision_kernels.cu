@@ -3,6 +3,7 @@
 
 #include "core/infer/bf16_vectors.cuh"
 #include "core/infer/programmatic_launch.cuh"
+#include "core/models/gemma3n/gelu_tanh.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -20,14 +21,6 @@ using infer::kernels::rnd;
 using infer::kernels::unpack8;
 
 constexpr int kThreads = 256;
-
-// ATen's gelu(approximate='tanh') in float32 (GeluCUDAKernelImpl; kBeta = M_SQRT2 * M_2_SQRTPI * 0.5).
-__device__ __forceinline__ float geluTanh(float x) {
-  const float kBeta = static_cast<float>(0.7978845608028654);
-  const float kKappa = 0.044715f;
-  const float inner = kBeta * (x + kKappa * (x * x * x));
-  return 0.5f * x * (1.0f + tanhf(inner));
-}
 
 // The chain's 1 / sqrt(mean square + eps): x.pow(2) rounded, summed in float32, mean rounded, + eps rounded,
 // rsqrt rounded (ATen's bfloat16 ops compute in float32 and store bfloat16).
