@@ -54,37 +54,55 @@ inline uint8_t clip8(int64_t v, int precision) {
   return static_cast<uint8_t>(s < 0 ? 0 : (s > 255 ? 255 : s));
 }
 
-// One separable pass over planar uint8 [3, rows, cols] along columns (horizontal) or rows (vertical).
-std::vector<uint8_t> passUint8(const std::vector<uint8_t>& src, int64_t rows, int64_t cols, bool horizontal,
-                               const IntTaps& t) {
-  const int64_t outSize = static_cast<int64_t>(t.taps.first.size());
-  const int64_t outRows = horizontal ? rows : outSize, outCols = horizontal ? outSize : cols;
-  std::vector<uint8_t> dst(static_cast<size_t>(3 * outRows * outCols));
-  const int64_t half = t.precision > 0 ? (int64_t{1} << (t.precision - 1)) : 0;
+// The sums below fit int32: the taps' weights add up to 2^precision (precision <= 22) and pixels are <= 255.
+inline uint8_t clip8(int32_t v, int precision) { return clip8(int64_t{v}, precision); }
+
+// The width pass straight from the interleaved pixels (`stride` bytes a row) into planar uint8 [3, rows, outW]:
+// a pixel's three channels are summed together while its row is in cache.
+std::vector<uint8_t> widthPassFromRgb(const uint8_t* rgb, int64_t stride, int64_t rows, const IntTaps& t) {
+  const int64_t outW = static_cast<int64_t>(t.taps.first.size());
+  std::vector<uint8_t> dst(static_cast<size_t>(3 * rows * outW));
+  const int32_t half = t.precision > 0 ? (int32_t{1} << (t.precision - 1)) : 0;
+  for (int64_t y = 0; y < rows; ++y) {
+    const uint8_t* row = rgb + y * stride;
+    for (int64_t o = 0; o < outW; ++o) {
+      const uint8_t* p = row + 3 * t.taps.first[o];
+      const int64_t n = t.taps.count[o];
+      const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
+      int32_t r = half, g = half, b = half;
+      for (int64_t k = 0; k < n; ++k, p += 3) {
+        r += int32_t{p[0]} * w[k];
+        g += int32_t{p[1]} * w[k];
+        b += int32_t{p[2]} * w[k];
+      }
+      dst[y * outW + o] = clip8(r, t.precision);
+      dst[(rows + y) * outW + o] = clip8(g, t.precision);
+      dst[(2 * rows + y) * outW + o] = clip8(b, t.precision);
+    }
+  }
+  return dst;
+}
+
+// The height pass over planar uint8 [3, rows, cols]: each output row accumulates whole input rows (a loop over
+// x the compiler vectorises; integer sums, so the order does not matter).
+std::vector<uint8_t> heightPass(const std::vector<uint8_t>& src, int64_t rows, int64_t cols, const IntTaps& t) {
+  const int64_t outRows = static_cast<int64_t>(t.taps.first.size());
+  std::vector<uint8_t> dst(static_cast<size_t>(3 * outRows * cols));
+  std::vector<int32_t> acc(static_cast<size_t>(cols));
+  const int32_t half = t.precision > 0 ? (int32_t{1} << (t.precision - 1)) : 0;
   for (int64_t c = 0; c < 3; ++c) {
     const uint8_t* plane = src.data() + c * rows * cols;
-    uint8_t* out = dst.data() + c * outRows * outCols;
-    if (horizontal) {  // row by row: each input row is read from cache while its outputs are made
-      for (int64_t y = 0; y < rows; ++y) {
-        const uint8_t* row = plane + y * cols;
-        for (int64_t o = 0; o < outSize; ++o) {
-          const int64_t first = t.taps.first[o], n = t.taps.count[o];
-          const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
-          int64_t acc = half;
-          for (int64_t k = 0; k < n; ++k) acc += int64_t{row[first + k]} * w[k];
-          out[y * outCols + o] = clip8(acc, t.precision);
-        }
-      }
-      continue;
-    }
-    for (int64_t o = 0; o < outSize; ++o) {  // output row by output row: the input rows are read along x
+    for (int64_t o = 0; o < outRows; ++o) {
       const int64_t first = t.taps.first[o], n = t.taps.count[o];
       const int32_t* w = t.weights.data() + o * t.taps.maxTaps;
-      for (int64_t x = 0; x < cols; ++x) {
-        int64_t acc = half;
-        for (int64_t k = 0; k < n; ++k) acc += int64_t{plane[(first + k) * cols + x]} * w[k];
-        out[o * outCols + x] = clip8(acc, t.precision);
+      std::fill(acc.begin(), acc.end(), half);
+      for (int64_t k = 0; k < n; ++k) {
+        const uint8_t* in = plane + (first + k) * cols;
+        const int32_t wk = w[k];
+        for (int64_t x = 0; x < cols; ++x) acc[x] += int32_t{in[x]} * wk;
       }
+      uint8_t* out = dst.data() + (c * outRows + o) * cols;
+      for (int64_t x = 0; x < cols; ++x) out[x] = clip8(acc[x], t.precision);
     }
   }
   return dst;
@@ -124,43 +142,61 @@ FilterTaps triangleFilterTaps(int64_t inSize, int64_t outSize) {
   return t;
 }
 
-at::Tensor resizeBilinearAntialias(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes,
+namespace {
+
+// resizeBilinearAntialias's planes, [3, outHeight, outWidth] uint8 in a plain vector.
+std::vector<uint8_t> resizedPlanes(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes,
                                    int64_t outWidth, int64_t outHeight, ResizeKernel kernel) {
   checkImage(rgb, width, height, strideBytes);
   if (outWidth <= 0 || outHeight <= 0)
     fail("target size " + std::to_string(outWidth) + "x" + std::to_string(outHeight) + " must be positive");
-  // Planar copy first: both kernels and the model want CHW.
-  std::vector<uint8_t> planar(static_cast<size_t>(3 * width * height));
-  for (int64_t y = 0; y < height; ++y) {
-    const uint8_t* row = rgb + y * strideBytes;
-    for (int64_t x = 0; x < width; ++x)
-      for (int64_t c = 0; c < 3; ++c) planar[(c * height + y) * width + x] = row[3 * x + c];
-  }
-  auto wrap = [](std::vector<uint8_t>& data, int64_t h, int64_t w) {
-    return at::from_blob(data.data(), {3, h, w}, at::kByte).clone();
+  // Both kernels and the model want CHW: a planar copy, unless the uint8 width pass makes the planes itself.
+  auto planarCopy = [&] {
+    std::vector<uint8_t> planar(static_cast<size_t>(3 * width * height));
+    for (int64_t y = 0; y < height; ++y) {
+      const uint8_t* row = rgb + y * strideBytes;
+      for (int64_t x = 0; x < width; ++x)
+        for (int64_t c = 0; c < 3; ++c) planar[(c * height + y) * width + x] = row[3 * x + c];
+    }
+    return planar;
   };
-  if (outWidth == width && outHeight == height) return wrap(planar, height, width);
+  if (outWidth == width && outHeight == height) return planarCopy();
 
   if (kernel == ResizeKernel::TorchFloat) {
-    const at::Tensor f = wrap(planar, height, width).to(at::kFloat).unsqueeze(0);
+    std::vector<uint8_t> planar = planarCopy();
+    const at::Tensor f = at::from_blob(planar.data(), {1, 3, height, width}, at::kByte).to(at::kFloat);
     const at::Tensor r = at::_upsample_bilinear2d_aa(f, std::vector<int64_t>{outHeight, outWidth},
                                                      /*align_corners=*/false, c10::nullopt, c10::nullopt);
-    return r.squeeze(0).clamp(0, 255).round().to(at::kByte);
+    const at::Tensor u = r.squeeze(0).clamp(0, 255).round().to(at::kByte).contiguous();
+    return {u.data_ptr<uint8_t>(), u.data_ptr<uint8_t>() + u.numel()};
   }
   // torch's uint8 path: width pass (rounded to uint8), then height pass; a pass whose side is unchanged is skipped.
-  std::vector<uint8_t> cur = std::move(planar);
-  if (outWidth != width) cur = passUint8(cur, height, width, true, toIntTaps(triangleFilterTaps(width, outWidth)));
-  if (outHeight != height)
-    cur = passUint8(cur, height, outWidth, false, toIntTaps(triangleFilterTaps(height, outHeight)));
-  return wrap(cur, outHeight, outWidth);
+  std::vector<uint8_t> cur = outWidth != width
+                                 ? widthPassFromRgb(rgb, strideBytes, height, toIntTaps(triangleFilterTaps(width, outWidth)))
+                                 : planarCopy();
+  if (outHeight != height) cur = heightPass(cur, height, outWidth, toIntTaps(triangleFilterTaps(height, outHeight)));
+  return cur;
+}
+
+}  // namespace
+
+at::Tensor resizeBilinearAntialias(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes,
+                                   int64_t outWidth, int64_t outHeight, ResizeKernel kernel) {
+  std::vector<uint8_t> planes = resizedPlanes(rgb, width, height, strideBytes, outWidth, outHeight, kernel);
+  return at::from_blob(planes.data(), {3, outHeight, outWidth}, at::kByte).clone();
 }
 
 at::Tensor preprocessImage(const uint8_t* rgb, int64_t width, int64_t height, int64_t strideBytes, int64_t size,
                            ResizeKernel kernel) {
   if (size <= 0) fail("target size " + std::to_string(size) + " must be positive (Gemma 3n uses 768)");
-  const at::Tensor resized = resizeBilinearAntialias(rgb, width, height, strideBytes, size, size, kernel);
-  // transformers rescales with a float multiply by 1/255 (not a division).
-  return resized.to(at::kFloat) * (1.0 / 255.0);
+  const std::vector<uint8_t> planes = resizedPlanes(rgb, width, height, strideBytes, size, size, kernel);
+  // transformers rescales with a float multiply by 1/255 (not a division): float(u) * float(1/255), as ATen's
+  // float tensor times a double scalar computes it, written here in one pass (no uint8 tensor, no ATen ops).
+  at::Tensor out = at::empty({3, size, size}, at::kFloat);
+  float* o = out.data_ptr<float>();
+  const auto scale = static_cast<float>(1.0 / 255.0);
+  for (size_t i = 0; i < planes.size(); ++i) o[i] = static_cast<float>(planes[i]) * scale;
+  return out;
 }
 
 }  // namespace ll::models::gemma3n

@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -103,6 +104,20 @@ TEST(Gemma3nImageProcessor, ConstantImagesStayConstantWhenShrunkOrGrown) {
     const at::Tensor pv = preprocessImage(small.data(), 3, 5, 9, 16, k);
     EXPECT_TRUE(pv.eq(77.0f * float(1.0 / 255.0)).all().item<bool>());
   }
+}
+
+// preprocessImage writes the float pixels itself: the same bits as the resized uint8 planes through ATen's
+// to(float) * (1 / 255), on a page-sized shrink, a stretch and a same-size image, with both kernels.
+TEST(Gemma3nImageProcessor, PixelValuesAreTheResizedPlanesTimesOneOverTwoFiftyFive) {
+  at::manual_seed(5);
+  const at::Tensor noise = at::randint(0, 256, {900, 700, 3}, at::kByte).contiguous();
+  const uint8_t* px = noise.data_ptr<uint8_t>();
+  for (ResizeKernel k : kKernels)
+    for (auto [w, h, size] : {std::tuple<int64_t, int64_t, int64_t>{700, 900, 768}, {300, 200, 768}, {64, 64, 64}}) {
+      const at::Tensor got = preprocessImage(px, w, h, 700 * 3, size, k);
+      const at::Tensor want = resizeBilinearAntialias(px, w, h, 700 * 3, size, size, k).to(at::kFloat) * (1.0 / 255.0);
+      EXPECT_TRUE(at::equal(got, want)) << w << "x" << h << " -> " << size;
+    }
 }
 
 TEST(Gemma3nImageProcessor, IntegerAndFloatKernelsDifferByAtMostOneLevel) {
