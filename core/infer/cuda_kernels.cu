@@ -74,16 +74,16 @@ __global__ void rotaryFloat8Kernel(const bf16* x, int64_t rowStride, int64_t hea
     const float* c = cos + static_cast<int64_t>(r) * d;
     const float* s = sin + static_cast<int64_t>(r) * d;
     float lo[8], hi[8], cLo[8], cHi[8], sLo[8], sHi[8];
-    unpack8(*reinterpret_cast<const uint4*>(xr + j), lo);
-    unpack8(*reinterpret_cast<const uint4*>(xr + j + half), hi);
-    auto load8 = [](const float* p, float (&v)[8]) {
+    load8(xr + j, lo);
+    load8(xr + j + half, hi);
+    auto loadFloats8 = [](const float* p, float (&v)[8]) {
       const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
       v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
     };
-    load8(c + j, cLo);
-    load8(c + j + half, cHi);
-    load8(s + j, sLo);
-    load8(s + j + half, sHi);
+    loadFloats8(c + j, cLo);
+    loadFloats8(c + j + half, cHi);
+    loadFloats8(s + j, sLo);
+    loadFloats8(s + j + half, sHi);
     float oLo[8], oHi[8];
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
@@ -91,8 +91,8 @@ __global__ void rotaryFloat8Kernel(const bf16* x, int64_t rowStride, int64_t hea
       oHi[k] = __fadd_rn(__fmul_rn(hi[k], cHi[k]), __fmul_rn(lo[k], sHi[k]));
     }
     bf16* o = out + static_cast<int64_t>(rh) * d;
-    *reinterpret_cast<uint4*>(o + j) = pack8(oLo);
-    *reinterpret_cast<uint4*>(o + j + half) = pack8(oHi);
+    store8(o + j, oLo);
+    store8(o + j + half, oHi);
   }
 }
 
@@ -288,7 +288,6 @@ const char* rotaryQkvIntoCache(const void* qkv, int64_t rowStride, int64_t n, in
 
 const char* rotaryFloatTables(const void* x, int64_t rowStride, int64_t headStride, int64_t n, int64_t heads, int64_t d,
                               const float* cos, const float* sin, void* out, void* stream) {
-  const auto aligned16 = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
   const int64_t count = n * heads * (d / 16);
   if (d % 16 == 0 && rowStride % 8 == 0 && headStride % 8 == 0 && aligned16(x) && aligned16(cos) && aligned16(sin) &&
       aligned16(out) && count > 0) {
@@ -308,7 +307,6 @@ const char* rotaryFloatTables(const void* x, int64_t rowStride, int64_t headStri
 const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t uStride, int64_t n, int64_t K, void* out,
                     void* stream) {
   if (n * K == 0) return nullptr;
-  const auto aligned16 = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
   if (K % 8 == 0 && gStride % 8 == 0 && uStride % 8 == 0 && aligned16(gate) && aligned16(up) && aligned16(out)) {
     launchKernel(siluMul8Kernel, gridFor(n * K / 8), kThreads, 0, static_cast<cudaStream_t>(stream),
         static_cast<const bf16*>(gate), gStride, static_cast<const bf16*>(up), uStride, n, K, static_cast<bf16*>(out));

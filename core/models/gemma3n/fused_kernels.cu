@@ -26,22 +26,17 @@ constexpr int kHidden = kThreads * 8;  // 2048
 constexpr int kHead = 256;             // attention head size
 
 using infer::kernels::awaitPreviousKernel;
+using infer::kernels::aligned16;
 using infer::kernels::launchKernel;
+using infer::kernels::load8;
 using infer::kernels::rnd;
+using infer::kernels::store8;
 
 __device__ __forceinline__ float load(const bf16* p) { return __bfloat162float(*p); }
 
 __device__ __forceinline__ float warpSum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
-}
-
-// Eight consecutive bfloat16 values in one 16-byte access (addresses are 16-byte aligned: the wrappers check).
-__device__ __forceinline__ void load8(const bf16* p, float (&out)[8]) {
-  infer::kernels::unpack8(*reinterpret_cast<const uint4*>(p), out);
-}
-__device__ __forceinline__ void store8(bf16* p, const float (&in)[8]) {
-  *reinterpret_cast<uint4*>(p) = infer::kernels::pack8(in);
 }
 
 // These steps are latency-bound (a few dozen rows): every kernel below issues all of a thread's loads
@@ -390,8 +385,6 @@ unsigned gridFor(int64_t count) {
   return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
 }
 
-bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 const bf16* in(const void* p) { return static_cast<const bf16*>(p); }
 bf16* outPtr(void* p) { return static_cast<bf16*>(p); }
 cudaStream_t on(void* s) { return static_cast<cudaStream_t>(s); }
@@ -406,9 +399,9 @@ const char* predictAndNorm(const void* streams, int a, const void* routerNorm, c
                            const void* inputNorm, float eps, int N, int64_t n, int64_t D, void* pred, void* h,
                            void* stream, const void* pendingG, const void* pendingNorm) {
   if (!fitsRows(N, D) || a < 0 || a >= N) return "predictAndNorm: built for 4 AltUp streams of 2048";
-  if (!aligned(streams) || !aligned(routerNorm) || !aligned(W) || !aligned(inputNorm) || !aligned(pred) || !aligned(h))
+  if (!aligned16(streams) || !aligned16(routerNorm) || !aligned16(W) || !aligned16(inputNorm) || !aligned16(pred) || !aligned16(h))
     return "predictAndNorm: misaligned input";
-  if ((pendingG == nullptr) != (pendingNorm == nullptr) || !aligned(pendingG) || !aligned(pendingNorm))
+  if ((pendingG == nullptr) != (pendingNorm == nullptr) || !aligned16(pendingG) || !aligned16(pendingNorm))
     return "predictAndNorm: a pending per-layer input needs its norm weight, both 16-byte aligned";
   if (n == 0) return nullptr;
   launchKernel(predictAndNormKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(streams), a, in(routerNorm),
@@ -422,7 +415,7 @@ const char* attentionMix(const void* u, const void* h, const void* o, const void
   if (D != kHidden) return "attentionMix: built for rows of 2048";
   for (const void* p : {u, h, o, laurel, postAttnNorm, laurelNorm, preFfNorm, static_cast<const void*>(z),
                         static_cast<const void*>(zn)})
-    if (!aligned(p)) return "attentionMix: misaligned input";
+    if (!aligned16(p)) return "attentionMix: misaligned input";
   if (n == 0) return nullptr;
   launchKernel(attentionMixKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(u), in(h), in(o), in(laurel),
       in(postAttnNorm), in(laurelNorm), in(preFfNorm), eps, invSqrt2, outPtr(z), outPtr(zn));
@@ -435,8 +428,8 @@ const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNo
   if (!fitsRows(N, D) || a < 0 || a >= N) return "correctAfterMlp: built for 4 AltUp streams of 2048";
   for (const void* p : {z, mlp, postFfNorm, pred, routerNorm, W, static_cast<const void*>(out),
                         static_cast<const void*>(active)})
-    if (!aligned(p)) return "correctAfterMlp: misaligned input";
-  if (scale && !aligned(scale)) return "correctAfterMlp: misaligned input";
+    if (!aligned16(p)) return "correctAfterMlp: misaligned input";
+  if (scale && !aligned16(scale)) return "correctAfterMlp: misaligned input";
   if (n == 0) return nullptr;
   launchKernel(correctAfterMlpKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), in(z), in(mlp), in(postFfNorm),
       in(pred), in(routerNorm), in(W), in(C), a, scale ? in(scale) : nullptr, eps, n, outPtr(out), outPtr(active));
@@ -446,7 +439,7 @@ const char* correctAfterMlp(const void* z, const void* mlp, const void* postFfNo
 const char* addPerLayerInput(void* streams, const void* g, const void* norm, float eps, int N, int64_t n, int64_t D,
                              void* stream) {
   if (!fitsRows(N, D)) return "addPerLayerInput: built for 4 AltUp streams of 2048";
-  if (!aligned(streams) || !aligned(g) || !aligned(norm)) return "addPerLayerInput: misaligned input";
+  if (!aligned16(streams) || !aligned16(g) || !aligned16(norm)) return "addPerLayerInput: misaligned input";
   if (n == 0) return nullptr;
   launchKernel(addPerLayerInputKernel, static_cast<unsigned>(n), kThreads, 0, on(stream), outPtr(streams), in(g),
       in(norm), eps, n);
@@ -455,7 +448,7 @@ const char* addPerLayerInput(void* streams, const void* g, const void* norm, flo
 
 const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up, int64_t mStride, float multiplier,
                               int64_t n, int64_t K, void* out, void* stream) {
-  if (K % 8 != 0 || gStride % 8 != 0 || mStride % 8 != 0 || !aligned(gate) || !aligned(up) || !aligned(out))
+  if (K % 8 != 0 || gStride % 8 != 0 || mStride % 8 != 0 || !aligned16(gate) || !aligned16(up) || !aligned16(out))
     return "sparseGeluTanhMul: rows must be multiples of 8 values, 16-byte aligned";
   if (n * K == 0) return nullptr;
   launchKernel(sparseGeluTanhMulKernel, static_cast<unsigned>(n), kSparseThreads, 0, on(stream), in(gate), gStride,
@@ -475,8 +468,8 @@ const char* qkvNormRotary(const void* proj, int64_t projStride, int64_t n, int h
                           const void* kNorm, const void* cos, const void* signedSin, float eps, void* q, void* k, void* v,
                           const int64_t* kvRows, void* stream) {
   if (d != kHead) return "qkvNormRotary: built for heads of 256";
-  if (!aligned(proj) || projStride % 8 != 0 || !aligned(qNorm) || (kNorm && !aligned(kNorm)) || !aligned(cos) ||
-      !aligned(signedSin))
+  if (!aligned16(proj) || projStride % 8 != 0 || !aligned16(qNorm) || (kNorm && !aligned16(kNorm)) || !aligned16(cos) ||
+      !aligned16(signedSin))
     return "qkvNormRotary: misaligned input";
   const int64_t items = n * (hq + 2 * hkv);
   if (items == 0) return nullptr;

@@ -16,9 +16,10 @@ namespace {
 using bf16 = __nv_bfloat16;
 using infer::kernels::awaitPreviousKernel;
 using infer::kernels::launchKernel;
-using infer::kernels::pack8;
+using infer::kernels::aligned16;
+using infer::kernels::load8;
 using infer::kernels::rnd;
-using infer::kernels::unpack8;
+using infer::kernels::store8;
 
 constexpr int kThreads = 256;
 
@@ -41,10 +42,6 @@ __device__ __forceinline__ float rest(float v, float r, float w, float g, float 
   return v;
 }
 
-__device__ __forceinline__ void load8(const void* base, int64_t at, float (&v)[8]) {
-  unpack8(*reinterpret_cast<const uint4*>(static_cast<const bf16*>(base) + at), v);
-}
-
 // Channels-last: L lanes per pixel (L * 8 >= the channels, up to a warp), 8 channels per 16-byte load; the
 // pixel's sum of squares reduced over its lanes, then the outputs (the row read again, from cache). Every lane
 // of a warp reaches the shuffles (pixels past the end take part with nothing to add).
@@ -55,13 +52,14 @@ __global__ void norm2dNhwcKernel(Norm2dArgs a) {
   const int lane = static_cast<int>(threadIdx.x % L);
   const bool valid = p < a.n * a.hw;
   const int64_t first = p * a.c;
+  const auto bf = [](const void* q) { return static_cast<const bf16*>(q); };
   float r = 1.f;
   if (a.normalize) {
     float sum = 0.f;
     if (valid)
       for (int64_t k = lane * 8; k < a.c; k += L * 8) {
         float v[8];
-        load8(a.x, first + k, v);
+        load8(bf(a.x) + first + k, v);
 #pragma unroll
         for (int i = 0; i < 8; ++i) sum += rnd(v[i] * v[i]);
       }
@@ -72,13 +70,13 @@ __global__ void norm2dNhwcKernel(Norm2dArgs a) {
   if (!valid) return;
   for (int64_t k = lane * 8; k < a.c; k += L * 8) {
     float v[8], w[8] = {}, g[8] = {}, res[8] = {};
-    load8(a.x, first + k, v);
-    if (a.weight) load8(a.weight, k, w);
-    if (a.gamma) load8(a.gamma, k, g);
-    if (a.residual) load8(a.residual, first + k, res);
+    load8(bf(a.x) + first + k, v);
+    if (a.weight) load8(bf(a.weight) + k, w);
+    if (a.gamma) load8(bf(a.gamma) + k, g);
+    if (a.residual) load8(bf(a.residual) + first + k, res);
 #pragma unroll
     for (int i = 0; i < 8; ++i) v[i] = rest(v[i], r, w[i], g[i], res[i], a);
-    *reinterpret_cast<uint4*>(static_cast<bf16*>(a.out) + first + k) = pack8(v);  // already bfloat16 values
+    store8(static_cast<bf16*>(a.out) + first + k, v);  // already bfloat16 values: stored exactly
   }
 }
 
@@ -143,8 +141,7 @@ void launchNhwc(const Norm2dArgs& a, cudaStream_t stream) {
 const char* norm2d(const Norm2dArgs& a, void* stream) {
   if (!a.x || !a.out || a.n < 0 || a.c <= 0 || a.hw < 0) return "norm2d: missing input or output";
   if (!a.normalize && a.weight) return "norm2d: a norm weight without the norm";
-  const auto aligned = [](const void* p) { return !p || reinterpret_cast<uintptr_t>(p) % 16 == 0; };
-  if (!aligned(a.x) || !aligned(a.out) || !aligned(a.weight) || !aligned(a.gamma) || !aligned(a.residual))
+  if (!aligned16(a.x) || !aligned16(a.out) || !aligned16(a.weight) || !aligned16(a.gamma) || !aligned16(a.residual))
     return "norm2d: every tensor must be 16-byte aligned";
   if (a.n * a.hw == 0) return nullptr;
   const auto s = static_cast<cudaStream_t>(stream);
