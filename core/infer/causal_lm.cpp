@@ -1,4 +1,4 @@
-// CausalLM's default batched prefill, and the classification of failures the scheduler recovers from.
+// CausalLM's default batched prefill and decodeAhead, and the classification of failures the scheduler recovers from.
 #include "core/infer/causal_lm.h"
 
 #include <ATen/ATen.h>
@@ -16,6 +16,11 @@ at::Tensor CausalLM::prefillMany(const std::vector<int>& slots, const std::vecto
   rows.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) rows.push_back(prefill(slots[i], inputs[i]));
   return at::stack(rows, 0);
+}
+
+std::unique_ptr<PendingTokens> CausalLM::decodeAhead(const std::vector<int>&, const std::vector<int64_t>&,
+                                                    const std::vector<bool>&) {
+  throw std::logic_error(name() + ": this model does not decode ahead; check decodesAhead() first");
 }
 
 bool isOutOfMemoryError(const std::exception& e) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "core/infer/environment_switch.h"
+
 namespace ll::infer {
 
 struct GenerationScheduler::Sequence {
@@ -42,6 +44,7 @@ struct GenerationScheduler::Sequence {
   int slot = -1;
   std::vector<int64_t> tokens;
   int64_t lastToken = -1;
+  bool tokenInFlight = false;  // its next token is being computed by the step ahead_ holds
   bool finished = false;
   GenerationResult result;
   Clock::time_point submitted, prefillStart, firstToken;
@@ -54,7 +57,9 @@ double msBetween(std::chrono::steady_clock::time_point a, std::chrono::steady_cl
 }  // namespace
 
 GenerationScheduler::GenerationScheduler(CausalLM& model, SchedulerOptions options)
-    : model_(model), options_(std::move(options)) {
+    : model_(model),
+      options_(std::move(options)),
+      decodeAhead_(options_.decodeAhead && !switchedOffByEnvironment("LAYOUTLENS_DECODE_AHEAD")) {
   if (model_.slotCount() <= 0)
     throw std::invalid_argument("generation scheduler: the model has no KV-cache slots; call reserveSlots() first");
   const int slots = model_.slotCount();
@@ -106,7 +111,7 @@ int GenerationScheduler::queuedCount() const {
 
 bool GenerationScheduler::waitForWork(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!running_.empty()) return true;
+  if (!running_.empty() || ahead_) return true;
   return wake_.wait_for(lock, timeout, [this] { return !queue_.empty(); });
 }
 
@@ -116,7 +121,7 @@ bool GenerationScheduler::step() {
   decodeRunning();
   removeFinished();
   std::lock_guard<std::mutex> lock(mutex_);
-  return !running_.empty() || !queue_.empty();
+  return !running_.empty() || !queue_.empty() || ahead_.has_value();
 }
 
 void GenerationScheduler::runUntilIdle() {
@@ -300,6 +305,103 @@ void GenerationScheduler::decodeRunning() {
   std::vector<Sequence*> active;
   for (auto& s : running_)
     if (!s->finished) active.push_back(s.get());
+  if (aheadWanted(active)) {
+    decodeRunningAhead(active);
+    return;
+  }
+  readAheadStep({});  // a step in flight is read before any decode of the usual kind
+  decodeRunningNow();
+}
+
+bool GenerationScheduler::aheadWanted(const std::vector<Sequence*>& active) const {
+  if (!decodeAhead_ || active.empty() || static_cast<int>(active.size()) > decodeLimit_ || !model_.decodesAhead())
+    return false;
+  return std::all_of(active.begin(), active.end(), [](const Sequence* s) { return s->sampler.isGreedy(); });
+}
+
+// Queues the next step for the running batch, then reads the step before it (ahead_), so the host's
+// read-back and bookkeeping overlap the device's work on the new step.
+void GenerationScheduler::decodeRunningAhead(const std::vector<Sequence*>& active) {
+  std::vector<Sequence*> batch;
+  std::vector<int> slots;
+  std::vector<int64_t> tokens;
+  std::vector<bool> fedBack;
+  for (Sequence* s : active) {
+    if (s->tokenInFlight) {
+      // Its token in flight goes to this step on the device, unless that token is certainly its last: the
+      // token limit is reached with it, or the slot has no room left to take it.
+      if (static_cast<int>(s->tokens.size()) + 1 >= s->request.maxNewTokens) continue;
+      if (model_.cachedLength(s->slot) >= model_.maxSequenceLength()) continue;
+    }
+    batch.push_back(s);
+    slots.push_back(s->slot);
+    tokens.push_back(s->tokenInFlight ? 0 : s->lastToken);
+    fedBack.push_back(s->tokenInFlight);
+  }
+  const auto start = Clock::now();
+  std::unique_ptr<PendingTokens> queued;
+  if (!batch.empty()) {
+    try {
+      if (options_.beforeModelCall) options_.beforeModelCall(ModelCall::Decode, static_cast<int>(batch.size()));
+      RECORD_FUNCTION("scheduler.decode_ahead", std::vector<c10::IValue>());
+      queued = model_.decodeAhead(slots, tokens, fedBack);
+    } catch (const std::exception&) {
+      // Nothing was queued. Read the step in flight, then decode the usual way: it splits the batch when
+      // out of memory and answers other failures.
+      readAheadStep({});
+      decodeRunningNow();
+      return;
+    }
+  }
+  readAheadStep(batch);
+  if (!queued) return;
+  ++stats_.aheadSteps;
+  AheadStep next{std::move(queued), {}, start};
+  for (Sequence* s : batch) {
+    next.ids.push_back(s->id);
+    s->tokenInFlight = true;
+  }
+  ahead_ = std::move(next);
+}
+
+void GenerationScheduler::readAheadStep(const std::vector<Sequence*>& queuedAgain) {
+  if (!ahead_) return;
+  AheadStep step = std::move(*ahead_);
+  ahead_.reset();
+  std::vector<int64_t> next;
+  try {
+    next = step.tokens->wait();
+  } catch (const std::exception& e) {
+    for (uint64_t id : step.ids)
+      if (Sequence* s = runningById(id); s && !s->finished) finish(*s, FinishReason::Error, std::string("decode failed: ") + e.what());
+    return;
+  }
+  ++stats_.decodeSteps;
+  stats_.decodedTokens += static_cast<int64_t>(step.ids.size());
+  stats_.decodeMs += msBetween(step.start, Clock::now());
+  for (size_t i = 0; i < step.ids.size(); ++i) {
+    Sequence* s = runningById(step.ids[i]);
+    if (s == nullptr || s->finished) {  // ended (stop token, cancel) while this step ran
+      ++stats_.discardedAheadTokens;
+      continue;
+    }
+    s->tokenInFlight = false;
+    s->lastToken = next[i];
+    const bool fed = std::find(queuedAgain.begin(), queuedAgain.end(), s) != queuedAgain.end();
+    acceptToken(*s, next[i], fed);
+  }
+}
+
+GenerationScheduler::Sequence* GenerationScheduler::runningById(uint64_t id) const {
+  for (const auto& s : running_)
+    if (s->id == id) return s.get();
+  return nullptr;
+}
+
+void GenerationScheduler::decodeRunningNow() {
+  std::vector<Sequence*> active;
+  for (auto& s : running_)
+    if (!s->finished) active.push_back(s.get());
   // Chunks of at most decodeLimit_; a chunk that runs out of memory is split in two and retried.
   std::deque<std::vector<Sequence*>> work;
   for (size_t i = 0; i < active.size(); i += static_cast<size_t>(decodeLimit_)) {
@@ -355,7 +457,9 @@ bool GenerationScheduler::decodeChunk(const std::vector<Sequence*>& chunk) {
   return true;
 }
 
-void GenerationScheduler::acceptToken(Sequence& s, int64_t token) {
+// alreadyFed: the token went to a step queued ahead, so the slot had room for it (the check below counts
+// that step's position already).
+void GenerationScheduler::acceptToken(Sequence& s, int64_t token, bool alreadyFed) {
   const auto& stops = s.request.stopTokenIds;
   if (std::find(stops.begin(), stops.end(), token) != stops.end()) {
     s.result.stopToken = token;
@@ -375,7 +479,7 @@ void GenerationScheduler::acceptToken(Sequence& s, int64_t token) {
     finish(s, FinishReason::Length);
   } else if (s.guard.tripped(s.tokens)) {
     finish(s, FinishReason::Repetition);
-  } else if (model_.cachedLength(s.slot) >= model_.maxSequenceLength()) {
+  } else if (!alreadyFed && model_.cachedLength(s.slot) >= model_.maxSequenceLength()) {
     finish(s, FinishReason::Length);  // the slot cannot take the token that would be decoded next
   }
 }

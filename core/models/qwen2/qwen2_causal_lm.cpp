@@ -14,6 +14,7 @@
 #include "core/infer/checkpoint.h"
 #include "core/infer/cuda_graph.h"
 #include "core/infer/fused_elementwise.h"
+#include "core/infer/pending_tokens.h"
 #include "core/infer/rms_norm.h"
 #include "core/infer/rotary.h"
 #include "core/infer/shape_text.h"
@@ -281,12 +282,29 @@ at::Tensor Qwen2CausalLM::eagerDecode(const std::vector<int>& slots, const std::
 }
 
 at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
+  const auto [all, order] = queueStaticStep(slots, tokens, {});
+  return all.index_select(0, order);  // a copy: the static output is overwritten by the next step
+}
+
+std::unique_ptr<infer::PendingTokens> Qwen2CausalLM::decodeAhead(const std::vector<int>& slots,
+                                                                 const std::vector<int64_t>& tokens,
+                                                                 const std::vector<bool>& fedBack) {
+  if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before decode");
+  if (!staticDecodeWanted()) throw std::logic_error("Qwen2: decodeAhead() needs the static decode step");
+  if (fedBack.size() != slots.size()) throw std::invalid_argument("Qwen2: decodeAhead needs one fed-back flag per slot");
+  (void)queueStaticStep(slots, tokens, fedBack);
+  return infer::readGreedyLater(static_->greedy(), slots);
+}
+
+std::pair<at::Tensor, at::Tensor> Qwen2CausalLM::queueStaticStep(const std::vector<int>& slots,
+                                                                 const std::vector<int64_t>& tokens,
+                                                                 const std::vector<bool>& fedBack) {
   const int64_t S = cache_->geometry().slots;
   std::vector<int64_t> lengths(static_cast<size_t>(S));
   for (int64_t i = 0; i < S; ++i) lengths[i] = cache_->length(static_cast<int>(i));
   // Everything that can be wrong with the batch is found here, before any device work.
-  const StaticStepPlan plan =
-      planStaticStep(slots, tokens, lengths, maxLength_, config_.vocabSize, options_.staticDecodeMinBucket);
+  const StaticStepPlan plan = planStaticStep(slots, tokens, lengths, maxLength_, config_.vocabSize,
+                                             options_.staticDecodeMinBucket, fedBack);
   if (!static_) {
     static_ = std::make_unique<StaticDecodeStep>(options_.device, S);
     (void)infer::fusedCacheDecodeAvailable(options_.device, options_.dtype, config_.headDim);  // not during a capture
@@ -295,10 +313,8 @@ at::Tensor Qwen2CausalLM::staticDecode(const std::vector<int>& slots, const std:
   const int64_t bucket = plan.bucket;
   const at::Tensor all = static_->run(bucket, infer::cudaGraphsWanted(options_.device),
                                       [this, bucket] { return staticStepLogits(bucket); });
-  // A copy: the static output is overwritten by the next step.
-  const at::Tensor out = all.index_select(0, order);
   for (int s : slots) cache_->setLength(s, lengths[static_cast<size_t>(s)] + 1);
-  return out;
+  return {all, order};
 }
 
 // Shapes depend only on S and the bucket, inputs come only from static_'s device buffers, and nothing is
@@ -313,7 +329,8 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
   ao.impl = options_.attention;
   ao.causal = true;
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));  // cacheDecodeAttention's default
-  return logits(decoderStack(at::embedding(embed_, static_->tokens()), [&](int layer, const at::Tensor& qkv) {
+  const at::Tensor embedded = at::embedding(embed_, static_->stepTokens());
+  const at::Tensor out = logits(decoderStack(embedded, [&](int layer, const at::Tensor& qkv) {
     const at::Tensor& keys = cache_->keyStorage(layer);
     const at::Tensor& values = cache_->valueStorage(layer);
     // Over long ranges the tensor-core attention kernel does the rotary and the cache writes itself (one
@@ -325,6 +342,8 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
     // Every slot's first `bucket` positions, read in place (no gather).
     return infer::cacheDecodeAttention(q, keys, values, index, ao);
   }));
+  static_->keepGreedy(out);  // what the next step feeds back (decodeAhead)
+  return out;
 }
 
 }  // namespace ll::models::qwen2

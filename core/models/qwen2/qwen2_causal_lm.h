@@ -78,6 +78,10 @@ class Qwen2CausalLM : public infer::CausalLM {
   int64_t cachedLength(int slot) const override;
   at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
+  // Wherever decode() takes the static step (its body keeps every slot's greedy token on the device).
+  bool decodesAhead() const override { return cache_ && staticDecodeWanted(); }
+  std::unique_ptr<infer::PendingTokens> decodeAhead(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                                    const std::vector<bool>& fedBack) override;
 
  private:
   struct Layer {
@@ -110,6 +114,10 @@ class Qwen2CausalLM : public infer::CausalLM {
   bool staticDecodeWanted() const;
   at::Tensor eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
   at::Tensor staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens);
+  // Queues the static step for the batch (fedBack as in decodeAhead; empty = none) and advances its slots.
+  // Returns the step's float32 logits [S, vocab], overwritten by the next step, and the batch's rows in it.
+  std::pair<at::Tensor, at::Tensor> queueStaticStep(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                                    const std::vector<bool>& fedBack);
   // The static step's body: float32 logits [S, vocab] from static_'s inputs, keys [0, bucket) of every slot.
   at::Tensor staticStepLogits(int64_t bucket);
 

@@ -18,9 +18,11 @@ int64_t keyLengthBucket(int64_t maxKeyLength, int64_t minBucket, int64_t maxLeng
 
 StaticStepPlan planStaticStep(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                               const std::vector<int64_t>& lengths, int64_t maxLength, int64_t vocabSize,
-                              int64_t minBucket) {
+                              int64_t minBucket, const std::vector<bool>& fedBack) {
   if (slots.empty() || slots.size() != tokens.size())
     throw std::invalid_argument("Qwen2: decode needs one token per slot");
+  if (!fedBack.empty() && fedBack.size() != slots.size())
+    throw std::invalid_argument("Qwen2: decode needs one fed-back flag per slot");
   const auto S = static_cast<int64_t>(lengths.size());
   const int64_t stride = maxLength + 1;
   StaticStepPlan p;
@@ -40,9 +42,10 @@ StaticStepPlan planStaticStep(const std::vector<int>& slots, const std::vector<i
     const int64_t len = lengths[s];
     if (len >= maxLength)
       throw std::out_of_range("KV cache: slot " + std::to_string(s) + " is full (" + std::to_string(maxLength) + " tokens)");
-    if (tokens[i] < 0 || tokens[i] >= vocabSize)
+    const bool fed = !fedBack.empty() && fedBack[i];
+    if (!fed && (tokens[i] < 0 || tokens[i] >= vocabSize))
       throw std::invalid_argument("Qwen2: token id " + std::to_string(tokens[i]) + " is outside the vocabulary");
-    p.tokens[s] = tokens[i];
+    p.tokens[s] = fed ? kFedBackToken : tokens[i];
     p.positions[s] = len;
     p.rows[s] = s * stride + len;
     p.keyLengths[s] = len + 1;
@@ -55,9 +58,17 @@ StaticStepPlan planStaticStep(const std::vector<int>& slots, const std::vector<i
 StaticDecodeStep::StaticDecodeStep(const c10::Device& device, int64_t slots)
     : device_(device),
       slots_(slots),
-      inputs_(at::zeros({5, slots}, at::TensorOptions().dtype(at::kLong).device(device))) {}
+      inputs_(at::zeros({5, slots}, at::TensorOptions().dtype(at::kLong).device(device))),
+      greedy_(at::zeros({slots}, inputs_.options())) {}
 
 StaticDecodeStep::~StaticDecodeStep() = default;
+
+at::Tensor StaticDecodeStep::stepTokens() const {
+  const at::Tensor planned = tokens();
+  return at::where(planned.lt(0), greedy_, planned);
+}
+
+void StaticDecodeStep::keepGreedy(const at::Tensor& logits) { at::argmax_out(greedy_, logits, 1); }
 
 at::Tensor StaticDecodeStep::load(const StaticStepPlan& plan, const std::vector<int>& slots) {
   auto hostOptions = at::TensorOptions().dtype(at::kLong);

@@ -22,9 +22,13 @@
 
 namespace ll::models::qwen2 {
 
+// The plan's token for a row fed back on the device: the step takes the slot's greedy token of the step
+// before (decodeAhead, causal_lm.h).
+inline constexpr int64_t kFedBackToken = -1;
+
 // Host-side inputs of one static step, one entry per pool slot.
 struct StaticStepPlan {
-  std::vector<int64_t> tokens;      // the batch's token, 0 for slots outside it
+  std::vector<int64_t> tokens;      // the batch's token, kFedBackToken where fed back, 0 for slots outside it
   std::vector<int64_t> positions;   // RoPE position = cached length (0 outside the batch)
   std::vector<int64_t> rows;        // flat cache row written: slot * (maxLength + 1) + position, or the scratch row
   std::vector<int64_t> keyLengths;  // position + 1 (1 outside the batch)
@@ -38,10 +42,11 @@ int64_t keyLengthBucket(int64_t maxKeyLength, int64_t minBucket, int64_t maxLeng
 // slots/tokens: the step's batch; lengths: the cached length of every slot of the pool; maxLength: the
 // longest sequence a slot holds (its scratch row is at index maxLength). Throws what the eager step
 // throws for a bad batch (std::invalid_argument: empty, mismatched, repeated slot, token outside the
-// vocabulary; std::out_of_range: no such slot, slot full), before any device work.
+// vocabulary; std::out_of_range: no such slot, slot full), before any device work. fedBack (empty, or one
+// flag per row): rows whose token is the previous step's greedy token on the device; tokens[i] is ignored.
 StaticStepPlan planStaticStep(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                               const std::vector<int64_t>& lengths, int64_t maxLength, int64_t vocabSize,
-                              int64_t minBucket);
+                              int64_t minBucket, const std::vector<bool>& fedBack = {});
 
 // Static input buffers plus one captured graph per bucket for a pool of `slots` slots. Built after the
 // KV cache and dropped with it (graphs hold the cache's addresses).
@@ -57,6 +62,12 @@ class StaticDecodeStep {
   at::Tensor positions() const { return inputs_[1]; }
   at::Tensor rows() const { return inputs_[2]; }
   at::Tensor keyLengths() const { return inputs_[3]; }
+  // Inside the step body: the tokens to embed, the plan's or, where it has kFedBackToken, the greedy token
+  // the previous step chose for the slot. keepGreedy(logits [S, vocab]) stores this step's greedy tokens.
+  at::Tensor stepTokens() const;
+  void keepGreedy(const at::Tensor& logits);
+  // int64 [S]: every slot's greedy token of the last step run (0 before the first).
+  const at::Tensor& greedy() const { return greedy_; }
 
   // Copies the plan and the batch's slot order into the static buffer (one host->device copy, from
   // pinned memory on CUDA) and returns the batch's slots, int64 [B] on the device, for index_select.
@@ -81,6 +92,7 @@ class StaticDecodeStep {
   c10::Device device_;
   int64_t slots_;
   at::Tensor inputs_;  // [5, S] int64: tokens, positions, rows, key lengths, batch order (first B)
+  at::Tensor greedy_;  // [S] int64, written by every step (keepGreedy), read by the next (stepTokens)
   std::unique_ptr<infer::CudaGraphPool> pool_;  // created with the first graph
   std::map<int64_t, Graph> graphs_;
   bool graphsFailed_ = false;

@@ -1,6 +1,8 @@
 // Scheduler behaviour on a scripted model whose next token is a fixed function of the last one:
 // continuous batching, guards, cancellation, errors and out-of-memory recovery can be checked
-// exactly, independent of any real network.
+// exactly, independent of any real network. Every test runs twice: with a model that decodes only
+// step by step (Plain) and with one that can queue a greedy step ahead (Ahead, CausalLM::decodeAhead),
+// which must give the same results.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/infer/generation/generation_scheduler.h"
 
@@ -16,10 +19,11 @@ using namespace ll::infer;
 namespace {
 
 // next(t) = successor[t]; logits are a one-hot peak. Keeps per-slot lengths like a real cache and
-// records every call so tests can check batching.
+// records every call so tests can check batching. With `ahead`, decodeAhead computes the step at once
+// and hands its tokens out when read ("read" in calls), as a device would some time later.
 class ScriptedLM : public CausalLM {
  public:
-  explicit ScriptedLM(int64_t vocab = 32) : vocab_(vocab) {
+  explicit ScriptedLM(bool ahead = false, int64_t vocab = 32) : ahead_(ahead), vocab_(vocab) {
     for (int64_t t = 0; t < vocab; ++t) successor[t] = (t + 1) % vocab;
   }
   std::string name() const override { return "scripted"; }
@@ -59,24 +63,61 @@ class ScriptedLM : public CausalLM {
     std::vector<at::Tensor> rows;
     for (size_t i = 0; i < slots.size(); ++i) {
       EXPECT_TRUE(used_.at(slots[i])) << "decode on a released slot";
+      EXPECT_LT(lengths_.at(slots[i]), maxLength_) << "decode into a full slot";
       ++lengths_.at(slots[i]);
       rows.push_back(oneHot(successor[tokens[i]]));
     }
     return at::stack(rows);
   }
 
+  bool decodesAhead() const override { return ahead_; }
+  std::unique_ptr<PendingTokens> decodeAhead(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                             const std::vector<bool>& fedBack) override {
+    calls.push_back("ahead:" + std::to_string(slots.size()));
+    EXPECT_TRUE(ahead_);
+    std::vector<int64_t> fed(tokens);
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (fedBack.at(i)) {
+        EXPECT_TRUE(lastAheadSlots_.count(slots[i])) << "slot " << slots[i] << " was not in the step before";
+        fed[i] = greedy_.at(slots[i]);
+      }
+    const at::Tensor logits = decode(slots, fed);
+    lastAheadSlots_ = std::set<int>(slots.begin(), slots.end());
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      out.push_back(logits[static_cast<int64_t>(i)].argmax().item<int64_t>());
+      greedy_[slots[i]] = out.back();
+    }
+    return std::make_unique<Tokens>(*this, std::move(out));
+  }
+
   std::map<int64_t, int64_t> successor;
+  bool failReads = false;  // an ahead step's read reports a device fault
   std::vector<std::string> calls;
   int maxDecodeBatch = 0;
   int releases = 0;
 
  private:
+  struct Tokens : PendingTokens {
+    Tokens(ScriptedLM& m, std::vector<int64_t> t) : lm(m), tokens(std::move(t)) {}
+    std::vector<int64_t> wait() override {
+      lm.calls.push_back("read");
+      if (lm.failReads) throw std::runtime_error("an illegal memory access was encountered");
+      return tokens;
+    }
+    ScriptedLM& lm;
+    std::vector<int64_t> tokens;
+  };
+
   at::Tensor oneHot(int64_t t) const {
     at::Tensor l = at::zeros({vocab_});
     l[t] = 10.0;
     return l;
   }
+  bool ahead_;
   int64_t vocab_;
+  std::map<int, int64_t> greedy_;
+  std::set<int> lastAheadSlots_;
   int64_t maxLength_ = 0;
   std::vector<bool> used_;
   std::vector<int64_t> lengths_;
@@ -96,8 +137,13 @@ std::vector<int64_t> counting(int64_t from, int n) {
   return v;
 }
 
-TEST(GenerationScheduler, StopTokenEndsTheSequenceAndIsNotReturned) {
-  ScriptedLM lm;
+// The parameter: whether the model can decode ahead.
+class Scheduling : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(Decoding, Scheduling, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "Ahead" : "Plain"; });
+
+TEST_P(Scheduling, StopTokenEndsTheSequenceAndIsNotReturned) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(2, 64);
   GenerationScheduler s(lm);
   const auto r = s.generate({request({3, 4}, 50, {9})})[0];
@@ -108,8 +154,8 @@ TEST(GenerationScheduler, StopTokenEndsTheSequenceAndIsNotReturned) {
   EXPECT_EQ(r.timing.generatedTokens, 4);
 }
 
-TEST(GenerationScheduler, MaxNewTokensAndSlotCapacityGiveLength) {
-  ScriptedLM lm;
+TEST_P(Scheduling, MaxNewTokensAndSlotCapacityGiveLength) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(2, 8);
   GenerationScheduler s(lm);
   const auto rs = s.generate({request({0}, 3), request({0, 1, 2}, 100)});
@@ -120,8 +166,8 @@ TEST(GenerationScheduler, MaxNewTokensAndSlotCapacityGiveLength) {
   EXPECT_EQ(rs[1].tokens, counting(3, 6));
 }
 
-TEST(GenerationScheduler, ContinuousBatchingRefillsFreedSlotsAtOnce) {
-  ScriptedLM lm;
+TEST_P(Scheduling, ContinuousBatchingRefillsFreedSlotsAtOnce) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(2, 128);
   GenerationScheduler s(lm);
   std::vector<GenerationRequest> reqs;
@@ -142,8 +188,8 @@ TEST(GenerationScheduler, ContinuousBatchingRefillsFreedSlotsAtOnce) {
   EXPECT_EQ(lm.releases, 5);
 }
 
-TEST(GenerationScheduler, StreamingCallbackSeesEveryTokenInOrder) {
-  ScriptedLM lm;
+TEST_P(Scheduling, StreamingCallbackSeesEveryTokenInOrder) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(1, 64);
   GenerationScheduler s(lm);
   std::vector<int64_t> streamed;
@@ -155,8 +201,8 @@ TEST(GenerationScheduler, StreamingCallbackSeesEveryTokenInOrder) {
 
 // onFinish runs once per request, whatever ends it, with the result its future then holds, and may submit
 // a follow-up to the same scheduler (how a page's next stage starts while other pages still decode).
-TEST(GenerationScheduler, FinishCallbackSeesTheResultAndMaySubmitAFollowUp) {
-  ScriptedLM lm;
+TEST_P(Scheduling, FinishCallbackSeesTheResultAndMaySubmitAFollowUp) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(2, 64);
   GenerationScheduler s(lm);
   std::vector<GenerationResult> finished;
@@ -184,8 +230,8 @@ TEST(GenerationScheduler, FinishCallbackSeesTheResultAndMaySubmitAFollowUp) {
   EXPECT_EQ(finished[2].tokens, counting(8, 2));  // prompt = the last token of the first request (7)
 }
 
-TEST(GenerationScheduler, RepetitionGuardTripsUnlessTheUnitIsExempt) {
-  ScriptedLM lm;
+TEST_P(Scheduling, RepetitionGuardTripsUnlessTheUnitIsExempt) {
+  ScriptedLM lm(GetParam());
   lm.successor[12] = 10;  // 10 -> 11 -> 12 -> 10 ...
   lm.reserveSlots(2, 256);
   GenerationScheduler s(lm);
@@ -201,8 +247,8 @@ TEST(GenerationScheduler, RepetitionGuardTripsUnlessTheUnitIsExempt) {
   EXPECT_EQ(rs[1].tokens.size(), 100u);
 }
 
-TEST(GenerationScheduler, CancelQueuedRunningAndAll) {
-  ScriptedLM lm;
+TEST_P(Scheduling, CancelQueuedRunningAndAll) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(1, 1024);
   GenerationScheduler s(lm);
   auto token = std::make_shared<CancellationToken>();
@@ -234,8 +280,8 @@ TEST(GenerationScheduler, CancelQueuedRunningAndAll) {
   EXPECT_EQ(s.runningCount(), 0);
 }
 
-TEST(GenerationScheduler, InvalidRequestsFailWithAReasonAndOthersGoOn) {
-  ScriptedLM lm;
+TEST_P(Scheduling, InvalidRequestsFailWithAReasonAndOthersGoOn) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(2, 8);
   GenerationScheduler s(lm);
   auto badTopP = request({1}, 3);
@@ -253,8 +299,8 @@ TEST(GenerationScheduler, InvalidRequestsFailWithAReasonAndOthersGoOn) {
   EXPECT_EQ(rs[4].reason, FinishReason::Length);
 }
 
-TEST(GenerationScheduler, DecodeOutOfMemorySplitsTheBatchAndLosesNothing) {
-  ScriptedLM lm;
+TEST_P(Scheduling, DecodeOutOfMemorySplitsTheBatchAndLosesNothing) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(8, 128);
   SchedulerOptions o;
   o.beforeModelCall = [](ModelCall call, int batch) {
@@ -274,8 +320,8 @@ TEST(GenerationScheduler, DecodeOutOfMemorySplitsTheBatchAndLosesNothing) {
   EXPECT_LE(lm.maxDecodeBatch, 2);
 }
 
-TEST(GenerationScheduler, PrefillOutOfMemoryWaitsForTheBatchToShrink) {
-  ScriptedLM lm;
+TEST_P(Scheduling, PrefillOutOfMemoryWaitsForTheBatchToShrink) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(4, 128);
   SchedulerOptions o;
   GenerationScheduler* sched = nullptr;
@@ -297,6 +343,7 @@ TEST(GenerationScheduler, PrefillOutOfMemoryWaitsForTheBatchToShrink) {
 // A model with a batched prefill: records the calls, can be told to fail them.
 class BatchingLM : public ScriptedLM {
  public:
+  using ScriptedLM::ScriptedLM;
   at::Tensor prefillMany(const std::vector<int>& slots, const std::vector<PrefillInput>& inputs) override {
     calls.push_back("prefillMany:" + std::to_string(inputs.size()));
     if (failBatches) throw std::runtime_error("packed prefill failed");
@@ -305,9 +352,9 @@ class BatchingLM : public ScriptedLM {
   bool failBatches = false;
 };
 
-TEST(GenerationScheduler, NewcomersOfOneStepArePrefilledTogether) {
+TEST_P(Scheduling, NewcomersOfOneStepArePrefilledTogether) {
   for (bool fail : {false, true}) {
-    BatchingLM lm;
+    BatchingLM lm(GetParam());
     lm.failBatches = fail;
     lm.reserveSlots(4, 128);
     SchedulerOptions o;
@@ -335,8 +382,8 @@ TEST(GenerationScheduler, NewcomersOfOneStepArePrefilledTogether) {
   }
 }
 
-TEST(GenerationScheduler, OutOfMemoryAtBatchOneAndOtherErrorsFailTheRequest) {
-  ScriptedLM lm;
+TEST_P(Scheduling, OutOfMemoryAtBatchOneAndOtherErrorsFailTheRequest) {
+  ScriptedLM lm(GetParam());
   lm.reserveSlots(2, 64);
   SchedulerOptions o;
   o.beforeModelCall = [](ModelCall call, int) {
@@ -348,7 +395,7 @@ TEST(GenerationScheduler, OutOfMemoryAtBatchOneAndOtherErrorsFailTheRequest) {
   EXPECT_NE(r.error.find("single sequence"), std::string::npos);
   EXPECT_EQ(r.tokens.size(), 1u);  // the prefill's token survives
 
-  ScriptedLM lm2;
+  ScriptedLM lm2(GetParam());
   lm2.reserveSlots(2, 64);
   SchedulerOptions o2;
   o2.beforeModelCall = [](ModelCall call, int) {
@@ -361,15 +408,89 @@ TEST(GenerationScheduler, OutOfMemoryAtBatchOneAndOtherErrorsFailTheRequest) {
   EXPECT_EQ(lm2.releases, 1);
 }
 
-TEST(GenerationScheduler, RecognisesOutOfMemoryErrors) {
+TEST(SchedulerErrors, RecognisesOutOfMemoryErrors) {
   EXPECT_TRUE(isOutOfMemoryError(std::runtime_error("CUDA out of memory. Tried to allocate")));
   EXPECT_TRUE(isOutOfMemoryError(c10::OutOfMemoryError({"f", "file", 1}, "x")));
   EXPECT_FALSE(isOutOfMemoryError(std::runtime_error("shape mismatch")));
 }
 
-TEST(GenerationScheduler, RequiresReservedSlots) {
+TEST(SchedulerErrors, RequiresReservedSlots) {
   ScriptedLM lm;
   EXPECT_THROW(GenerationScheduler s(lm), std::invalid_argument);
+}
+
+// What decoding ahead is for: step t+1 is queued before step t is read, every time the batch goes on. A
+// sequence that stops at step t still has a row in step t+1, whose token nobody takes.
+TEST(SchedulerAhead, QueuesTheNextStepBeforeReadingAndDropsTokensPastTheEnd) {
+  ScriptedLM lm(true);
+  lm.reserveSlots(2, 64);
+  GenerationScheduler s(lm);
+  const auto rs = s.generate({request({3}, 20, {9}), request({10}, 6)});
+  EXPECT_EQ(rs[0].reason, FinishReason::Stop);
+  EXPECT_EQ(rs[0].tokens, counting(4, 5));
+  EXPECT_EQ(rs[1].reason, FinishReason::Length);
+  EXPECT_EQ(rs[1].tokens, counting(11, 6));
+  int queued = 0, read = 0;
+  for (const auto& c : lm.calls) {
+    if (c.rfind("ahead:", 0) == 0) ++queued;
+    if (c == "read") {
+      ++read;
+      // Every read but the last comes after the step behind it was queued.
+      if (read < s.stats().aheadSteps) EXPECT_EQ(queued, read + 1) << "read " << read;
+    }
+  }
+  EXPECT_EQ(read, s.stats().aheadSteps);
+  EXPECT_EQ(s.stats().decodeSteps, s.stats().aheadSteps);
+  // Request 0 ends with the stop token at its 6th token; the step queued with it computed a 7th.
+  EXPECT_EQ(s.stats().discardedAheadTokens, 1);
+  // Request 1's 6th token is its last, so no step is queued with it: 5 steps for its 5 decoded tokens.
+  EXPECT_EQ(s.stats().decodedTokens, 6 + 5);
+}
+
+TEST(SchedulerAhead, SwitchedOffOrWithASamplingRequestDecodesStepByStep) {
+  ScriptedLM lm(true);
+  lm.reserveSlots(2, 64);
+  SchedulerOptions off;
+  off.decodeAhead = false;
+  GenerationScheduler s(lm, off);
+  EXPECT_EQ(s.generate({request({3}, 8)})[0].tokens, counting(4, 8));
+  EXPECT_EQ(s.stats().aheadSteps, 0);
+  EXPECT_GT(s.stats().decodeSteps, 0);
+
+  // The sampled request's token is drawn on the host, so while it runs the batch is decoded step by step;
+  // the greedy one goes on ahead before it joins and after it ends.
+  ScriptedLM lm2(true);
+  lm2.reserveSlots(2, 64);
+  GenerationScheduler s2(lm2);
+  const auto greedy = s2.submit(request({1}, 30));
+  for (int i = 0; i < 4; ++i) s2.step();
+  auto sampled = request({20}, 5);
+  sampled.sampling.greedy = false;
+  sampled.sampling.temperature = 0.5;  // one-hot logits of 10: the peak is drawn every time
+  const auto drawn = s2.submit(std::move(sampled));
+  s2.runUntilIdle();
+  EXPECT_EQ(greedy.result.get().tokens, counting(2, 30));
+  EXPECT_EQ(drawn.result.get().tokens, counting(21, 5));
+  EXPECT_GT(s2.stats().aheadSteps, 0);
+  EXPECT_LT(s2.stats().aheadSteps, s2.stats().decodeSteps);
+}
+
+TEST(SchedulerAhead, AFaultReportedWhenAStepIsReadEndsItsSequencesWithTheMessage) {
+  ScriptedLM lm(true);
+  lm.reserveSlots(2, 64);
+  GenerationScheduler s(lm);
+  const auto a = s.submit(request({1}, 40));
+  const auto b = s.submit(request({5}, 40));
+  for (int i = 0; i < 3; ++i) s.step();
+  lm.failReads = true;
+  s.runUntilIdle();
+  for (const auto& h : {a, b}) {
+    const auto r = h.result.get();
+    EXPECT_EQ(r.reason, FinishReason::Error);
+    EXPECT_NE(r.error.find("illegal memory access"), std::string::npos) << r.error;
+    EXPECT_GE(r.tokens.size(), 2u);  // what was read before the fault stays
+  }
+  EXPECT_EQ(lm.releases, 2);
 }
 
 }  // namespace

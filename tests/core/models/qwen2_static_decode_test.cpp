@@ -190,7 +190,54 @@ TEST(Qwen2StaticDecode, SchedulerTokensEqualEager) {
   GenerationScheduler se(*p.eager), sf(*p.fixed);
   const auto want = se.generate(reqs), got = sf.generate(reqs);
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i].tokens, want[i].tokens) << "request " << i;
+  EXPECT_FALSE(p.eager->decodesAhead());
+  EXPECT_GT(sf.stats().aheadSteps, 0) << "the static step decodes greedy batches ahead";
+  EXPECT_EQ(se.stats().aheadSteps, 0);
   p.expectGraphsHeld();
+}
+
+// decodeAhead against decode() + argmax on a second static model (the same kernels, so the same tokens in
+// any dtype): rows fed back on the device take the slot's greedy token of the step before, other rows the
+// host's token, through batch changes, and the tokens are read only after the next step is queued.
+TEST(Qwen2StaticDecode, DecodeAheadFeedsTheGreedyTokenBackOnTheDevice) {
+  auto plain = tinyModel(StaticDecode::Always, 3, 48, 8), ahead = tinyModel(StaticDecode::Always, 3, 48, 8);
+  ASSERT_TRUE(ahead->decodesAhead());
+  const std::vector<std::vector<int64_t>> prompts{{11, 12, 13}, {50, 3}, {2, 4, 6, 8, 10}};
+  std::vector<int64_t> next;
+  for (int s = 0; s < 3; ++s) {
+    ASSERT_EQ(*plain->acquireSlot(), s);
+    ASSERT_EQ(*ahead->acquireSlot(), s);
+    ahead->prefill(s, PrefillInput{prompts[s], {}});
+    next.push_back(plain->prefill(s, PrefillInput{prompts[s], {}}).argmax().item<int64_t>());
+  }
+  // {slot, fed back} per row; a fed-back slot was in the step before.
+  const std::vector<std::vector<std::pair<int, bool>>> steps{
+      {{0, false}, {1, false}, {2, false}}, {{2, true}, {0, true}}, {{0, true}, {1, false}},
+      {{1, true}, {0, true}, {2, false}}, {{2, true}}, {{0, false}, {2, true}, {1, false}}};
+  std::unique_ptr<PendingTokens> inFlight;
+  std::vector<int> inFlightSlots;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    std::vector<int> slots;
+    std::vector<int64_t> hostTokens, plainTokens;
+    std::vector<bool> fed;
+    for (const auto& [slot, back] : steps[k]) {
+      slots.push_back(slot);
+      plainTokens.push_back(next[slot]);
+      hostTokens.push_back(back ? 7777 : next[slot]);  // ignored where fed back (and outside the vocabulary)
+      fed.push_back(back);
+    }
+    const std::vector<int64_t> want = argmaxRows(plain->decode(slots, plainTokens));
+    auto queued = ahead->decodeAhead(slots, hostTokens, fed);
+    if (inFlight) inFlight->wait();  // the step before, read after this one was queued
+    const std::vector<int64_t> got = queued->wait();
+    EXPECT_EQ(got, want) << "step " << k;
+    for (size_t i = 0; i < slots.size(); ++i) next[slots[i]] = want[i];
+    for (int s = 0; s < 3; ++s) EXPECT_EQ(ahead->cachedLength(s), plain->cachedLength(s)) << "step " << k;
+    inFlight = std::move(queued);
+  }
+  EXPECT_THROW(ahead->decodeAhead({0, 1}, {1, 2}, {false}), std::invalid_argument);
+  EXPECT_THROW(ahead->decodeAhead({0}, {7777}, {false}), std::invalid_argument);  // a host token is checked
+  EXPECT_FALSE(tinyModel(StaticDecode::Never, 1, 8)->decodesAhead());
 }
 
 // Slots longer than kSplitKvDecodeMaxKeys with heads of 128: on CUDA bf16 the static step's attention is the
