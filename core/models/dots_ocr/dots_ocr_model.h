@@ -72,6 +72,11 @@ class DotsOcrModel : public infer::CausalLM {
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override {
     return decoder_->decode(slots, tokens);
   }
+  bool decodesAhead() const override { return decoder_->decodesAhead(); }
+  std::unique_ptr<infer::PendingTokens> decodeAhead(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                                    const std::vector<bool>& fedBack) override {
+    return decoder_->decodeAhead(slots, tokens, fedBack);
+  }
 
  private:
   DotsOcrModel(const DotsOcrConfig& config, std::unique_ptr<VisionTower> vision,

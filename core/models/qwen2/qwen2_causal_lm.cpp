@@ -329,8 +329,7 @@ at::Tensor Qwen2CausalLM::staticStepLogits(int64_t bucket) {
   ao.impl = options_.attention;
   ao.causal = true;
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));  // cacheDecodeAttention's default
-  const at::Tensor embedded = at::embedding(embed_, static_->stepTokens());
-  const at::Tensor out = logits(decoderStack(embedded, [&](int layer, const at::Tensor& qkv) {
+  const at::Tensor out = logits(decoderStack(at::embedding(embed_, static_->tokens()), [&](int layer, const at::Tensor& qkv) {
     const at::Tensor& keys = cache_->keyStorage(layer);
     const at::Tensor& values = cache_->valueStorage(layer);
     // Over long ranges the tensor-core attention kernel does the rotary and the cache writes itself (one

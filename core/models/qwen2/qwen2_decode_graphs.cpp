@@ -63,11 +63,6 @@ StaticDecodeStep::StaticDecodeStep(const c10::Device& device, int64_t slots)
 
 StaticDecodeStep::~StaticDecodeStep() = default;
 
-at::Tensor StaticDecodeStep::stepTokens() const {
-  const at::Tensor planned = tokens();
-  return at::where(planned.lt(0), greedy_, planned);
-}
-
 void StaticDecodeStep::keepGreedy(const at::Tensor& logits) { at::argmax_out(greedy_, logits, 1); }
 
 at::Tensor StaticDecodeStep::load(const StaticStepPlan& plan, const std::vector<int>& slots) {
@@ -83,6 +78,10 @@ at::Tensor StaticDecodeStep::load(const StaticStepPlan& plan, const std::vector<
   std::copy(plan.keyLengths.begin(), plan.keyLengths.end(), p + 3 * slots_);
   std::copy(slots.begin(), slots.end(), p + 4 * slots_);
   inputs_.copy_(host, /*non_blocking=*/true);
+  if (std::find(plan.tokens.begin(), plan.tokens.end(), kFedBackToken) != plan.tokens.end()) {
+    at::Tensor planned = tokens();
+    planned.copy_(at::where(planned.lt(0), greedy_, planned));
+  }
   return inputs_[4].narrow(0, 0, static_cast<int64_t>(slots.size()));
 }
 

@@ -62,15 +62,16 @@ class StaticDecodeStep {
   at::Tensor positions() const { return inputs_[1]; }
   at::Tensor rows() const { return inputs_[2]; }
   at::Tensor keyLengths() const { return inputs_[3]; }
-  // Inside the step body: the tokens to embed, the plan's or, where it has kFedBackToken, the greedy token
-  // the previous step chose for the slot. keepGreedy(logits [S, vocab]) stores this step's greedy tokens.
-  at::Tensor stepTokens() const;
+  // Inside the step body: keepGreedy(logits [S, vocab]) stores this step's greedy token of every slot.
   void keepGreedy(const at::Tensor& logits);
   // int64 [S]: every slot's greedy token of the last step run (0 before the first).
   const at::Tensor& greedy() const { return greedy_; }
 
   // Copies the plan and the batch's slot order into the static buffer (one host->device copy, from
   // pinned memory on CUDA) and returns the batch's slots, int64 [B] on the device, for index_select.
+  // Where the plan has kFedBackToken, the slot's greedy token of the last step run is put in its place,
+  // outside the step body: a capture's warm-up runs repeat the body, and one that both read and wrote
+  // the greedy tokens would feed the next warm-up its own tokens.
   at::Tensor load(const StaticStepPlan& plan, const std::vector<int>& slots);
 
   // body()'s output for `bucket`: with useGraphs, a graph captured on the bucket's first use and

@@ -184,6 +184,31 @@ TEST(DotsOcrModel, CachedPrefillAndDecodeMatchTheFullPromptForward) {
   EXPECT_GT(maxAbsDiff(without[-1], model->promptLogits(twoImagePrompt(img), pixels, grids)[-1]), 1e-3);
 }
 
+// The layout stage's scheduler decodes ahead through the model (CausalLM::decodeAhead): the model hands it
+// to its decoder, whose static step feeds each greedy token back on the device. The tokens are the
+// full forward's greedy ones.
+TEST(DotsOcrModel, DecodesAheadThroughItsDecoder) {
+  auto model = tinyModel(9);
+  model->decoder().setStaticDecode(ll::models::qwen2::StaticDecode::Always);
+  const int64_t img = model->config().imageTokenId;
+  std::vector<int64_t> ids = twoImagePrompt(img);
+  const std::vector<ImageGrid> grids{{1, 4, 6}, {1, 2, 4}};
+  const at::Tensor pixels = randomPixels(32, model->config().vision, 4);
+  model->reserveSlots(2, 64);
+  ASSERT_TRUE(model->decodesAhead());
+  const int slot = *model->acquireSlot();
+  int64_t next = model->prefill(slot, model->prefillInput(ids, model->visionFeatures(pixels, grids))).argmax().item<int64_t>();
+  auto pending = model->decodeAhead({slot}, {next}, {false});
+  for (int step = 0; step < 4; ++step) {
+    ids.push_back(next);
+    auto queued = model->decodeAhead({slot}, {0}, {true});
+    next = pending->wait().at(0);
+    EXPECT_EQ(next, model->promptLogits(ids, pixels, grids)[-1].argmax().item<int64_t>()) << "step " << step;
+    pending = std::move(queued);
+  }
+  EXPECT_EQ(model->cachedLength(slot), static_cast<int64_t>(ids.size()) + 1);
+}
+
 TEST(DotsOcrModel, NamesMissingAndMisshapedTensorsOfTheWholeCheckpoint) {
   const DotsOcrConfig c = tinyConfig();
   auto w = randomWeights(c, 1);
