@@ -221,6 +221,16 @@ __global__ void __launch_bounds__(kNormThreads) addRmsNormKernel(const bf16* res
   }
 }
 
+__global__ void feedBackTokensKernel(int64_t* tokens, const int64_t* greedy, int64_t n, int64_t* limitedRows,
+                                     int64_t limit) {
+  awaitPreviousKernel();
+  const int64_t s = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (s >= n || tokens[s] >= 0) return;
+  const int64_t t = greedy[s];
+  tokens[s] = t;
+  if (limitedRows != nullptr) limitedRows[s] = t < limit ? t : 0;
+}
+
 unsigned gridFor(int64_t count) {
   const int64_t blocks = (count + kThreads - 1) / kThreads;
   return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
@@ -325,6 +335,15 @@ const char* addRmsNorm(const void* residual, const void* delta, const void* weig
   launchKernel(addRmsNormKernel, static_cast<unsigned>(n), kNormThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(residual), static_cast<const bf16*>(delta), static_cast<const bf16*>(weight), K, eps,
       static_cast<bf16*>(sumOut), static_cast<bf16*>(normedOut));
+  return launched();
+}
+
+const char* feedBackTokens(int64_t* tokens, const int64_t* greedy, int64_t n, int64_t* limitedRows, int64_t limit,
+                           void* stream) {
+  if (n == 0) return nullptr;
+  if (n > 65535LL * kThreads) return "feed back tokens: too many slots for one launch";
+  launchKernel(feedBackTokensKernel, gridFor(n), kThreads, 0, static_cast<cudaStream_t>(stream), tokens, greedy, n,
+               limitedRows, limit);
   return launched();
 }
 

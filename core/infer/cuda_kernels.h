@@ -38,4 +38,9 @@ const char* siluMul(const void* gate, int64_t gStride, const void* up, int64_t u
 const char* addRmsNorm(const void* residual, const void* delta, const void* weight, int64_t n, int64_t K, float eps,
                        void* sumOut, void* normedOut, void* stream);
 
+// Decode ahead (causal_lm.h): for each of n slots whose planned token is negative, tokens[s] = greedy[s] and,
+// when limitedRows is not null, limitedRows[s] = tokens[s] < limit ? tokens[s] : 0. int64 arrays.
+const char* feedBackTokens(int64_t* tokens, const int64_t* greedy, int64_t n, int64_t* limitedRows, int64_t limit,
+                           void* stream);
+
 }  // namespace ll::infer::kernels

@@ -76,4 +76,28 @@ std::pair<at::Tensor, at::Tensor> addRmsNorm(const at::Tensor& residual, const a
   return {std::move(sum), std::move(normed)};
 }
 
+void feedBackGreedyTokens(const at::Tensor& tokens, const at::Tensor& greedy, const at::Tensor& limitedRows,
+                          int64_t limit) {
+  const auto isSlotRow = [&](const at::Tensor& t) {
+    return t.defined() && t.dim() == 1 && t.scalar_type() == at::kLong && t.is_contiguous() && t.numel() == tokens.numel() &&
+           t.device() == tokens.device();
+  };
+  if (!isSlotRow(tokens) || !isSlotRow(greedy) || (limitedRows.defined() && !isSlotRow(limitedRows)))
+    throw std::invalid_argument("feedBackGreedyTokens: tokens, greedy tokens and rows must be contiguous int64 [slots] on one device");
+#ifdef LL_HAVE_INFER_KERNELS
+  if (tokens.is_cuda() && fusedKernelsCompiled()) {
+    c10::cuda::CUDAGuard guard(tokens.device());
+    if (const char* e = kernels::feedBackTokens(tokens.data_ptr<int64_t>(), greedy.data_ptr<int64_t>(), tokens.numel(),
+                                                limitedRows.defined() ? limitedRows.data_ptr<int64_t>() : nullptr, limit,
+                                                c10::cuda::getCurrentCUDAStream(tokens.device().index()).stream()))
+      throw std::runtime_error(std::string("feeding back the greedy tokens failed to launch: ") + e);
+    return;
+  }
+#endif
+  const at::Tensor fed = tokens.lt(0);
+  tokens.copy_(at::where(fed, greedy, tokens));
+  if (limitedRows.defined())
+    limitedRows.copy_(at::where(fed, at::where(tokens.lt(limit), tokens, at::zeros_like(tokens)), limitedRows));
+}
+
 }  // namespace ll::infer

@@ -27,4 +27,11 @@ at::Tensor siluMul(const at::Tensor& gate, const at::Tensor& up);
 std::pair<at::Tensor, at::Tensor> addRmsNorm(const at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight,
                                              double eps);
 
+// Decode ahead (causal_lm.h), before a step runs: where tokens[s] < 0 (a row fed back on the device), tokens[s] =
+// greedy[s] and, when limitedRows is defined, limitedRows[s] = tokens[s] < limit ? tokens[s] : 0 (Gemma 3n's
+// per-layer table row: ids past that table use its row 0). int64 [S] tensors on one device, written in place.
+// One kernel where this build has them (any CUDA device), a few ops elsewhere.
+void feedBackGreedyTokens(const at::Tensor& tokens, const at::Tensor& greedy, const at::Tensor& limitedRows = {},
+                          int64_t limit = 0);
+
 }  // namespace ll::infer

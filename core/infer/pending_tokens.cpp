@@ -38,7 +38,20 @@ class CopiedGreedyTokens : public PendingTokens {
   std::unique_ptr<StreamMarker> marker_;
 };
 
+class ReadyTokens : public PendingTokens {
+ public:
+  explicit ReadyTokens(std::vector<int64_t> tokens) : tokens_(std::move(tokens)) {}
+  std::vector<int64_t> wait() override { return tokens_; }
+
+ private:
+  std::vector<int64_t> tokens_;
+};
+
 }  // namespace
+
+std::unique_ptr<PendingTokens> readyTokens(std::vector<int64_t> tokens) {
+  return std::make_unique<ReadyTokens>(std::move(tokens));
+}
 
 std::unique_ptr<PendingTokens> readGreedyLater(const at::Tensor& greedyBySlot, std::vector<int> slots) {
   if (greedyBySlot.dim() != 1 || greedyBySlot.scalar_type() != at::kLong)

@@ -15,4 +15,7 @@ namespace ll::infer {
 // steps: the copy is queued now). slots: the step's rows; wait() returns their tokens in this order.
 std::unique_ptr<PendingTokens> readGreedyLater(const at::Tensor& greedyBySlot, std::vector<int> slots);
 
+// Tokens known already (a step that had to run synchronously): wait() returns them.
+std::unique_ptr<PendingTokens> readyTokens(std::vector<int64_t> tokens);
+
 }  // namespace ll::infer

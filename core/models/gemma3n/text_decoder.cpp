@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "core/infer/cuda_graph.h"
+#include "core/infer/pending_tokens.h"
 
 namespace ll::models::gemma3n {
 namespace {
@@ -279,13 +280,51 @@ void Gemma3nTextDecoder::truncateSlot(int slot, int64_t length) {
 }
 
 at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
+  const std::vector<int64_t> lengths = stepLengths(slots, tokens, {});
+  // A (rare) generated vision id takes the eager path: the static step's table has its row only where the
+  // per-layer table is on the device (stepEmbeddingTable).
+  const bool visionToken =
+      std::any_of(tokens.begin(), tokens.end(), [this](int64_t t) { return config_.isVisionToken(t); });
+  if (!staticStepNow() || visionToken) return eagerDecode(slots, tokens, lengths);
+  return staticDecode(slots, tokens, lengths, options_.decodeMode == DecodeMode::Auto);
+}
+
+bool Gemma3nTextDecoder::staticStepNow() const {
+  if (options_.decodeMode != DecodeMode::Auto) return options_.decodeMode == DecodeMode::Static;
+  return !graphsFailed_ && infer::cudaGraphsWanted(options_.device);
+}
+
+bool Gemma3nTextDecoder::decodesAhead() const { return cache_ && !pleOnHost_ && staticStepNow(); }
+
+std::unique_ptr<infer::PendingTokens> Gemma3nTextDecoder::decodeAhead(const std::vector<int>& slots,
+                                                                      const std::vector<int64_t>& tokens,
+                                                                      const std::vector<bool>& fedBack) {
+  if (!decodesAhead())
+    throw std::logic_error("Gemma 3n: decodeAhead() needs the static decode step and the per-layer table on the device");
+  if (fedBack.size() != slots.size()) throw std::invalid_argument("Gemma 3n: decodeAhead needs one fed-back flag per slot");
+  const std::vector<int64_t> lengths = stepLengths(slots, tokens, fedBack);
+  const at::Tensor eager = queueStaticStep(slots, tokens, lengths, options_.decodeMode == DecodeMode::Auto, fedBack);
+  if (eager.defined()) {
+    // The graph capture failed and the step ran eagerly; its tokens are here already.
+    const at::Tensor greedy = eager.argmax(1).cpu().contiguous();
+    return infer::readyTokens(std::vector<int64_t>(greedy.data_ptr<int64_t>(), greedy.data_ptr<int64_t>() + greedy.numel()));
+  }
+  return infer::readGreedyLater(staticGreedyTokens(), slots);
+}
+
+std::vector<int64_t> Gemma3nTextDecoder::stepLengths(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                                     const std::vector<bool>& fedBack) const {
   if (!cache_) throw std::logic_error("Gemma 3n: reserveSlots() must be called before decode");
   if (slots.empty() || slots.size() != tokens.size())
     throw std::invalid_argument("Gemma 3n: decode needs one token per slot");
-  checkIds(tokens);
+  if (!fedBack.empty() && fedBack.size() != slots.size())
+    throw std::invalid_argument("Gemma 3n: decode needs one fed-back flag per slot");
+  std::vector<int64_t> hostTokens;
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (fedBack.empty() || !fedBack[i]) hostTokens.push_back(tokens[i]);
+  checkIds(hostTokens);
   std::vector<int64_t> lengths;
   std::vector<bool> seen(static_cast<size_t>(slotCount()), false);
-  bool visionToken = false;
   for (size_t i = 0; i < slots.size(); ++i) {
     const int s = slots[i];
     const int64_t len = cache_->length(s);  // throws for a slot outside the pool
@@ -295,14 +334,8 @@ at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::
     if (len >= maxLength_)
       throw std::invalid_argument("Gemma 3n: slot " + std::to_string(s) + " is full (" + std::to_string(len) + " tokens)");
     lengths.push_back(len);
-    visionToken = visionToken || config_.isVisionToken(tokens[i]);
   }
-  // The static step embeds text ids only; a (rare) generated vision id takes the eager path.
-  DecodeMode mode = options_.decodeMode;
-  if (mode == DecodeMode::Auto) mode = !graphsFailed_ && infer::cudaGraphsWanted(options_.device) ? DecodeMode::Static : DecodeMode::Eager;
-  if (mode == DecodeMode::Eager || visionToken) return eagerDecode(slots, tokens, lengths);
-  const bool graphs = options_.decodeMode == DecodeMode::Auto;
-  return staticDecode(slots, tokens, lengths, graphs);
+  return lengths;
 }
 
 at::Tensor Gemma3nTextDecoder::eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,

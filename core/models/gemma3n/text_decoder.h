@@ -98,6 +98,11 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
   at::Tensor prefillMany(const std::vector<int>& slots, const std::vector<infer::PrefillInput>& inputs) override;
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
+  // Wherever decode() takes the static step and the per-layer table is on the device (a fed-back token's table
+  // row is gathered there, text_decoder_graphs.cpp).
+  bool decodesAhead() const override;
+  std::unique_ptr<infer::PendingTokens> decodeAhead(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                                    const std::vector<bool>& fedBack) override;
 
   // Attention of one layer for n query rows: q [n, Hq, d] (normed, rotated); k, v [n, Hkv, d] for
   // layers that compute their own K/V, undefined for KV-shared layers. Returns [n, Hq * d].
@@ -188,11 +193,26 @@ class Gemma3nTextDecoder : public infer::CausalLM {
                           std::map<std::string, at::Tensor>* debug) const;
   at::Tensor eagerDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                          const std::vector<int64_t>& lengths);
+  // The cached lengths of a step's slots; throws for a bad batch (repeated, empty or full slot, a host token
+  // outside the vocabulary) before any device work. fedBack: empty, or the rows whose token is on the device.
+  std::vector<int64_t> stepLengths(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                   const std::vector<bool>& fedBack) const;
+  bool staticStepNow() const;  // whether decode() takes the static step (mode, graphs wanted and not failed)
   // text_decoder_graphs.cpp: the static step over all slots (inputs in static buffers, see there).
   struct StaticDecode;
   at::Tensor staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                           const std::vector<int64_t>& lengths, bool graphs);
+  // Queues the static step (fedBack as in decodeAhead; empty = none) and advances the slots. Returns the
+  // batch's logits rows when a graph capture failed and the step ran eagerly instead (undefined otherwise:
+  // the rows are in static_'s logits).
+  at::Tensor queueStaticStep(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                             const std::vector<int64_t>& lengths, bool graphs, const std::vector<bool>& fedBack);
+  // embed_ * embedScale_ with the vision hard tokens' rows put in (as embedIds makes them): the static step's
+  // embedding table where the per-layer table is on the device, so that a token fed back on the device is
+  // embedded right whatever it is, in one gather.
+  at::Tensor stepEmbeddingTable() const;
   void staticStep(int64_t keyBucket);
+  const at::Tensor& staticGreedyTokens() const;  // int64 [S]: every slot's greedy token of the last static step
   void dropStaticDecode();
 
   Gemma3nConfig config_;

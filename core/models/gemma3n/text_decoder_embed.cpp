@@ -51,6 +51,18 @@ at::Tensor Gemma3nTextDecoder::embedIds(const std::vector<int64_t>& ids) const {
   return e;
 }
 
+at::Tensor Gemma3nTextDecoder::stepEmbeddingTable() const {
+  // The same multiply as embedIds' on every row: the text rows are bit for bit what a step gathers and scales.
+  at::Tensor table = embed_ * embedScale_;
+  const auto& v = config_.vision;
+  if (visionEmbedding_.defined() && v.vocabSize > 0 && v.vocabOffset + v.vocabSize <= table.size(0)) {
+    std::vector<int64_t> ids(static_cast<size_t>(v.vocabSize));
+    for (int64_t i = 0; i < v.vocabSize; ++i) ids[static_cast<size_t>(i)] = v.vocabOffset + i;
+    table.narrow(0, v.vocabOffset, v.vocabSize).copy_(embedIds(ids));
+  }
+  return table;
+}
+
 at::Tensor Gemma3nTextDecoder::embed(const infer::PrefillInput& input) const {
   const auto T = static_cast<int64_t>(input.tokenIds.size());
   if (T == 0) throw std::invalid_argument("Gemma 3n: the prompt is empty");

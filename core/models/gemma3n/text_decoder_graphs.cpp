@@ -9,6 +9,13 @@
 // their K/V to the slot's scratch row (position maxLength, never read), so they change nothing. Keys
 // are every slot's first Lb cache positions read in place; the key-length buffer does the rest
 // (infer::cacheDecodeAttention), sliding window included. Nothing inside the step reads the host.
+//
+// Decoding ahead (CausalLM::decodeAhead), a row's token may be the greedy token the step before chose for the
+// slot, still on the device: every step keeps its greedy tokens (argmax of the logits, in the body), and the
+// fed-back rows' token and per-layer table row are filled in from them before the step runs, outside the
+// captured body (a capture's warm-up runs repeat the body: one that read and wrote the greedy tokens would feed
+// itself). Such a token can be anything, a vision id included, so where that is possible (the per-layer table on
+// the device) the step embeds from stepEmbeddingTable().
 #include "core/models/gemma3n/text_decoder.h"
 
 #include <ATen/ATen.h>
@@ -20,6 +27,7 @@
 #include <stdexcept>
 
 #include "core/infer/cuda_graph.h"
+#include "core/infer/fused_elementwise.h"
 
 namespace ll::models::gemma3n {
 
@@ -30,6 +38,8 @@ struct Gemma3nTextDecoder::StaticDecode {
   at::Tensor inputs;  // int64 [kInputRows, S] on the device
   at::Tensor ple;     // [S, L*P] gathered PLE table rows, when the table stays on the host
   at::Tensor logits;  // float32 [S, vocab]: what every step (graph or not) writes
+  at::Tensor greedy;  // int64 [S]: the argmax of every slot's logits row, written by every step
+  at::Tensor embedding;  // stepEmbeddingTable() where the step can be fed back, else undefined (embed_ * scale)
   // Declared after the buffers: graphs go first, then their pool.
   std::unique_ptr<infer::CudaGraphPool> pool;
   std::map<int64_t, std::unique_ptr<infer::CapturedGraph>> graphs;  // by key bucket
@@ -83,6 +93,11 @@ Gemma3nTextDecoder::~Gemma3nTextDecoder() = default;
 
 void Gemma3nTextDecoder::dropStaticDecode() { static_.reset(); }
 
+const at::Tensor& Gemma3nTextDecoder::staticGreedyTokens() const {
+  if (!static_) throw std::logic_error("Gemma 3n: no static decode step has run");
+  return static_->greedy;
+}
+
 int Gemma3nTextDecoder::capturedGraphCount() const { return static_ ? static_cast<int>(static_->graphs.size()) : 0; }
 
 int64_t Gemma3nTextDecoder::keyBucket(int64_t maxKeyLength, int64_t maxLength) {
@@ -95,7 +110,7 @@ int64_t Gemma3nTextDecoder::keyBucket(int64_t maxKeyLength, int64_t maxLength) {
 void Gemma3nTextDecoder::staticStep(int64_t bucket) {
   StaticDecode& st = *static_;
   const at::Tensor tokens = st.inputs[kToken];
-  const at::Tensor e = at::embedding(embed_, tokens) * embedScale_;
+  const at::Tensor e = st.embedding.defined() ? at::embedding(st.embedding, tokens) : at::embedding(embed_, tokens) * embedScale_;
   const at::Tensor tok = pleOnHost_ ? st.ple : at::embedding(pleTable_, st.inputs[kPleRow]);
   const at::Tensor ple = combinePerLayerInputs(tok, e);
   const Rope rp = rope(st.inputs[kPosition]);
@@ -105,10 +120,20 @@ void Gemma3nTextDecoder::staticStep(int64_t bucket) {
                             [this](int64_t l) { return attentionOptions(l); });
   const at::Tensor streams = runLayers(altupInit(e), ple, rp, attention, nullptr);
   st.logits.copy_(logits(finalHidden(streams)));
+  at::argmax_out(st.greedy, st.logits, 1);  // what a step decoding ahead feeds back
 }
 
 at::Tensor Gemma3nTextDecoder::staticDecode(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                                             const std::vector<int64_t>& lengths, bool graphs) {
+  const at::Tensor eager = queueStaticStep(slots, tokens, lengths, graphs, {});
+  if (eager.defined()) return eager;
+  // A copy: the static logits are overwritten by the next step.
+  return static_->logits.index_select(0, static_->inputs[kOrder].narrow(0, 0, static_cast<int64_t>(slots.size())));
+}
+
+at::Tensor Gemma3nTextDecoder::queueStaticStep(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
+                                               const std::vector<int64_t>& lengths, bool graphs,
+                                               const std::vector<bool>& fedBack) {
   const Gemma3nTextConfig& c = config_.text;
   const int64_t S = slotCount(), stride = cache_->geometry().maxLength, n = static_cast<int64_t>(slots.size());
   const bool cuda = options_.device.is_cuda();
@@ -118,6 +143,8 @@ at::Tensor Gemma3nTextDecoder::staticDecode(const std::vector<int>& slots, const
     st->inputs = at::zeros({kInputRows, S}, dev.dtype(at::kLong));
     if (pleOnHost_) st->ple = at::zeros({S, pleTable_.size(1)}, dev.dtype(options_.dtype));
     st->logits = at::zeros({S, c.vocabSize}, dev.dtype(at::kFloat));
+    st->greedy = at::zeros({S}, dev.dtype(at::kLong));
+    if (!pleOnHost_) st->embedding = stepEmbeddingTable();
     static_ = std::move(st);
     (void)infer::fusedCacheDecodeAvailable(options_.device, options_.dtype, c.headDim);  // not during a capture
   }
@@ -135,17 +162,22 @@ at::Tensor Gemma3nTextDecoder::staticDecode(const std::vector<int>& slots, const
     in[kOrder][s] = 0;
   }
   int64_t maxKey = 1;
+  bool anyFed = false;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t s = slots[static_cast<size_t>(i)], t = tokens[static_cast<size_t>(i)], len = lengths[static_cast<size_t>(i)];
-    in[kToken][s] = t;
+    const bool fed = !fedBack.empty() && fedBack[static_cast<size_t>(i)];
+    if (fed && pleOnHost_) throw std::logic_error("Gemma 3n: a token fed back on the device needs the per-layer table there");
+    anyFed = anyFed || fed;
+    in[kToken][s] = fed ? -1 : t;  // -1: filled in on the device below
     in[kPosition][s] = len;
     in[kWriteRow][s] = s * stride + len;
     in[kKeyLength][s] = len + 1;
-    in[kPleRow][s] = t < c.vocabSizePerLayerInput ? t : 0;  // audio ids use the pad row, as perLayerInputs
+    in[kPleRow][s] = !fed && t < c.vocabSizePerLayerInput ? t : 0;  // audio ids use the pad row, as perLayerInputs
     in[kOrder][i] = s;
     maxKey = std::max(maxKey, len + 1);
   }
   st.inputs.copy_(host, /*non_blocking=*/cuda);
+  if (anyFed) infer::feedBackGreedyTokens(st.inputs[kToken], st.greedy, st.inputs[kPleRow], c.vocabSizePerLayerInput);
   if (pleOnHost_) {
     // The table is in host memory: gather the S rows there, then one copy into the static buffer.
     at::Tensor staging = at::empty({S, pleTable_.size(1)}, pleTable_.options().pinned_memory(pleTable_.is_pinned()));
@@ -164,20 +196,24 @@ at::Tensor Gemma3nTextDecoder::staticDecode(const std::vector<int>& slots, const
       } catch (const std::exception& e) {
         // Warm-up runs may have written this step's K/V rows; the eager step rewrites the same rows.
         std::cerr << "Gemma 3n: CUDA graph capture failed, decoding without graphs from now on: " << e.what() << std::endl;
+        std::vector<int64_t> used(tokens);
+        if (anyFed) {  // the fed-back tokens, filled in on the device above
+          const at::Tensor filled = st.inputs[kToken].cpu();
+          for (int64_t i = 0; i < n; ++i)
+            if (fedBack[static_cast<size_t>(i)]) used[static_cast<size_t>(i)] = filled[slots[static_cast<size_t>(i)]].item<int64_t>();
+        }
         graphsFailed_ = true;
         static_.reset();
-        return eagerDecode(slots, tokens, lengths);
+        return eagerDecode(slots, used, lengths);
       }
     }
     it->second->replay();
   } else {
     staticStep(bucket);
   }
-  // A copy: the static logits are overwritten by the next step.
-  const at::Tensor out = st.logits.index_select(0, st.inputs[kOrder].narrow(0, 0, n));
   for (int64_t i = 0; i < n; ++i)
     cache_->setLength(slots[static_cast<size_t>(i)], lengths[static_cast<size_t>(i)] + 1);
-  return out;
+  return {};
 }
 
 }  // namespace ll::models::gemma3n

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/infer/fused_elementwise.h"
+
 namespace ll::models::qwen2 {
 
 int64_t keyLengthBucket(int64_t maxKeyLength, int64_t minBucket, int64_t maxLength) {
@@ -78,10 +80,8 @@ at::Tensor StaticDecodeStep::load(const StaticStepPlan& plan, const std::vector<
   std::copy(plan.keyLengths.begin(), plan.keyLengths.end(), p + 3 * slots_);
   std::copy(slots.begin(), slots.end(), p + 4 * slots_);
   inputs_.copy_(host, /*non_blocking=*/true);
-  if (std::find(plan.tokens.begin(), plan.tokens.end(), kFedBackToken) != plan.tokens.end()) {
-    at::Tensor planned = tokens();
-    planned.copy_(at::where(planned.lt(0), greedy_, planned));
-  }
+  if (std::find(plan.tokens.begin(), plan.tokens.end(), kFedBackToken) != plan.tokens.end())
+    infer::feedBackGreedyTokens(tokens(), greedy_);
   return inputs_[4].narrow(0, 0, static_cast<int64_t>(slots.size()));
 }
 

@@ -2,7 +2,8 @@
 // LAYOUTLENS_CUDA_KERNELS) they run as one CUDA kernel each and must equal the op chains bit for bit, also on
 // the strided views the decoders pass (halves of one projection, heads of a fused q/k/v); elsewhere they
 // are the chains themselves. infer::addRmsNorm's sum is exact too; its normed values may differ from the
-// chain's by one bfloat16 unit (the mean is summed in another order).
+// chain's by one bfloat16 unit (the mean is summed in another order). infer::feedBackGreedyTokens (decode
+// ahead) is one kernel on any CUDA device and a few ops elsewhere, with the same result.
 #include "core/infer/fused_elementwise.h"
 
 #include <gtest/gtest.h>
@@ -160,6 +161,24 @@ TEST(FusedElementwise, AddRmsNormEqualsTheChainWithinOneUnit) {
       }
     }
   }
+}
+
+// Rows planned as -1 take the greedy token; Gemma 3n's per-layer rows of those rows follow it, with ids past the
+// table (here 100) on row 0; every other entry stays as it was.
+TEST(FusedElementwise, FeedBackGreedyTokensReplacesOnlyTheFedRows) {
+  const auto longs = at::TensorOptions().dtype(at::kLong).device(ll::testing::testDevice());
+  const at::Tensor greedy = at::tensor(std::vector<int64_t>{7, 8, 150, 9, 99, 100}, longs);
+  at::Tensor tokens = at::tensor(std::vector<int64_t>{-1, 3, -1, 0, -1, -1}, longs);
+  at::Tensor rows = at::tensor(std::vector<int64_t>{55, 3, 55, 0, 55, 55}, longs);
+  ll::infer::feedBackGreedyTokens(tokens, greedy, rows, 100);
+  EXPECT_TRUE(at::equal(tokens.cpu(), at::tensor(std::vector<int64_t>{7, 3, 150, 0, 99, 100})));
+  EXPECT_TRUE(at::equal(rows.cpu(), at::tensor(std::vector<int64_t>{7, 3, 0, 0, 99, 0})));
+
+  at::Tensor plain = at::tensor(std::vector<int64_t>{5, -1, -1, 4, 1, -1}, longs);
+  ll::infer::feedBackGreedyTokens(plain, greedy);
+  EXPECT_TRUE(at::equal(plain.cpu(), at::tensor(std::vector<int64_t>{5, 8, 150, 4, 1, 100})));
+  EXPECT_THROW(ll::infer::feedBackGreedyTokens(plain, greedy.narrow(0, 0, 3)), std::invalid_argument);
+  EXPECT_THROW(ll::infer::feedBackGreedyTokens(plain.to(at::kInt), greedy), std::invalid_argument);
 }
 
 }  // namespace

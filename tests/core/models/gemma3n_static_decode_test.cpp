@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -208,6 +209,82 @@ TEST(Gemma3nStaticDecode, CudaGraphsMatchEager) {
       p.seqs[static_cast<size_t>(s)].push_back(7);
       EXPECT_LT(maxDiff(next[0], p.reference(s)), 1e-4) << "slot " << s;
     }
+  }
+}
+
+// decodeAhead against decode() + argmax on a second model: rows fed back on the device take the slot's greedy
+// token of the step before, other rows the host's, through batch changes and a key-bucket crossing (a graph
+// capture on CUDA). The tiny vocabulary's top 32 ids (of 288) are vision and audio ids, so greedy tokens hit
+// them: a fed-back one is embedded from the step's table (vision rows as embedIds makes them) and takes
+// per-layer row 0, filled in on the device. Hosts' vision and audio ids are fed in too.
+TEST(Gemma3nStaticDecode, DecodeAheadFeedsTheGreedyTokenBackOnTheDevice) {
+  std::vector<Gemma3nOptions> setups{Gemma3nOptions{}};
+  const c10::Device cuda(c10::kCUDA, 0);
+  if (at::hasCUDA() && ll::infer::cudaGraphsWanted(cuda)) {
+    Gemma3nOptions o;
+    o.device = cuda;
+    o.perLayerTable = PleTablePlacement::Host;
+    o.decodeMode = DecodeMode::Auto;
+    auto onHost = Gemma3nTextDecoder::load(kFixture, o);
+    onHost->reserveSlots(1, 16);
+    EXPECT_FALSE(onHost->decodesAhead()) << "a fed-back token's per-layer row is gathered on the device";
+    o.perLayerTable = PleTablePlacement::Device;
+    setups.push_back(o);
+  }
+  for (Gemma3nOptions o : setups) {
+    const std::string where = o.device.is_cuda() ? "CUDA graphs" : "CPU";
+    if (!o.device.is_cuda()) o.decodeMode = DecodeMode::Static;
+    auto plain = Gemma3nTextDecoder::load(kFixture, o), ahead = Gemma3nTextDecoder::load(kFixture, o);
+    plain->reserveSlots(3, 300);
+    ahead->reserveSlots(3, 300);
+    ASSERT_TRUE(ahead->decodesAhead()) << where;
+    std::vector<int64_t> next;
+    const std::vector<int64_t> promptLengths{5, 250, 9};
+    for (int s = 0; s < 3; ++s) {
+      PrefillInput in;
+      in.tokenIds = promptIds(promptLengths[static_cast<size_t>(s)], 40 + s);
+      ASSERT_EQ(*plain->acquireSlot(), s);
+      ASSERT_EQ(*ahead->acquireSlot(), s);
+      ahead->prefill(s, in);
+      next.push_back(plain->prefill(s, in).argmax().item<int64_t>());
+    }
+    // {slot, fed back} per row; host rows of steps 2 and 6 bring a vision id (260) and an audio id (280).
+    const std::vector<std::vector<std::pair<int, bool>>> steps{
+        {{0, false}, {1, false}, {2, false}}, {{2, true}, {0, true}, {1, true}}, {{0, true}, {1, false}},
+        {{1, true}, {0, true}, {2, false}},   {{2, true}, {1, true}},            {{0, false}, {2, true}, {1, true}},
+        {{1, true}, {2, false}, {0, true}},   {{0, true}, {1, true}, {2, true}}, {{2, true}, {0, true}, {1, true}}};
+    std::unique_ptr<ll::infer::PendingTokens> inFlight;
+    int fedSpecial = 0;
+    for (size_t k = 0; k < steps.size(); ++k) {
+      std::vector<int> slots;
+      std::vector<int64_t> hostTokens, plainTokens;
+      std::vector<bool> fed;
+      for (const auto& [slot, back] : steps[k]) {
+        int64_t token = next[static_cast<size_t>(slot)];
+        if (!back && k == 2) token = 260;
+        if (!back && k == 6) token = 280;
+        if (back && token >= 256) ++fedSpecial;
+        slots.push_back(slot);
+        plainTokens.push_back(token);
+        hostTokens.push_back(back ? 9999 : token);  // ignored where fed back (and outside the vocabulary)
+        fed.push_back(back);
+      }
+      const at::Tensor wantRows = plain->decode(slots, plainTokens).argmax(1).cpu();
+      auto queued = ahead->decodeAhead(slots, hostTokens, fed);
+      if (inFlight) inFlight->wait();  // the step before, read after this one was queued
+      const std::vector<int64_t> got = queued->wait();
+      for (size_t i = 0; i < slots.size(); ++i) {
+        const int64_t want = wantRows[static_cast<int64_t>(i)].item<int64_t>();
+        EXPECT_EQ(got[i], want) << where << ", step " << k << ", slot " << slots[i];
+        next[static_cast<size_t>(slots[i])] = want;
+      }
+      for (int s = 0; s < 3; ++s) EXPECT_EQ(ahead->cachedLength(s), plain->cachedLength(s)) << where << ", step " << k;
+      inFlight = std::move(queued);
+    }
+    EXPECT_FALSE(ahead->graphCaptureFailed()) << where;
+    std::cout << where << ": " << fedSpecial << " vision or audio ids fed back on the device\n";
+    EXPECT_THROW(ahead->decodeAhead({0, 1}, {1, 2}, {false}), std::invalid_argument);
+    EXPECT_THROW(ahead->decodeAhead({0}, {9999}, {false}), std::invalid_argument);
   }
 }
 
