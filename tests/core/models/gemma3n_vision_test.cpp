@@ -4,6 +4,7 @@
 // from specs/gemma3n.md §3, batching, input sizes, and structure-inference errors that name the tensor.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -336,7 +337,11 @@ TEST(Gemma3nVisionTower, ForwardMatchesTheSpecReimplementation) {
   EXPECT_EQ(debug.at("stage3").sizes(), at::IntArrayRef({1, 24, 8, 8}));
   EXPECT_EQ(debug.at("msfa").scalar_type(), at::kFloat);
   const at::Tensor ref = refTower(w, px);
-  EXPECT_LT(maxAbsDiff(out, ref), 1e-4) << "absmax " << ref.abs().max().item<double>();
+  // Relative to the output's size: oneDNN picks its float32 convolution algorithms by host, and ~30 layers
+  // deep one GPU host's CPU gave 1.4e-3 at an absmax of 4.1 where this machine gives < 1e-4. A wrong op (eps,
+  // activation, a lost residual) is off by far more than 5e-4 of the absmax.
+  const double absmax = ref.abs().max().item<double>();
+  EXPECT_LT(maxAbsDiff(out, ref), 5e-4 * std::max(1.0, absmax)) << "absmax " << absmax;
   EXPECT_TRUE(at::equal(debug.at("msfa"), out));
 }
 
