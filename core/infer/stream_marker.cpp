@@ -5,6 +5,7 @@
 
 #if __has_include(<c10/cuda/CUDAStream.h>) && __has_include(<cuda_runtime_api.h>)
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime_api.h>
 #define LL_CUDA_MARKERS 1
@@ -25,6 +26,8 @@ StreamMarker::StreamMarker(const c10::Device& device) {
 #ifdef LL_CUDA_MARKERS
   if (!device.is_cuda()) return;
   const c10::DeviceIndex index = device.has_index() ? device.index() : c10::cuda::current_device();
+  // The event must belong to the stream's device (a worker on cuda:1 may find another device current).
+  const c10::cuda::CUDAGuard guard(index);
   cudaEvent_t event = nullptr;
   // No timing: a plain mark is cheaper to record and to wait for.
   check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "event creation");
