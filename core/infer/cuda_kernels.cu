@@ -231,6 +231,37 @@ __global__ void feedBackTokensKernel(int64_t* tokens, const int64_t* greedy, int
   if (limitedRows != nullptr) limitedRows[s] = t < limit ? t : 0;
 }
 
+// One thread per 8 values (16 bytes) of an output row.
+__global__ void scaledEmbeddingKernel(const bf16* table, const int64_t* ids, int64_t n, int64_t D, float scale,
+                                      const bf16* rangeRows, int64_t rangeStart, int64_t rangeCount, bf16* out) {
+  awaitPreviousKernel();
+  const int64_t vecs = D / 8;
+  for (int64_t v = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; v < n * vecs;
+       v += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t i = v / vecs, j = (v % vecs) * 8;
+    const int64_t id = ids[i];
+    if (id >= rangeStart && id < rangeStart + rangeCount) {
+      *reinterpret_cast<uint4*>(out + i * D + j) = *reinterpret_cast<const uint4*>(rangeRows + (id - rangeStart) * D + j);
+      continue;
+    }
+    float x[8];
+    load8(table + id * D + j, x);
+#pragma unroll
+    for (float& e : x) e *= scale;  // rounded once, by store8, as the op rounds its float product
+    store8(out + i * D + j, x);
+  }
+}
+
+// One thread per 16 bytes of an output row; the table may be mapped host memory.
+__global__ void gatherRowsKernel(const uint4* table, int64_t rowVecs, const int64_t* rows, int64_t n, uint4* out) {
+  awaitPreviousKernel();
+  for (int64_t v = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; v < n * rowVecs;
+       v += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t i = v / rowVecs, j = v % rowVecs;
+    out[v] = table[rows[i] * rowVecs + j];
+  }
+}
+
 unsigned gridFor(int64_t count) {
   const int64_t blocks = (count + kThreads - 1) / kThreads;
   return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
@@ -335,6 +366,26 @@ const char* addRmsNorm(const void* residual, const void* delta, const void* weig
   launchKernel(addRmsNormKernel, static_cast<unsigned>(n), kNormThreads, 0, static_cast<cudaStream_t>(stream),
       static_cast<const bf16*>(residual), static_cast<const bf16*>(delta), static_cast<const bf16*>(weight), K, eps,
       static_cast<bf16*>(sumOut), static_cast<bf16*>(normedOut));
+  return launched();
+}
+
+const char* scaledEmbedding(const void* table, const int64_t* ids, int64_t n, int64_t D, float scale,
+                            const void* rangeRows, int64_t rangeStart, int64_t rangeCount, void* out, void* stream) {
+  if (D % 8 != 0 || !aligned16(table) || !aligned16(out) || (rangeCount > 0 && !aligned16(rangeRows)))
+    return "scaled embedding: rows must be multiples of 8 values, 16-byte aligned";
+  if (n * D == 0) return nullptr;
+  launchKernel(scaledEmbeddingKernel, gridFor(n * D / 8), kThreads, 0, static_cast<cudaStream_t>(stream),
+               static_cast<const bf16*>(table), ids, n, D, scale, static_cast<const bf16*>(rangeRows), rangeStart,
+               rangeCount, static_cast<bf16*>(out));
+  return launched();
+}
+
+const char* gatherRows(const void* table, int64_t rowBytes, const int64_t* rows, int64_t n, void* out, void* stream) {
+  if (rowBytes % 16 != 0 || !aligned16(table) || !aligned16(out))
+    return "gather rows: rows must be multiples of 16 bytes, 16-byte aligned";
+  if (n * rowBytes == 0) return nullptr;
+  launchKernel(gatherRowsKernel, gridFor(n * rowBytes / 16), kThreads, 0, static_cast<cudaStream_t>(stream),
+               static_cast<const uint4*>(table), rowBytes / 16, rows, n, static_cast<uint4*>(out));
   return launched();
 }
 

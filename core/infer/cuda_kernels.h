@@ -43,4 +43,14 @@ const char* addRmsNorm(const void* residual, const void* delta, const void* weig
 const char* feedBackTokens(int64_t* tokens, const int64_t* greedy, int64_t n, int64_t* limitedRows, int64_t limit,
                            void* stream);
 
+// out[i] = table[ids[i]] * scale (each element rounded to bfloat16 as a bf16 tensor times a scalar rounds), or, for
+// ids in [rangeStart, rangeStart + rangeCount), rangeRows[ids[i] - rangeStart] as it is. Rows of D bfloat16
+// values (D a multiple of 8, rows 16-byte aligned); rangeRows may be null (rangeCount 0).
+const char* scaledEmbedding(const void* table, const int64_t* ids, int64_t n, int64_t D, float scale,
+                            const void* rangeRows, int64_t rangeStart, int64_t rangeCount, void* out, void* stream);
+
+// out[i] = table[rows[i]] for n rows of rowBytes (a multiple of 16; table, out 16-byte aligned). The table may be
+// page-locked host memory the device can read (a pointer from cudaPointerGetAttributes): rows come over the bus.
+const char* gatherRows(const void* table, int64_t rowBytes, const int64_t* rows, int64_t n, void* out, void* stream);
+
 }  // namespace ll::infer::kernels

@@ -281,8 +281,7 @@ void Gemma3nTextDecoder::truncateSlot(int slot, int64_t length) {
 
 at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
   const std::vector<int64_t> lengths = stepLengths(slots, tokens, {});
-  // A (rare) generated vision id takes the eager path: the static step's table has its row only where the
-  // per-layer table is on the device (stepEmbeddingTable).
+  // A (rare) generated vision id takes the eager path, whose vision embedding is the reference's.
   const bool visionToken =
       std::any_of(tokens.begin(), tokens.end(), [this](int64_t t) { return config_.isVisionToken(t); });
   if (!staticStepNow() || visionToken) return eagerDecode(slots, tokens, lengths);
@@ -294,13 +293,15 @@ bool Gemma3nTextDecoder::staticStepNow() const {
   return !graphsFailed_ && infer::cudaGraphsWanted(options_.device);
 }
 
-bool Gemma3nTextDecoder::decodesAhead() const { return cache_ && !pleOnHost_ && staticStepNow(); }
+bool Gemma3nTextDecoder::decodesAhead() const {
+  return cache_ && staticStepNow() && (!pleOnHost_ || pleTableView_ != nullptr);
+}
 
 std::unique_ptr<infer::PendingTokens> Gemma3nTextDecoder::decodeAhead(const std::vector<int>& slots,
                                                                       const std::vector<int64_t>& tokens,
                                                                       const std::vector<bool>& fedBack) {
   if (!decodesAhead())
-    throw std::logic_error("Gemma 3n: decodeAhead() needs the static decode step and the per-layer table on the device");
+    throw std::logic_error("Gemma 3n: decodeAhead() needs the static decode step and a per-layer table the device can read");
   if (fedBack.size() != slots.size()) throw std::invalid_argument("Gemma 3n: decodeAhead needs one fed-back flag per slot");
   const std::vector<int64_t> lengths = stepLengths(slots, tokens, fedBack);
   const at::Tensor eager = queueStaticStep(slots, tokens, lengths, options_.decodeMode == DecodeMode::Auto, fedBack);

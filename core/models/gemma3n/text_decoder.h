@@ -30,9 +30,11 @@ namespace ll::models::gemma3n {
 // run directly without capture (any device; the tests check it against Eager on the CPU).
 enum class DecodeMode { Auto, Eager, Static };
 
-// Where the per-layer embedding (PLE) table of a CUDA model lives. Host: pinned host memory, its rows gathered
-// there and copied over (saves ~4.7 GB of GPU memory; costs the prefill ~80 ms of idle GPU per 20k prompt
-// tokens on an H100 host). Auto: on the GPU when at least kPleOnDeviceMinFreeGiB are free at load time.
+// Where the per-layer embedding (PLE) table of a CUDA model lives. Host: pinned host memory; a decode step's rows
+// are gathered by the GPU in place over the bus, a prompt's on the host and copied over (saves ~4.7 GB of GPU
+// memory; costs the prefill ~80 ms of idle GPU per 20k prompt
+// tokens on an H100 host). Auto: on the GPU when at least kPleOnDeviceMinFreeGiB are free at load time, unless
+// LAYOUTLENS_PLE_TABLE=host or =device says where.
 enum class PleTablePlacement { Auto, Host, Device };
 inline constexpr double kPleOnDeviceMinFreeGiB = 40.0;
 
@@ -98,8 +100,8 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   at::Tensor prefill(int slot, const infer::PrefillInput& input) override;
   at::Tensor prefillMany(const std::vector<int>& slots, const std::vector<infer::PrefillInput>& inputs) override;
   at::Tensor decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) override;
-  // Wherever decode() takes the static step and the per-layer table is on the device (a fed-back token's table
-  // row is gathered there, text_decoder_graphs.cpp).
+  // Wherever decode() takes the static step and the device can read the per-layer table (on the device, or
+  // page-locked on the host where the GPU reads it in place): a fed-back token's table row is gathered there.
   bool decodesAhead() const override;
   std::unique_ptr<infer::PendingTokens> decodeAhead(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                                                     const std::vector<bool>& fedBack) override;
@@ -207,10 +209,9 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   // the rows are in static_'s logits).
   at::Tensor queueStaticStep(const std::vector<int>& slots, const std::vector<int64_t>& tokens,
                              const std::vector<int64_t>& lengths, bool graphs, const std::vector<bool>& fedBack);
-  // embed_ * embedScale_ with the vision hard tokens' rows put in (as embedIds makes them): the static step's
-  // embedding table where the per-layer table is on the device, so that a token fed back on the device is
-  // embedded right whatever it is, in one gather.
-  at::Tensor stepEmbeddingTable() const;
+  // The vision hard tokens' embeddings [vision vocab, D] as embedIds makes them: the static step embeds a vision id
+  // from these (infer::scaledEmbedding), so a token fed back on the device is embedded right whatever it is.
+  at::Tensor visionHardRows() const;
   void staticStep(int64_t keyBucket);
   const at::Tensor& staticGreedyTokens() const;  // int64 [S]: every slot's greedy token of the last static step
   void dropStaticDecode();
@@ -222,6 +223,7 @@ class Gemma3nTextDecoder : public infer::CausalLM {
   at::Tensor embed_, finalNorm_;
   at::Tensor pleTable_;  // [vocabPerLayer, L*P], on the host when pleOnHost_
   bool pleOnHost_ = false;
+  const void* pleTableView_ = nullptr;  // where kernels read the host table in place (infer::deviceReadablePointer)
   at::Tensor pleProjection_, pleProjectionNorm_;
   std::vector<at::Tensor> altupProjections_, altupUnembedProjections_;
   at::Tensor visionEmbedding_, visionHardNorm_, visionProjection_;

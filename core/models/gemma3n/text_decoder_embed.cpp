@@ -51,16 +51,12 @@ at::Tensor Gemma3nTextDecoder::embedIds(const std::vector<int64_t>& ids) const {
   return e;
 }
 
-at::Tensor Gemma3nTextDecoder::stepEmbeddingTable() const {
-  // The same multiply as embedIds' on every row: the text rows are bit for bit what a step gathers and scales.
-  at::Tensor table = embed_ * embedScale_;
+at::Tensor Gemma3nTextDecoder::visionHardRows() const {
   const auto& v = config_.vision;
-  if (visionEmbedding_.defined() && v.vocabSize > 0 && v.vocabOffset + v.vocabSize <= table.size(0)) {
-    std::vector<int64_t> ids(static_cast<size_t>(v.vocabSize));
-    for (int64_t i = 0; i < v.vocabSize; ++i) ids[static_cast<size_t>(i)] = v.vocabOffset + i;
-    table.narrow(0, v.vocabOffset, v.vocabSize).copy_(embedIds(ids));
-  }
-  return table;
+  if (!visionEmbedding_.defined() || v.vocabSize <= 0 || v.vocabOffset + v.vocabSize > config_.text.vocabSize) return {};
+  std::vector<int64_t> ids(static_cast<size_t>(v.vocabSize));
+  for (int64_t i = 0; i < v.vocabSize; ++i) ids[static_cast<size_t>(i)] = v.vocabOffset + i;
+  return embedIds(ids);
 }
 
 at::Tensor Gemma3nTextDecoder::embed(const infer::PrefillInput& input) const {

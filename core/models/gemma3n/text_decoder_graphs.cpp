@@ -14,8 +14,9 @@
 // slot, still on the device: every step keeps its greedy tokens (argmax of the logits, in the body), and the
 // fed-back rows' token and per-layer table row are filled in from them before the step runs, outside the
 // captured body (a capture's warm-up runs repeat the body: one that read and wrote the greedy tokens would feed
-// itself). Such a token can be anything, a vision id included, so where that is possible (the per-layer table on
-// the device) the step embeds from stepEmbeddingTable().
+// itself). Such a token can be anything, a vision id included: the step embeds vision ids from their own rows
+// (visionHardRows, infer::scaledEmbedding), and with the per-layer table on the host the device gathers the step's
+// table rows itself, in place over the bus (infer::gatherHostRows), where the host could not.
 #include "core/models/gemma3n/text_decoder.h"
 
 #include <ATen/ATen.h>
@@ -27,6 +28,7 @@
 #include <stdexcept>
 
 #include "core/infer/cuda_graph.h"
+#include "core/infer/embedding_rows.h"
 #include "core/infer/fused_elementwise.h"
 
 namespace ll::models::gemma3n {
@@ -39,7 +41,7 @@ struct Gemma3nTextDecoder::StaticDecode {
   at::Tensor ple;     // [S, L*P] gathered PLE table rows, when the table stays on the host
   at::Tensor logits;  // float32 [S, vocab]: what every step (graph or not) writes
   at::Tensor greedy;  // int64 [S]: the argmax of every slot's logits row, written by every step
-  at::Tensor embedding;  // stepEmbeddingTable() where the step can be fed back, else undefined (embed_ * scale)
+  at::Tensor visionRows;  // visionHardRows(): the embeddings of vision ids, which a token fed back may be
   // Declared after the buffers: graphs go first, then their pool.
   std::unique_ptr<infer::CudaGraphPool> pool;
   std::map<int64_t, std::unique_ptr<infer::CapturedGraph>> graphs;  // by key bucket
@@ -110,7 +112,7 @@ int64_t Gemma3nTextDecoder::keyBucket(int64_t maxKeyLength, int64_t maxLength) {
 void Gemma3nTextDecoder::staticStep(int64_t bucket) {
   StaticDecode& st = *static_;
   const at::Tensor tokens = st.inputs[kToken];
-  const at::Tensor e = st.embedding.defined() ? at::embedding(st.embedding, tokens) : at::embedding(embed_, tokens) * embedScale_;
+  const at::Tensor e = infer::scaledEmbedding(embed_, tokens, embedScale_, st.visionRows, config_.vision.vocabOffset);
   const at::Tensor tok = pleOnHost_ ? st.ple : at::embedding(pleTable_, st.inputs[kPleRow]);
   const at::Tensor ple = combinePerLayerInputs(tok, e);
   const Rope rp = rope(st.inputs[kPosition]);
@@ -144,7 +146,7 @@ at::Tensor Gemma3nTextDecoder::queueStaticStep(const std::vector<int>& slots, co
     if (pleOnHost_) st->ple = at::zeros({S, pleTable_.size(1)}, dev.dtype(options_.dtype));
     st->logits = at::zeros({S, c.vocabSize}, dev.dtype(at::kFloat));
     st->greedy = at::zeros({S}, dev.dtype(at::kLong));
-    if (!pleOnHost_) st->embedding = stepEmbeddingTable();
+    st->visionRows = visionHardRows();
     static_ = std::move(st);
     (void)infer::fusedCacheDecodeAvailable(options_.device, options_.dtype, c.headDim);  // not during a capture
   }
@@ -166,7 +168,8 @@ at::Tensor Gemma3nTextDecoder::queueStaticStep(const std::vector<int>& slots, co
   for (int64_t i = 0; i < n; ++i) {
     const int64_t s = slots[static_cast<size_t>(i)], t = tokens[static_cast<size_t>(i)], len = lengths[static_cast<size_t>(i)];
     const bool fed = !fedBack.empty() && fedBack[static_cast<size_t>(i)];
-    if (fed && pleOnHost_) throw std::logic_error("Gemma 3n: a token fed back on the device needs the per-layer table there");
+    if (fed && pleOnHost_ && pleTableView_ == nullptr)
+      throw std::logic_error("Gemma 3n: a token fed back on the device needs a per-layer table the device can read");
     anyFed = anyFed || fed;
     in[kToken][s] = fed ? -1 : t;  // -1: filled in on the device below
     in[kPosition][s] = len;
@@ -178,7 +181,11 @@ at::Tensor Gemma3nTextDecoder::queueStaticStep(const std::vector<int>& slots, co
   }
   st.inputs.copy_(host, /*non_blocking=*/cuda);
   if (anyFed) infer::feedBackGreedyTokens(st.inputs[kToken], st.greedy, st.inputs[kPleRow], c.vocabSizePerLayerInput);
-  if (pleOnHost_) {
+  if (pleOnHost_ && pleTableView_ != nullptr) {
+    // The table is in page-locked host memory the GPU reads in place: it gathers the S rows itself (the fed-back
+    // rows' ids exist on the device only).
+    infer::gatherHostRows(pleTable_, pleTableView_, st.inputs[kPleRow], st.ple);
+  } else if (pleOnHost_) {
     // The table is in host memory: gather the S rows there, then one copy into the static buffer.
     at::Tensor staging = at::empty({S, pleTable_.size(1)}, pleTable_.options().pinned_memory(pleTable_.is_pinned()));
     at::index_select_out(staging, pleTable_, 0, host[kPleRow]);

@@ -7,10 +7,13 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "core/infer/checkpoint.h"
 #include "core/infer/device_memory.h"
+#include "core/infer/embedding_rows.h"
 #include "core/infer/shape_text.h"
 
 namespace ll::models::gemma3n {
@@ -57,6 +60,11 @@ bool pleTableOnHost(const Gemma3nOptions& options) {
       return false;
     case PleTablePlacement::Auto:
       break;
+  }
+  // LAYOUTLENS_PLE_TABLE=host / device decides for Auto (A/B runs of the smaller GPUs' layout on a large one).
+  if (const char* forced = std::getenv("LAYOUTLENS_PLE_TABLE")) {
+    if (std::string(forced) == "host") return true;
+    if (std::string(forced) == "device") return false;
   }
   const double free = infer::deviceFreeGiB(options.device);  // negative when unknown: stay on the safe side
   return free < kPleOnDeviceMinFreeGiB;
@@ -130,6 +138,8 @@ std::unique_ptr<Gemma3nTextDecoder> Gemma3nTextDecoder::fromWeights(const Gemma3
   if (m->pleOnHost_) {
     try {
       m->pleTable_ = m->pleTable_.pin_memory();
+      // Page-locked: the GPU can read it in place and gather a step's rows itself (decodeAhead needs that).
+      m->pleTableView_ = infer::deviceReadablePointer(m->pleTable_, options.device);
     } catch (const std::exception&) {
       // Pageable memory still works; the per-step copy is just synchronous.
     }
