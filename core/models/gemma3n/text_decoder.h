@@ -32,9 +32,8 @@ enum class DecodeMode { Auto, Eager, Static };
 
 // Where the per-layer embedding (PLE) table of a CUDA model lives. Host: pinned host memory; a decode step's rows
 // are gathered by the GPU in place over the bus, a prompt's on the host and copied over (saves ~4.7 GB of GPU
-// memory; costs the prefill ~80 ms of idle GPU per 20k prompt
-// tokens on an H100 host). Auto: on the GPU when at least kPleOnDeviceMinFreeGiB are free at load time, unless
-// LAYOUTLENS_PLE_TABLE=host or =device says where.
+// memory; costs the prefill ~80 ms of idle GPU per 20k prompt tokens on an H100 host). Auto: on the GPU when at
+// least kPleOnDeviceMinFreeGiB are free at load time, unless LAYOUTLENS_PLE_TABLE=host or =device says where.
 enum class PleTablePlacement { Auto, Host, Device };
 inline constexpr double kPleOnDeviceMinFreeGiB = 40.0;
 
