@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
         continue;
       }
       const Run graph = measure(*model, DecodeMode::Auto, slots, steps);
-      std::printf("graphs: batch %d eager %.1f ms/step graph %.1f ms/step max|dlogit| %.1e (captured %d, failed %d)\n", batch,
+      std::printf("graphs: batch %d eager %.1f ms/step graph %.2f ms/step max|dlogit| %.1e (captured %d, failed %d)\n", batch,
                   eager.msPerStep, graph.msPerStep, (graph.lastLogits - eager.lastLogits).abs().max().item<double>(),
                   model->capturedGraphCount(), model->graphCaptureFailed());
       std::fflush(stdout);

@@ -53,6 +53,15 @@ const char* sparseGeluTanhMul(const void* gate, int64_t gStride, const void* up,
 const char* geluTanhMul(const void* g, int64_t gStride, const void* m, int64_t mStride, int64_t n, int64_t K, void* out,
                         void* stream);
 
+// The per-layer input gate of a decode step: out[r, j] = gelu_tanh(y[r, j]) * ple[r, j] with y = x W^T rounded to
+// bfloat16 (as the product's output), gelu x ple rounded as geluTanhMul. x [n, K] (rows `xStride` apart,
+// 16-byte aligned), W [N, K] contiguous, ple rows `pleStride` apart, out [n, N] contiguous. The product sums in
+// float32 in its own order (not cuBLAS's: a product's last bit may differ), the same on every call.
+// perLayerGateFits: n <= 32, K a multiple of 256 up to 2048, N a multiple of 8.
+bool perLayerGateFits(int64_t n, int64_t K, int64_t N);
+const char* perLayerGate(const void* x, int64_t xStride, int64_t n, int64_t K, const void* w, int64_t N, const void* ple,
+                         int64_t pleStride, void* out, void* stream);
+
 // Attention inputs from the fused projection proj [n, (hq + 2 hkv) * d] (rows `projStride` apart):
 // q = rotary(rmsnorm(q_h; qNorm)), k = rotary(rmsnorm(k_h; kNorm)), v = rmsnorm(v_h) (no weight), per head,
 // rotary as x * cos + rotate_half(x) * sin with the signed-sine table (core/infer/rotary.h); cos and

@@ -1,10 +1,12 @@
 #include "core/models/gemma3n/fused_ops.h"
 
 #include <cmath>
+#include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
 
+#include "core/infer/environment_switch.h"
 #include "core/infer/fused_elementwise.h"
 
 #if defined(LL_FUSED_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>)
@@ -172,6 +174,28 @@ at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m) {
   return out;
 }
 
+bool perLayerGateApplies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& ple) {
+  static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_FUSED_PER_LAYER_GATE");
+  auto rows16 = [](const at::Tensor& t) {
+    return t.dim() == 2 && t.stride(1) == 1 && t.stride(0) % 8 == 0 && reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0;
+  };
+  return wanted && available(x) && rows16(x) && weight.dim() == 2 && weight.is_contiguous() && rows16(weight) &&
+         weight.scalar_type() == at::kBFloat16 && weight.device() == x.device() && weight.size(1) == x.size(1) &&
+         ple.dim() == 2 && ple.size(0) == x.size(0) && ple.size(1) == weight.size(0) && ple.stride(1) == 1 &&
+         ple.scalar_type() == at::kBFloat16 && ple.device() == x.device() &&
+         kernels::perLayerGateFits(x.size(0), x.size(1), weight.size(0));
+}
+
+at::Tensor perLayerGate(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& ple) {
+  require(perLayerGateApplies(x, weight, ple), "perLayerGate: shapes, layout or device it is not built for");
+  at::Tensor out = at::empty({x.size(0), weight.size(0)}, x.options());
+  c10::cuda::CUDAGuard guard(x.device());
+  check(kernels::perLayerGate(x.data_ptr(), x.stride(0), x.size(0), x.size(1), weight.data_ptr(), weight.size(0),
+                              ple.data_ptr(), ple.stride(0), out.data_ptr(), currentStream(x)),
+        "perLayerGate");
+  return out;
+}
+
 AttentionInputs qkvNormRotary(const at::Tensor& proj, int64_t hq, int64_t hkv, int64_t d, const at::Tensor& qNorm,
                               const at::Tensor& kNorm, const at::Tensor& cos, const at::Tensor& signedSin, double eps,
                               bool ownsKv, const at::Tensor& intoKeys, const at::Tensor& intoValues,
@@ -231,6 +255,8 @@ Corrected correctAfterMlp(const at::Tensor&, const at::Tensor&, const at::Tensor
 void addPerLayerInput(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { missing(); }
 at::Tensor sparseGeluTanhMul(const at::Tensor&, const at::Tensor&, double) { missing(); }
 at::Tensor geluTanhMul(const at::Tensor&, const at::Tensor&) { missing(); }
+bool perLayerGateApplies(const at::Tensor&, const at::Tensor&, const at::Tensor&) { return false; }
+at::Tensor perLayerGate(const at::Tensor&, const at::Tensor&, const at::Tensor&) { missing(); }
 AttentionInputs qkvNormRotary(const at::Tensor&, int64_t, int64_t, int64_t, const at::Tensor&, const at::Tensor&,
                               const at::Tensor&, const at::Tensor&, double, bool, const at::Tensor&, const at::Tensor&,
                               const at::Tensor&) {

@@ -52,6 +52,14 @@ at::Tensor sparseGeluTanhMul(const at::Tensor& gate, const at::Tensor& up, doubl
 // gelu_tanh(g) * m for 2-D g, m of the same shape whose rows may be strided (narrowed or selected views).
 at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m);
 
+// The per-layer input gate of a decode step in one kernel: gelu_tanh(linear(x, weight)) * ple, the same as
+// geluTanhMul(at::linear(x, weight), ple) but for the product's own order of summation (a value may differ by
+// one bfloat16 unit). perLayerGateApplies: available(x), bfloat16 x [n <= 32, K] and weight [N, K] with
+// contiguous rows, 16-byte aligned, K a multiple of 256 up to 2048, N of 8, ple [n, N] with contiguous rows,
+// and LAYOUTLENS_FUSED_PER_LAYER_GATE not 0 (A/B runs).
+bool perLayerGateApplies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& ple);
+at::Tensor perLayerGate(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& ple);
+
 // The attention inputs of one layer from its fused projection proj [n, (hq + 2 hkv) * d]: per head RMSNorm
 // (q and k with their weights, v without) and rotary for q and k (cos, signedSin [n, 1, d] or [n, d]).
 // ownsKv false: q only. Same as rmsNorm + infer::applyRotary on each part. With intoRows defined (a decode

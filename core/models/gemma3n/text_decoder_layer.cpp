@@ -172,8 +172,12 @@ at::Tensor Gemma3nTextDecoder::fusedLayerForward(int64_t l, const at::Tensor& st
   const at::Tensor scale = c.altupCorrectScale ? y.correctOutputScale : at::Tensor();
   fused::Corrected corrected = fused::correctAfterMlp(mixed.z, mlp(y, mixed.normed), y.postFeedforwardNorm, pred.streams,
                                                       y.routerNorm, y.modalityRouter, y.correctionCoefs, a, scale, eps);
-  const at::Tensor g = at::linear(fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple),
-                                  y.perLayerProjection);
+  // The gate's product and activation in one kernel where it applies (a decode step's few rows): cuBLAS takes
+  // ~5 us for its 1 MB weight, and the activation is a kernel of its own.
+  const at::Tensor gated = fused::perLayerGateApplies(corrected.active, y.perLayerInputGate, ple)
+                               ? fused::perLayerGate(corrected.active, y.perLayerInputGate, ple)
+                               : fused::geluTanhMul(at::linear(corrected.active, y.perLayerInputGate), ple);
+  const at::Tensor g = at::linear(gated, y.perLayerProjection);
   if (pending) {
     *pending = {g, y.postPerLayerInputNorm};
   } else {

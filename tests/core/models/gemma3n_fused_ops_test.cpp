@@ -25,6 +25,8 @@ constexpr int64_t kN = 4, kRows = 18, kD = 2048;
 TEST(Gemma3nFusedOps, NeverClaimedOffTheGpuOrForFloat32) {
   EXPECT_FALSE(fused::available(at::zeros({2, 2}, at::kBFloat16)));
   EXPECT_FALSE(fused::available(at::Tensor()));
+  const at::Tensor cpu = at::zeros({8, 2048}, at::kBFloat16);
+  EXPECT_FALSE(fused::perLayerGateApplies(cpu, at::zeros({256, 2048}, at::kBFloat16), at::zeros({8, 256}, at::kBFloat16)));
   if (!fused::compiledIn()) {
     const at::Tensor z = at::zeros({2, 2});
     EXPECT_THROW(fused::attentionMix(z, z, z, z, z, z, z, 1e-6), std::logic_error);
@@ -163,6 +165,31 @@ TEST_F(Gemma3nFusedOpsGpu, GeluMulReadsStridedRows) {
   expectSame(fused::geluTanhMul(gate, up), at::gelu(gate, "tanh") * up, "mlp");
   const at::Tensor ple = randn({kRows, 35, 256}).select(1, 7), g = randn({kRows, 256});
   expectSame(fused::geluTanhMul(g, ple), at::gelu(g, "tanh") * ple, "per-layer input");
+}
+
+// The per-layer input gate of a decode step, product and activation in one kernel: E4B's 2048 -> 256 at every
+// row count a decode bucket has (one and two tiles of 16 rows, partly filled), the smallest shape it takes (K of
+// 256, 8 columns), the per-layer input selected out of [n, layers, 256] as the decoder does.
+TEST_F(Gemma3nFusedOpsGpu, PerLayerGateIsTheProductThenGeluMul) {
+  struct Shape {
+    int64_t n, K, N;
+  };
+  for (const Shape& s : {Shape{1, 2048, 256}, Shape{7, 2048, 256}, Shape{16, 2048, 256}, Shape{17, 2048, 256},
+                         Shape{24, 2048, 256}, Shape{32, 2048, 256}, Shape{5, 256, 8}, Shape{32, 768, 24}}) {
+    const std::string what = "n " + std::to_string(s.n) + " K " + std::to_string(s.K) + " N " + std::to_string(s.N);
+    const at::Tensor x = randn({s.n, s.K}), w = randn({s.N, s.K}, 1.0 / std::sqrt(static_cast<double>(s.K)));
+    const at::Tensor ple = randn({s.n, 35, s.N}).select(1, 7);
+    ASSERT_TRUE(fused::perLayerGateApplies(x, w, ple)) << what;
+    const at::Tensor got = fused::perLayerGate(x, w, ple);
+    expectSame(got, fused::geluTanhMul(at::linear(x, w), ple), what.c_str());
+    EXPECT_TRUE(got.equal(fused::perLayerGate(x, w, ple))) << what << ": the same bits on every call";
+  }
+  const at::Tensor w = randn({256, 2048}), ple = randn({33, 256});
+  EXPECT_FALSE(fused::perLayerGateApplies(randn({33, 2048}), w, ple)) << "over two tiles of rows";
+  EXPECT_FALSE(fused::perLayerGateApplies(randn({8, 2304}), randn({256, 2304}), ple.narrow(0, 0, 8))) << "K over 2048";
+  EXPECT_FALSE(fused::perLayerGateApplies(randn({8, 2048}), randn({250, 2048}), randn({8, 250}))) << "N not of 8";
+  EXPECT_FALSE(fused::perLayerGateApplies(randn({8, 2048}).to(at::kFloat), w, ple.narrow(0, 0, 8))) << "float32";
+  EXPECT_THROW(fused::perLayerGate(randn({33, 2048}), w, ple), std::invalid_argument);
 }
 
 TEST_F(Gemma3nFusedOpsGpu, QkvNormRotaryMatchesNormsAndRotary) {
