@@ -3,7 +3,8 @@
 // for the CPU, float32 and builds without these kernels). A decode step of E4B was ~60 kernels per layer,
 // most of them tiny; with these a layer is its GEMMs, its attention and seven kernels: entry (router, AltUp
 // predict, input norm), q/k/v norms + rotary, the post-attention mix (two norms, residuals, the MLP's input
-// norm), the MLP activation, the exit (post-MLP norm + residual, router, AltUp correct), the per-layer input.
+// norm), the MLP activation, the exit (post-MLP norm + residual, router, AltUp correct), the per-layer input
+// gate (in a decode step its product too), the per-layer input.
 #include "core/models/gemma3n/fused_kernels.h"
 
 #include "core/infer/bf16_vectors.cuh"
