@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/infer/aligned.h"
+
 namespace ll::infer::kernels {
 
 __device__ __forceinline__ void unpack8(const uint4& raw, float (&out)[8]) {
@@ -35,8 +37,8 @@ __device__ __forceinline__ void store8(__nv_bfloat16* p, const float (&in)[8]) {
   *reinterpret_cast<uint4*>(p) = pack8(in);
 }
 
-// Whether a pointer allows the 16-byte accesses above (null counts as aligned: an absent optional input).
-inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+// Whether a pointer allows the 16-byte accesses above (core/infer/aligned.h).
+using infer::aligned16;
 
 // Rounds to bfloat16 and back: what storing an intermediate as bfloat16 does in the op chain.
 __device__ __forceinline__ float rnd(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }

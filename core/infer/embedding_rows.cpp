@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/infer/aligned.h"
 #include "core/infer/fused_elementwise.h"
 
 #if defined(LL_INFER_CUDA_KERNELS) && __has_include(<c10/cuda/CUDAStream.h>) && __has_include(<cuda_runtime_api.h>)
@@ -18,10 +19,6 @@
 #endif
 
 namespace ll::infer {
-namespace {
-bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
-}  // namespace
-
 at::Tensor scaledEmbedding(const at::Tensor& table, const at::Tensor& ids, double scale, const at::Tensor& rangeRows,
                            int64_t rangeStart) {
   if (table.dim() != 2 || ids.dim() != 1 || ids.scalar_type() != at::kLong)

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/infer/aligned.h"
 #include "core/infer/rms_norm.h"
 #include "core/infer/runtime_options.h"
 
@@ -52,7 +53,7 @@ at::Tensor siluMul(const at::Tensor& gate, const at::Tensor& up) {
 std::pair<at::Tensor, at::Tensor> addRmsNorm(const at::Tensor& residual, const at::Tensor& delta, const at::Tensor& weight,
                                              double eps) {
 #ifdef LL_HAVE_INFER_KERNELS
-  auto aligned = [](const at::Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data_ptr()) % 16 == 0; };
+  auto aligned = [](const at::Tensor& t) { return aligned16(t.data_ptr()); };
   const bool fits = fusedKernelsWanted(residual) && residual.dim() == 2 && residual.is_contiguous() &&
                     residual.size(1) % 8 == 0 && aligned(residual) && weight.scalar_type() == at::kBFloat16 &&
                     weight.is_contiguous() && weight.numel() == residual.size(1) && weight.device() == residual.device() &&

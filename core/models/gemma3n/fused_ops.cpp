@@ -1,11 +1,11 @@
 #include "core/models/gemma3n/fused_ops.h"
 
 #include <cmath>
-#include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
 
+#include "core/infer/aligned.h"
 #include "core/infer/environment_switch.h"
 #include "core/infer/fused_elementwise.h"
 
@@ -177,7 +177,7 @@ at::Tensor geluTanhMul(const at::Tensor& g, const at::Tensor& m) {
 bool perLayerGateApplies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& ple) {
   static const bool wanted = !infer::switchedOffByEnvironment("LAYOUTLENS_FUSED_PER_LAYER_GATE");
   auto rows16 = [](const at::Tensor& t) {
-    return t.dim() == 2 && t.stride(1) == 1 && t.stride(0) % 8 == 0 && reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0;
+    return t.dim() == 2 && t.stride(1) == 1 && t.stride(0) % 8 == 0 && infer::aligned16(t.data_ptr());
   };
   return wanted && available(x) && rows16(x) && weight.dim() == 2 && weight.is_contiguous() && rows16(weight) &&
          weight.scalar_type() == at::kBFloat16 && weight.device() == x.device() && weight.size(1) == x.size(1) &&

@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/infer/aligned.h"
 #include "core/infer/fused_elementwise.h"
 #include "core/infer/runtime_options.h"
 
@@ -77,7 +78,7 @@ at::Tensor fusedTail(const at::Tensor& x, bool normalize, const at::Tensor& weig
   const bool nhwc = !nchw && x.is_contiguous(at::MemoryFormat::ChannelsLast) && c % 8 == 0;
   if (!nchw && !nhwc) return {};
   const auto format = nchw ? at::MemoryFormat::Contiguous : at::MemoryFormat::ChannelsLast;
-  const auto aligned = [](const at::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
+  const auto aligned = [](const at::Tensor& t) { return infer::aligned16(t.data_ptr()); };
   auto usable = [&](const at::Tensor& v) {
     return !v.defined() || (v.scalar_type() == at::kBFloat16 && v.numel() == c && v.is_contiguous() &&
                             v.device() == x.device() && aligned(v));
