@@ -11,6 +11,7 @@
 // mergeSplitsKernel combines the slices. Scores, softmax and accumulation are float32 throughout.
 #include "core/infer/split_kv_decode_kernel.h"
 
+#include "core/infer/async_copy.cuh"
 #include "core/infer/bf16_vectors.cuh"
 #include "core/infer/environment_switch.h"
 #include "core/infer/programmatic_launch.cuh"
@@ -233,32 +234,6 @@ struct Shape {
   static_assert(kWarps * kRows * D * sizeof(float) <= kSharedBytes, "the warps' merge reuses the stage buffers");
 };
 
-__device__ __forceinline__ unsigned sharedAddress(const void* p) {
-  return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
-// 16 bytes global -> shared without a register round trip; `inside` false: 16 zero bytes, nothing read.
-__device__ __forceinline__ void copy16Async(unsigned shared, const void* global, bool inside) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared), "l"(global), "r"(inside ? 16 : 0)
-               : "memory");
-}
-__device__ __forceinline__ void commitCopies() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-template <int Pending>
-__device__ __forceinline__ void waitCopies() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
-}
-// Four 8 x 8 bf16 matrices; lanes 8j .. 8j + 7 give the row addresses of matrix j.
-__device__ __forceinline__ void loadMatrices(unsigned (&r)[4], unsigned address) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(address)
-               : "memory");
-}
-__device__ __forceinline__ void loadMatricesTransposed(unsigned (&r)[4], unsigned address) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(address)
-               : "memory");
-}
 // Two floats as the bfloat16 pair of a fragment register (the lower column in the low half).
 __device__ __forceinline__ unsigned packPair(float lo, float hi) {
   const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
