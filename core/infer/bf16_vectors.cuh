@@ -43,8 +43,4 @@ using infer::aligned16;
 // Rounds to bfloat16 and back: what storing an intermediate as bfloat16 does in the op chain.
 __device__ __forceinline__ float rnd(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 
-// silu(g) * u as the op chain computes it from bfloat16 inputs: ATen's silu in float32, x / (1 + exp(-x)),
-// stored as bfloat16, times u in float32 (the caller rounds the product).
-__device__ __forceinline__ float siluTimes(float g, float u) { return rnd(g / (1.0f + expf(-g))) * u; }
-
 }  // namespace ll::infer::kernels

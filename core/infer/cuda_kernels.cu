@@ -119,6 +119,8 @@ __global__ void rotaryQkvIntoCacheKernel(const bf16* qkv, int64_t rowStride, int
   }
 }
 
+// ATen's silu in float32: x / (1 + exp(-x)).
+__device__ __forceinline__ float siluTimes(float g, float u) { return rnd(g / (1.0f + expf(-g))) * u; }
 
 __global__ void siluMulKernel(const bf16* gate, int64_t gStride, const bf16* up, int64_t uStride, int64_t n, int64_t K,
                               bf16* out) {

@@ -12,27 +12,13 @@
 
 namespace ll::infer::kernels {
 
-// The two halves of awaitPreviousKernel, for a kernel that must hold its successor back for a while (the
-// gated MLP: its launch counts are read by the next launch's blocks as they start).
-// Waits for the stream's previous kernel (nothing to wait for after a plain launch).
-__device__ __forceinline__ void waitForPreviousKernel() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;\n" ::: "memory");
-#endif
-}
-// Lets the next kernel, if launched programmatically, be scheduled once every block of this one has said so
-// (or ended): it too waits before touching memory.
-__device__ __forceinline__ void allowNextKernel() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
-#endif
-}
-
 // Waits for the stream's previous kernel (nothing to wait for after a plain launch), then lets the next
 // kernel, if launched programmatically, be scheduled: it too waits before touching memory.
 __device__ __forceinline__ void awaitPreviousKernel() {
-  waitForPreviousKernel();
-  allowNextKernel();
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
 }
 
 // Whether launchKernel may launch `kernel` programmatically on the calling thread's current device: not switched
