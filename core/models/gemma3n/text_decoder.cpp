@@ -281,10 +281,9 @@ void Gemma3nTextDecoder::truncateSlot(int slot, int64_t length) {
 
 at::Tensor Gemma3nTextDecoder::decode(const std::vector<int>& slots, const std::vector<int64_t>& tokens) {
   const std::vector<int64_t> lengths = stepLengths(slots, tokens, {});
-  // A (rare) generated vision id takes the eager path, whose vision embedding is the reference's.
-  const bool visionToken =
-      std::any_of(tokens.begin(), tokens.end(), [this](int64_t t) { return config_.isVisionToken(t); });
-  if (!staticStepNow() || visionToken) return eagerDecode(slots, tokens, lengths);
+  // A vision id stays on the static step too: it embeds vision ids from their own rows as the eager path does
+  // (visionHardRows, text_decoder_graphs.cpp).
+  if (!staticStepNow()) return eagerDecode(slots, tokens, lengths);
   return staticDecode(slots, tokens, lengths, options_.decodeMode == DecodeMode::Auto);
 }
 

@@ -1,8 +1,9 @@
 // The static decode step of the Gemma 3n decoder (the body its CUDA graphs capture, run here without
 // capture on the CPU) against the eager decode, on the tiny fixture (sliding window 8, three KV-shared
 // layers): ragged lengths across the window, subsets of slots in any order while idle slots keep their
-// cache, key-length bucket crossings up to the slot capacity, vision / audio ids, greedy runs, and the
-// cached lengths after every step. On a CUDA machine the captured graphs are checked the same way.
+// cache, key-length bucket crossings up to the slot capacity, vision / audio ids (the static step embeds
+// both itself), greedy runs, and the cached lengths after every step. On a CUDA machine the captured graphs
+// are checked the same way.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -97,7 +98,7 @@ TEST(Gemma3nStaticDecode, RaggedBatchAcrossTheSlidingWindowMatchesEager) {
     std::vector<int64_t> tokens;
     for (int s : all) tokens.push_back((step * 13 + s * 7) % 240 + 3);
     if (step == 5) {
-      tokens[1] = 260;  // vision id: this step falls back to the eager path
+      tokens[1] = 260;  // vision id: embedded from the vision rows, as the eager step does
       tokens[2] = 280;  // audio id: text embedding, PLE pad row
     }
     if (step == 6) tokens[3] = 281;  // audio id in a static step
@@ -199,6 +200,8 @@ TEST(Gemma3nStaticDecode, CudaGraphsMatchEager) {
       for (size_t i = 0; i < steps.size(); ++i) {
         std::vector<int64_t> tokens;
         for (int s : steps[i]) tokens.push_back((static_cast<int64_t>(i) * 23 + s * 3 + round) % 240 + 3);
+        if (i == 3) tokens[1] = 260 + round;  // vision ids through the graphs (captured, then replayed)
+        if (i == 4) tokens[0] = 280;          // an audio id: text embedding, per-layer pad row
         p.step(steps[i], tokens, "ple on host " + std::to_string(pleOnHost) + " round " + std::to_string(round) + " step " + std::to_string(i));
       }
     EXPECT_FALSE(p.model->graphCaptureFailed());
