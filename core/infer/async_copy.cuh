@@ -1,8 +1,9 @@
 #pragma once
 // Shared-memory staging for our kernels that stream data through shared memory (the split-KV decode
-// attention's K and V; the gated MLP of e75ff7d, reverted, its weights): 16-byte copies global -> shared by cp.async, without a register round
-// trip, committed and awaited in groups (one group a pipeline stage), and the warp-wide ldmatrix reads
-// that turn a staged 16 x 16 tile into mma.sync fragments (tensor_core_mma.cuh). Included by .cu files only.
+// attention's K and V; the gated MLP of e75ff7d, reverted, its weights): 16-byte copies global -> shared by
+// cp.async, without a register round trip, committed and awaited in groups (one group a pipeline stage), and
+// the warp-wide ldmatrix reads that turn a staged 16 x 16 tile into mma.sync fragments (tensor_core_mma.cuh).
+// Included by .cu files only.
 #include <cuda_runtime.h>
 
 namespace ll::infer::kernels {
