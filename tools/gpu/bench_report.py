@@ -305,12 +305,16 @@ def main():
     md += ["", "How LayoutLens was measured: every stage's requests in one continuous-batching run "
            f"(max batch {ours.get('max_batch', '?')} for layout); a prefill probe (all requests forced to 1 token; the "
            "second of two, the first paying the stage's first-use costs), "
-           "an 8-step probe, then the full run; decode time = full run - prefill probe."]
+           "an 8-step probe (the second of two: the first captures the stage's decode graphs), whose step estimate "
+           "decides whether lengths must be scaled to fit the time budget, then the full run; decode time = full "
+           "run - prefill probe."]
     for key in ("layout", "crop_ocr", "summary"):
         s = ours.get(key)
         if s:
             first = f" (first {s['prefill_probe_first_s']:.2f} s)" if "prefill_probe_first_s" in s else ""
-            md.append(f"- {names[key]}: {s['requests']} requests, prefill probe {s['prefill_probe_s']:.2f} s{first}, full run "
+            estimate = (f", step estimate {1e3 * s['step_estimate_s']:.1f} ms (8-step probe {s['short_probe_s']:.2f} s, "
+                        f"first {s['short_probe_first_s']:.2f} s)") if "step_estimate_s" in s else ""
+            md.append(f"- {names[key]}: {s['requests']} requests, prefill probe {s['prefill_probe_s']:.2f} s{first}{estimate}, full run "
                       f"{s['full_s']:.2f} s over {s['decode_steps']} decode steps "
                       f"({1e3 * s['decode_s'] / max(1, s['decode_steps']):.1f} ms/step), {s['generated_tokens']:,} tokens"
                       + (f", lengths scaled ×{s['length_scale']:.2f}" if s.get('length_scale', 1) < 1 else "")
