@@ -154,7 +154,9 @@ json measureStage(const std::string& name, const std::vector<int>& planned,
   const double firstPrefillS = timed(std::vector<int>(planned.size(), 1), false).first;
   const auto [prefillS, pre] = timed(std::vector<int>(planned.size(), 1), false);
   // The same for the 8-step probe: its first run captures the decode graphs of the stage's batch size (crop OCR
-  // at 8 pages: a 14 ms step estimate against a 4.8 ms step), which would scale lengths down for nothing.
+  // at 8 pages, H100: a 12.8 ms step estimate from the first, 6.7 from the second, a 5.5 ms step in the full
+  // run), which would scale lengths down for nothing. Layout's and the summaries' estimates stay ~2x the step
+  // either way: every run with decode steps pays a fixed cost besides them (docs/benchmarks.md, 16th session).
   const double firstShortS = timed(std::vector<int>(planned.size(), 9), false).first;
   const auto [shortS, sh] = timed(std::vector<int>(planned.size(), 9), false);
   const double stepEst = std::max(1e-4, (shortS - prefillS) / 8.0);
