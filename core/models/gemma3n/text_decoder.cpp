@@ -301,8 +301,7 @@ std::unique_ptr<infer::PendingTokens> Gemma3nTextDecoder::decodeAhead(const std:
                                                                       const std::vector<bool>& fedBack) {
   if (!decodesAhead())
     throw std::logic_error("Gemma 3n: decodeAhead() needs the static decode step and a per-layer table the device can read");
-  if (fedBack.size() != slots.size()) throw std::invalid_argument("Gemma 3n: decodeAhead needs one fed-back flag per slot");
-  const std::vector<int64_t> lengths = stepLengths(slots, tokens, fedBack);
+  const std::vector<int64_t> lengths = stepLengths(slots, tokens, fedBack);  // checks the flags against the slots
   const at::Tensor eager = queueStaticStep(slots, tokens, lengths, options_.decodeMode == DecodeMode::Auto, fedBack);
   if (eager.defined()) {
     // The graph capture failed and the step ran eagerly; its tokens are here already.

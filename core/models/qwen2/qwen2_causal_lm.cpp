@@ -291,8 +291,7 @@ std::unique_ptr<infer::PendingTokens> Qwen2CausalLM::decodeAhead(const std::vect
                                                                  const std::vector<bool>& fedBack) {
   if (!cache_) throw std::logic_error("Qwen2: reserveSlots() must be called before decode");
   if (!staticDecodeWanted()) throw std::logic_error("Qwen2: decodeAhead() needs the static decode step");
-  if (fedBack.size() != slots.size()) throw std::invalid_argument("Qwen2: decodeAhead needs one fed-back flag per slot");
-  (void)queueStaticStep(slots, tokens, fedBack);
+  (void)queueStaticStep(slots, tokens, fedBack);  // planStaticStep checks the flags against the slots
   return infer::readGreedyLater(static_->greedy(), slots);
 }
 
