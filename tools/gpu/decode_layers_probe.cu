@@ -4,18 +4,27 @@
 // this measures the products, norms, silu x up and residuals -- ~46 us of cuBLAS products and ~8 us of small
 // kernels a layer in the layout step -- against the weights' bare stream.
 //
-// The kernel: one block per SM (8 warps), every block taking tasks from one count in a fixed global order
-// (layer by layer: q/k/v, o, gate/up, down), each task = 64 output columns x a slice of K, so a slow SM
-// simply takes fewer tasks. A task's weights stream through one ring of 16 KB shared-memory stages (cp.async,
-// kStages - 1 in flight) that runs across task boundaries: the next tasks' weights are loading while a task
-// waits for its inputs (per-layer ready counts, not grid barriers) and multiplies. Every task writes a float32
-// partial of its columns; the last of a column tile's slices to arrive (a count) adds them in slice order and
-// applies the epilogue (bias, residual, silu x up), so replays give the same bits. Norms are recomputed by
-// each consuming block from the whole rows (kept in shared memory while the block stays in that layer).
+// The kernel (second design; the first, in git history at 22a5e62, issued a stage only as one was consumed, so
+// every wait of the block stopped the stream: 91 us a layer at 8 rows): one block per SM, every block taking
+// tasks from one count in a fixed global order (layer by layer: q/k/v, o, gate/up, down), each task = 64
+// output columns x a slice of K, so a slow SM simply takes fewer tasks. The block's warps have roles that
+// hand work on through shared-memory mbarriers:
+//  - the weight producer streams each task's weight tile through a ring of 16 KB stages (cp.async), never
+//    waiting for anything but a free stage, so the weights keep coming while the others wait;
+//  - two input producers (alternate tasks) wait for a task's inputs (per-layer ready counts in global memory,
+//    no grid barriers) and copy its slice of them, with the rows' sums of squares and the norm's weights
+//    where the task normalises;
+//  - eight consumers normalise the slice (q/k/v, gate/up: as the chain's kernel, the rms from the 24 column
+//    tiles' sums of squares), multiply (mma.sync; warp w its 8 columns) and hand the partial on;
+//  - four finishers store it, count the column tile's slices, and the last adds them in slice order (replays
+//    give the same bits) and applies the epilogue -- bias, silu x up, the residual with the tile's sums of
+//    squares for the next norm -- then release the count the next tasks wait for.
 //
 // Prints per row count: correctness against the chain (largest difference, share of identical bfloat16s,
-// same bits on a second run) and microseconds per layer of the chain, the kernel and a bare weight stream,
-// each a CUDA graph of all layers over their own weights (nothing read from L2).
+// same bits on a second run); where a block's consumers spend their time and one layer's phases (each
+// task's times: inputs ready, multiply, counted, last slice done); microseconds per layer of the chain, the
+// kernel and a bare weight stream, each a CUDA graph of all layers over their own weights (nothing read from
+// L2).
 // No libtorch. tools/gpu/decode_layers_probe.sh builds and runs it.
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
@@ -26,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "core/infer/async_copy.cuh"
@@ -43,35 +53,40 @@ constexpr int kHidden = 1536, kQkv = 2048, kInner = 8960, kLayers = 28;
 constexpr float kEps = 1e-6f;
 
 // ---------------------------------------------------------------------------------------------------------
-// The kernel
-constexpr int kWarps = 8, kThreads = 32 * kWarps;
-constexpr int kTileCols = 64;                         // output columns of a task
-constexpr int kStageRows = 128;                       // K rows of a stage: 8 k-steps, one a warp
+// The kernel. Warps: 8 consumers, the weight producer, two input producers (alternate tasks), four finishers
+// (together on each task).
+constexpr int kConsumers = 8;
+constexpr int kWeightWarp = kConsumers, kInputWarp0 = kConsumers + 1, kFinisherWarp0 = kConsumers + 3;
+constexpr int kFinisherWarps = 4, kFinisherThreads = 32 * kFinisherWarps;
+constexpr int kThreads = 32 * (kFinisherWarp0 + kFinisherWarps);
+constexpr int kTileCols = 64;                         // output columns of a task: 8 a consumer warp
+constexpr int kStageRows = 128;                       // K rows of a stage: 8 k-steps
 constexpr int kStageElems = kStageRows * kTileCols;   // 16 KB
-constexpr int kStages = 8;
 constexpr int kMaxRows = 16;
-constexpr int kLdA = kHidden + 8;                     // the A operand's row stride (bf16): distinct banks
 
-// Task kinds per layer, in the global order, and their splits.
-// LL_TASK_SCALE 2 (tools/gpu/decode_layers_probe.sh builds both): slices twice as long, half the tasks.
+// LL_TASK_SCALE 2 (tools/gpu/decode_layers_probe.sh builds both): q/k/v, o and down slices twice as long.
 #ifndef LL_NO_WAIT
 #define LL_NO_WAIT 0
-#endif
-#ifndef LL_L2_PREFETCH
-#define LL_L2_PREFETCH 0
 #endif
 #ifndef LL_TASK_SCALE
 #define LL_TASK_SCALE 1
 #endif
 constexpr int kQkvTiles = kQkv / kTileCols, kQkvSlices = 4 / LL_TASK_SCALE;        // 32 x 4, K 384 (3 stages)
 constexpr int kOTiles = kHidden / kTileCols, kOSlices = 4 / LL_TASK_SCALE;         // 24 x 4, K 384
-constexpr int kGuTiles = kInner / 32, kGuSlices = 2 / LL_TASK_SCALE;               // 280 x 2: 32 gate + 32 up columns, K 768
+constexpr int kGuTiles = kInner / 32, kGuSlices = 2;                               // 280 x 2: 32 gate + 32 up columns, K 768
 constexpr int kDownTiles = kHidden / kTileCols, kDownSlices = 14 / LL_TASK_SCALE;  // 24 x 14, K 640 (5 stages)
 constexpr int kQkvTasks = kQkvTiles * kQkvSlices, kOTasks = kOTiles * kOSlices, kGuTasks = kGuTiles * kGuSlices,
               kDownTasks = kDownTiles * kDownSlices;
 constexpr int kTasksPerLayer = kQkvTasks + kOTasks + kGuTasks + kDownTasks;
-constexpr int kDownK = kInner / kDownSlices;  // 640
-constexpr int kGuPerDownSlice = kDownK / 32;  // gate/up tiles whose h columns one down slice reads: 20
+constexpr int kMaxSlices = std::max(std::max(kQkvSlices, kOSlices), std::max(kGuSlices, kDownSlices));
+constexpr int kDownK = kInner / kDownSlices;
+constexpr int kGuPerDownSlice = kDownK / 32;  // gate/up tiles whose h columns one down slice reads
+constexpr int kHiddenTiles = kHidden / kTileCols;  // 24: the sums of squares of a row come in this many parts
+constexpr int kMaxSliceK = std::max(std::max(kHidden / kQkvSlices, kHidden / kOSlices), std::max(kHidden / kGuSlices, kDownK));
+constexpr int kLdA = kMaxSliceK + 8;  // an input buffer's row stride (bf16): distinct banks for ldmatrix
+constexpr size_t kInputBytes = static_cast<size_t>(kMaxRows) * kLdA * sizeof(bf16);
+constexpr int kStages = static_cast<int>((214u * 1024u - 2 * kInputBytes) / (kStageElems * sizeof(bf16)));
+static_assert(kStages >= 4, "the ring needs stages");
 
 struct LayerWeights {
   const bf16 *inputNorm, *qkv, *qkvBias, *o, *postNorm, *gateUp, *down;  // products' weights [K, N] (NN)
@@ -85,23 +100,31 @@ struct Counters {  // per layer, zeroed before each launch
 struct StepArgs {
   const LayerWeights* layers;
   int layerCount, rows;
-  bf16* x;         // [layers + 1][16][H]: x[0] the input, x[l + 1] layer l's output
-  bf16* xMid;      // [layers][16][H]: after the attention's residual
-  bf16* qkv;       // [16][Nqkv]
-  bf16* h;         // [16][I]
-  float* partial[4];  // per kind [slices][16][N]: gate/up's finalize may still read while down's tasks write
+  bf16* x;            // [layers + 1][16][H]: x[0] the input, x[l + 1] layer l's output
+  bf16* xMid;         // [layers][16][H]: after the attention's residual
+  float* xSquares;    // [layers + 1][24][16]: each 64-column tile's sum of squares of x[l]'s rows
+  float* midSquares;  // [layers][24][16]: the same of xMid[l]
+  bf16* qkv;          // [16][Nqkv]
+  bf16* h;            // [16][I]
+  float* partial[4];  // per kind [slices][16][N]: gate/up's last slices may still be added while down's tasks write
   Counters* counters;
   unsigned* ticket;
 };
 
-// Where a block's time goes (thread 0's view, ns from the global timer): 0 stage waits, 1 input waits, 2 A
-// operand, 3 multiply, 4 partial + arrival, 5 last slice's epilogue; 6 tasks, 7 finalizes.
+// Where a block's consumers' time goes (thread 0's view, ns from the global timer): 0 waiting for a task's
+// number, 1 waiting for its inputs, 2 the norm, 3 multiplying (with the waits for its stages), 4 handing the
+// partial to the finishers; 6 tasks.
 __device__ unsigned long long blockTime[256][8];
 __device__ __forceinline__ unsigned long long now() {
   unsigned long long t;
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   return t;
 }
+
+// A layer's timeline, per task (global timer, ns): 0 the input producer has its ticket, 1 its inputs are
+// ready, 2 the consumers start multiplying, 3 they end, 4 the finisher has counted its arrival, 5 the
+// tile's last slice is done (0 if not this task).
+__device__ unsigned long long taskTime[kLayers * 1120][6];
 
 struct Task {
   int layer, kind, tile, slice;  // kind 0 q/k/v, 1 o, 2 gate/up, 3 down
@@ -120,14 +143,11 @@ __device__ __forceinline__ Task taskOf(int ticket) {
   t.kind = 3; t.tile = r % kDownTiles; t.slice = r / kDownTiles;
   return t;
 }
-__device__ __forceinline__ int stagesOf(int kind) {
-  return kind == 0 || kind == 1 ? kHidden / kQkvSlices / kStageRows : kind == 2 ? kHidden / kGuSlices / kStageRows
-                                                                                 : kDownK / kStageRows;
+__device__ __forceinline__ int sliceK(int kind) {
+  return kind == 0 ? kHidden / kQkvSlices : kind == 1 ? kHidden / kOSlices : kind == 2 ? kHidden / kGuSlices : kDownK;
 }
-
-// A value another block wrote during this launch (from the L2: the L1 is not coherent).
-__device__ __forceinline__ float freshValue(const bf16* p) {
-  return __bfloat162float(__ushort_as_bfloat16(__ldcg(reinterpret_cast<const unsigned short*>(p))));
+__device__ __forceinline__ int slicesOf(int kind) {
+  return kind == 0 ? kQkvSlices : kind == 1 ? kOSlices : kind == 2 ? kGuSlices : kDownSlices;
 }
 
 __device__ __forceinline__ unsigned loadAcquire(const unsigned* p) {
@@ -135,127 +155,256 @@ __device__ __forceinline__ unsigned loadAcquire(const unsigned* p) {
   asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
   return v;
 }
-__device__ __forceinline__ void awaitCount(const unsigned* p, unsigned target) {  // thread 0
+__device__ __forceinline__ void awaitCount(const unsigned* p, unsigned target) {
 #if LL_NO_WAIT  // measurement only: the tasks' time without their dependencies (the results are then wrong)
   return;
 #endif
   if (loadAcquire(p) >= target) return;
-  while (loadAcquire(p) < target) __nanosleep(40);
+  while (loadAcquire(p) < target) __nanosleep(32);
 }
 
-// Rows [0, rows) of an RMS-normalised [rows, H] into the A region: rnd(w * rnd(x / rms)), as the chain's kernel.
-__device__ void normalisedRows(const bf16* x, const bf16* w, int rows, bf16* a) {
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int r = warp; r < rows; r += kWarps) {
-    float v[kHidden / 256][8];
-    float ss = 0.f;
-#pragma unroll
-    for (int i = 0; i < kHidden / 256; ++i) {
-      const uint4 raw = __ldcg(reinterpret_cast<const uint4*>(x + r * kHidden + (i * 32 + lane) * 8));
-      unpack8(raw, v[i]);
-#pragma unroll
-      for (int e = 0; e < 8; ++e) ss += v[i][e] * v[i][e];
-    }
-#pragma unroll
-    for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
-    const float inv = rsqrtf(ss / kHidden + kEps);
-#pragma unroll
-    for (int i = 0; i < kHidden / 256; ++i) {
-      const int c = (i * 32 + lane) * 8;
-      float g[8];
-      load8(w + c, g);
-#pragma unroll
-      for (int e = 0; e < 8; ++e) v[i][e] = rnd(g[e] * rnd(v[i][e] * inv));
-      *reinterpret_cast<uint4*>(a + r * kLdA + c) = pack8(v[i]);
-    }
-  }
+// mbarriers (shared memory), for the ring's stages and the two input buffers.
+__device__ __forceinline__ void barrierInit(unsigned long long* b, unsigned count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(sharedAddress(b)), "r"(count) : "memory");
 }
-// Columns [c0, c0 + width) of rows [0, rows) of a [rows, ld] matrix into the A region's columns from 0.
-__device__ void copyRows(const bf16* from, int ld, int c0, int width, int rows, bf16* a) {
-  const int per = width / 8;
-  for (int i = threadIdx.x; i < rows * per; i += kThreads) {
-    const int r = i / per, c = (i % per) * 8;
-    *reinterpret_cast<uint4*>(a + r * kLdA + c) = __ldcg(reinterpret_cast<const uint4*>(from + r * ld + c0 + c));
-  }
+__device__ __forceinline__ void barrierArrive(unsigned long long* b) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(sharedAddress(b)) : "memory");
+}
+// Arrives once this thread's cp.async copies issued so far have landed.
+__device__ __forceinline__ void barrierArriveOnCopies(unsigned long long* b) {
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" ::"r"(sharedAddress(b)) : "memory");
+}
+__device__ __forceinline__ void consumersSync() { asm volatile("bar.sync 2, %0;" ::"n"(32 * kConsumers) : "memory"); }
+__device__ __forceinline__ void finishersSync() { asm volatile("bar.sync 1, %0;" ::"n"(kFinisherThreads) : "memory"); }
+__device__ __forceinline__ void barrierWait(unsigned long long* b, unsigned parity) {
+  asm volatile(
+      "{\n .reg .pred done;\n WAIT_%=:\n mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n @!done bra WAIT_%=;\n}\n" ::"r"(
+          sharedAddress(b)),
+      "r"(parity)
+      : "memory");
 }
 
 __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
-  extern __shared__ __align__(16) unsigned char shared[];
-  bf16* ring = reinterpret_cast<bf16*>(shared);                               // [kStages][128][64], swizzled
-  bf16* aRegion = ring + kStages * kStageElems;                               // [16][kLdA]
-  float* red = reinterpret_cast<float*>(aRegion + kMaxRows * kLdA);           // [8 warps][16][64]
-  __shared__ int slotTicket[kStages], slotStage[kStages], pendingTicket[4];
-  __shared__ int aHeld;  // which normalised rows the A region holds: 2 * layer + (0 input | 1 post), -1 none
-  __shared__ bool lastArrival;
+  extern __shared__ __align__(128) unsigned char shared[];
+  bf16* ring = reinterpret_cast<bf16*>(shared);                      // [kStages][128][64], swizzled
+  bf16* inputs = ring + static_cast<size_t>(kStages) * kStageElems;  // [2][16][kLdA]
+  __shared__ unsigned long long full[kStages], empty[kStages], taskKnown[32], inputFull[2], inputEmpty[2],
+      partialFull[2], partialEmpty[2];
+  __shared__ int ticketQueue[32], partialTicket[2];
+  __shared__ bool lastSlice;
+  __shared__ __align__(16) float partialTile[2][kMaxRows][kTileCols];   // a task's partial, for the finisher
+  __shared__ float rowScale[kMaxRows];
+  __shared__ __align__(16) float squares[2][kHiddenTiles][kMaxRows];  // the input rows' sums of squares by tile
+  __shared__ __align__(16) bf16 gammaSlice[2][kMaxSliceK];              // the norm's weights over the slice
 
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int mat = lane >> 3, matRow = lane & 7;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int total = a.layerCount * kTasksPerLayer, rows = a.rows;
-
-  // The issuing side (the same state in every thread).
-  int issueTicket = -1, issueStage = 0, issueStages = 0, taken = 0;
-  bool exhausted = false;
-  unsigned answer = 0;
-  int answerInto = -1;
   if (tid == 0) {
-    const int base = static_cast<int>(atomicAdd(a.ticket, 4u));
-    for (int i = 0; i < 4; ++i) pendingTicket[i] = base + i;
-    aHeld = -1;
+    for (int s = 0; s < kStages; ++s) {
+      barrierInit(&full[s], 32);  // the producer's lanes' copies
+      barrierInit(&empty[s], kConsumers);
+    }
+    for (int q = 0; q < 32; ++q) barrierInit(&taskKnown[q], 1);  // task q's ticket in ticketQueue[q % 32]
+    for (int b = 0; b < 2; ++b) {
+      barrierInit(&inputFull[b], 32);
+      barrierInit(&inputEmpty[b], kConsumers);
+      barrierInit(&partialFull[b], kConsumers);
+      barrierInit(&partialEmpty[b], 1);
+    }
   }
   __syncthreads();
 
-  // copy thread mapping: 1024 16-byte pieces a stage, 4 a thread: row = i / 8, chunk = i % 8
-  auto issue = [&](int slot) -> bool {
-    if (exhausted) return false;
-    if (issueTicket < 0 || issueStage == issueStages) {
-      const int q = taken++;
-      issueTicket = pendingTicket[q & 3];
-      if (tid == 0 && q >= 2) {
-        if (answerInto >= 0) pendingTicket[answerInto] = static_cast<int>(answer);
-        answer = atomicAdd(a.ticket, 1u);  // task q + 2's, stored at task q + 1's start
-        answerInto = (q + 2) & 3;
+  if (warp == kWeightWarp) {
+    // The weight producer: takes tasks from the count (asking one task ahead), streams each task's weight
+    // tile through the ring, and tells the other warps each task's ticket with its first stage.
+    unsigned next = lane == 0 ? atomicAdd(a.ticket, 1u) : 0u;
+    int stage = 0;  // stages issued so far
+    for (int q = 0;; ++q) {
+      const int ticket = __shfl_sync(0xffffffffu, static_cast<int>(next), 0);
+      if (lane == 0 && ticket < total) next = atomicAdd(a.ticket, 1u);
+      if (lane == 0) {  // the others are at most a few tasks behind: the queue's slot is free
+        ticketQueue[q & 31] = ticket < total ? ticket : total;
+        barrierArrive(&taskKnown[q & 31]);
+        if (ticket >= total) {  // the end, for each input producer
+          ticketQueue[(q + 1) & 31] = total;
+          barrierArrive(&taskKnown[(q + 1) & 31]);
+        }
       }
-      if (issueTicket >= total) {
-        exhausted = true;
-        return false;
+      if (ticket >= total) break;
+      const Task t = taskOf(ticket);
+      const LayerWeights& w = a.layers[t.layer];
+      const bf16* base;
+      int ld;
+      if (t.kind == 0) { base = w.qkv + t.tile * kTileCols; ld = kQkv; }
+      else if (t.kind == 1) { base = w.o + t.tile * kTileCols; ld = kHidden; }
+      else if (t.kind == 2) { base = w.gateUp + t.tile * 32; ld = 2 * kInner; }
+      else { base = w.down + t.tile * kTileCols; ld = kHidden; }
+      const int k0 = t.slice * sliceK(t.kind), stages = sliceK(t.kind) / kStageRows;
+      for (int j = 0; j < stages; ++j, ++stage) {
+        const int slot = stage % kStages;
+        if (stage >= kStages) barrierWait(&empty[slot], (stage / kStages - 1) & 1);
+        bf16* st = ring + static_cast<size_t>(slot) * kStageElems;
+#pragma unroll 8
+        for (int i = 0; i < kStageElems / 8 / 32; ++i) {
+          const int piece = lane + 32 * i, row = piece >> 3, chunk = piece & 7;
+          // gate/up: chunks 0-3 the tile's 32 gate columns, 4-7 its 32 up columns
+          const int col = t.kind == 2 ? (chunk < 4 ? chunk * 8 : kInner + (chunk - 4) * 8) : chunk * 8;
+          copy16Async(sharedAddress(st + row * kTileCols + ((chunk ^ (row & 7)) * 8)),
+                      base + static_cast<int64_t>(k0 + j * kStageRows + row) * ld + col, true);
+        }
+        barrierArriveOnCopies(&full[slot]);
       }
-      issueStage = 0;
-      issueStages = stagesOf(taskOf(issueTicket).kind);
     }
-    const Task t = taskOf(issueTicket);
-    const LayerWeights& w = a.layers[t.layer];
-    const bf16* base;
-    int ld, k0;
-    if (t.kind == 0) { base = w.qkv + t.tile * kTileCols; ld = kQkv; k0 = t.slice * (kHidden / kQkvSlices); }
-    else if (t.kind == 1) { base = w.o + t.tile * kTileCols; ld = kHidden; k0 = t.slice * (kHidden / kOSlices); }
-    else if (t.kind == 2) { base = w.gateUp + t.tile * 32; ld = 2 * kInner; k0 = t.slice * (kHidden / kGuSlices); }
-    else { base = w.down + t.tile * kTileCols; ld = kHidden; k0 = t.slice * kDownK; }
-    k0 += issueStage * kStageRows;
-    bf16* st = ring + slot * kStageElems;
-#pragma unroll
-    for (int i = 0; i < kStageElems / 8 / kThreads; ++i) {
-      const int piece = tid + i * kThreads, row = piece >> 3, chunk = piece & 7;
-      // gate/up: chunks 0-3 the tile's 32 gate columns, 4-7 its 32 up columns
-      const int col = t.kind == 2 ? (chunk < 4 ? chunk * 8 : kInner + (chunk - 4) * 8) : chunk * 8;
-      copy16Async(sharedAddress(st + row * kTileCols + ((chunk ^ (row & 7)) * 8)),
-                  base + static_cast<int64_t>(k0 + row) * ld + col, true);
-    }
-    if (tid == 0) {
-      slotTicket[slot] = issueTicket;
-      slotStage[slot] = issueStage;
-    }
-    ++issueStage;
-    return true;
-  };
-
-  int inFlight = 0;
-#pragma unroll 1
-  for (int s = 0; s < kStages - 1; ++s) {
-    if (issue(s)) ++inFlight;
-    commitCopies();
+    return;
   }
-  int loadSlot = kStages - 1, slot = 0;
-  float acc[8][4];
+
+  if (warp == kInputWarp0 || warp == kInputWarp0 + 1) {
+    // The input producer: for each task, once its inputs are ready, copies the task's slice of them into the
+    // input buffer the consumers are not using and, for q/k/v and gate/up, applies the RMS norm there as the
+    // chain's norm kernel does (rnd(w * rnd(x / rms)), rms from the tiles' sums of squares in tile order).
+    for (int q = warp - kInputWarp0;; q += 2) {
+      barrierWait(&taskKnown[q & 31], (q >> 5) & 1);
+      const int ticket = ticketQueue[q & 31];
+      if (ticket >= total) break;
+      const Task t = taskOf(ticket);
+      const int buffer = q & 1;
+      if (lane == 0) taskTime[ticket][0] = now();
+      if (q >= 2) barrierWait(&inputEmpty[buffer], ((q >> 1) - 1) & 1);
+      Counters* c = a.counters + t.layer;
+      if (lane == 0) {
+        if (t.kind == 0 && t.layer > 0) awaitCount(&c->xReady, kDownTiles);
+        if (t.kind == 1) awaitCount(&c->qkvReady, kQkvTiles);
+        if (t.kind == 2) awaitCount(&c->oReady, kOTiles);
+        if (t.kind == 3) awaitCount(&c->guReady[t.slice], kGuPerDownSlice);
+        taskTime[ticket][1] = now();
+      }
+      __syncwarp();
+      const bf16* from;
+      int ld;
+      const int k0 = t.slice * sliceK(t.kind), width = sliceK(t.kind), per = width / 8;
+      if (t.kind == 0) from = a.x + t.layer * kMaxRows * kHidden, ld = kHidden;
+      else if (t.kind == 1) from = a.qkv, ld = kQkv;  // the attention's output stands in as q
+      else if (t.kind == 2) from = a.xMid + t.layer * kMaxRows * kHidden, ld = kHidden;
+      else from = a.h, ld = kInner;
+      bf16* to = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;
+      for (int i = lane; i < rows * per; i += 32) {
+        const int r = i / per, c8 = (i % per) * 8;
+        copy16Async(sharedAddress(to + r * kLdA + c8), from + r * ld + k0 + c8, true);
+      }
+      if (t.kind == 0 || t.kind == 2) {  // what the consumers normalise the slice with
+        const float* sq = (t.kind == 0 ? a.xSquares : a.midSquares) + t.layer * kHiddenTiles * kMaxRows;
+        const bf16* gamma = (t.kind == 0 ? a.layers[t.layer].inputNorm : a.layers[t.layer].postNorm) + k0;
+        for (int i = lane; i < kHiddenTiles * kMaxRows / 4; i += 32)
+          copy16Async(sharedAddress(&squares[buffer][0][0] + 4 * i), sq + 4 * i, true);
+        for (int i = lane; i < per; i += 32) copy16Async(sharedAddress(&gammaSlice[buffer][8 * i]), gamma + 8 * i, true);
+      }
+      barrierArriveOnCopies(&inputFull[buffer]);
+    }
+    return;
+  }
+
+  if (warp >= kFinisherWarp0) {
+    // The finisher warps, together on each task: store its partial, count the column tile's arrivals, and for
+    // the tile's last slice add the slices in slice order (the same bits on every run) and apply the
+    // epilogue -- bias (q/k/v), silu(gate) x up (gate/up), the residual and the rows' sums of squares for the
+    // next norm (o, down) -- then tell the waiting tasks. Warp f takes rows f, f + 4, ...
+    const int ft = tid - 32 * kFinisherWarp0, fw = warp - kFinisherWarp0;
+    for (int q = 0;; ++q) {
+      const int pb = q & 1;
+      barrierWait(&partialFull[pb], (q >> 1) & 1);
+      const int ticket = partialTicket[pb];
+      if (ticket >= total) break;
+      const Task t = taskOf(ticket);
+      const int N = t.kind == 0 ? kQkv : t.kind == 2 ? 2 * kInner : kHidden, slices = slicesOf(t.kind);
+      float* part = a.partial[t.kind] + static_cast<int64_t>(t.slice) * kMaxRows * N + t.tile * kTileCols;
+      for (int i = ft; i < rows * kTileCols / 4; i += kFinisherThreads) {
+        const int r = i / (kTileCols / 4), c4 = (i % (kTileCols / 4)) * 4;
+        *reinterpret_cast<float4*>(part + r * N + c4) = *reinterpret_cast<const float4*>(&partialTile[pb][r][c4]);
+      }
+      __threadfence();
+      finishersSync();
+      Counters* c = a.counters + t.layer;
+      if (ft == 0) {
+        barrierArrive(&partialEmpty[pb]);
+        unsigned* arrive = t.kind == 0 ? &c->qkvArrive[t.tile] : t.kind == 1 ? &c->oArrive[t.tile]
+                           : t.kind == 2 ? &c->guArrive[t.tile] : &c->downArrive[t.tile];
+        lastSlice = atomicAdd(arrive, 1u) == static_cast<unsigned>(slices - 1);
+      }
+      finishersSync();
+      if (ft == 0) taskTime[ticket][4] = now(), taskTime[ticket][5] = 0;
+      if (!lastSlice) continue;
+      __threadfence();
+      const LayerWeights& w = a.layers[t.layer];
+      const float* tilePart = a.partial[t.kind] + t.tile * kTileCols;
+      // Rows two at a time per warp (rows fw + 4i, fw + 4i + 4): every load of both issued before any sum.
+      for (int r0 = fw; r0 < rows; r0 += 2 * kFinisherWarps) {
+        const int rr[2] = {r0, r0 + kFinisherWarps};
+        // lane l: columns 2l, 2l + 1 of the tile (gate/up: gate columns 2l, 2l + 1 if l < 16, else up's)
+        float2 p[2][kMaxSlices];
+        float2 res[2] = {make_float2(0.f, 0.f), make_float2(0.f, 0.f)};
+        const int gc = t.tile * kTileCols + 2 * lane;
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+          if (rr[i] >= rows) continue;
+#pragma unroll
+          for (int sl = 0; sl < kMaxSlices; ++sl)
+            if (sl < slices)
+              p[i][sl] = __ldcg(reinterpret_cast<const float2*>(tilePart + (static_cast<int64_t>(sl) * kMaxRows + rr[i]) * N + 2 * lane));
+          if (t.kind == 1 || t.kind == 3) {
+            const bf16* residual = (t.kind == 1 ? a.x : a.xMid) + (t.layer * kMaxRows + rr[i]) * kHidden + gc;
+            const unsigned raw = __ldcg(reinterpret_cast<const unsigned*>(residual));
+            res[i] = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw));
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+          const int r = rr[i];
+          if (r >= rows) continue;  // warp-uniform
+          float v0 = 0.f, v1 = 0.f;
+#pragma unroll
+          for (int sl = 0; sl < kMaxSlices; ++sl)
+            if (sl < slices) v0 += p[i][sl].x, v1 += p[i][sl].y;
+          if (t.kind == 2) {
+            const float u0 = __shfl_down_sync(0xffffffffu, v0, 16), u1 = __shfl_down_sync(0xffffffffu, v1, 16);
+            if (lane < 16) {
+              const float g0 = rnd(v0), g1 = rnd(v1);
+              const float h0 = rnd(g0 / (1.f + expf(-g0))) * rnd(u0), h1 = rnd(g1 / (1.f + expf(-g1))) * rnd(u1);
+              *reinterpret_cast<__nv_bfloat162*>(a.h + r * kInner + t.tile * 32 + 2 * lane) = __floats2bfloat162_rn(h0, h1);
+            }
+            continue;
+          }
+          if (t.kind == 0) {
+            *reinterpret_cast<__nv_bfloat162*>(a.qkv + r * kQkv + gc) = __floats2bfloat162_rn(
+                rnd(v0) + __bfloat162float(w.qkvBias[gc]), rnd(v1) + __bfloat162float(w.qkvBias[gc + 1]));
+            continue;
+          }
+          const float y0 = rnd(rnd(v0) + res[i].x), y1 = rnd(rnd(v1) + res[i].y);
+          bf16* out = t.kind == 1 ? a.xMid + (t.layer * kMaxRows + r) * kHidden : a.x + ((t.layer + 1) * kMaxRows + r) * kHidden;
+          *reinterpret_cast<__nv_bfloat162*>(out + gc) = __floats2bfloat162_rn(y0, y1);
+          float ss = y0 * y0 + y1 * y1;  // the tile's part of the row's sum of squares, in a fixed order
+#pragma unroll
+          for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
+          if (lane == 0) {
+            float* squaresOut = t.kind == 1 ? a.midSquares + t.layer * kHiddenTiles * kMaxRows
+                                            : a.xSquares + (t.layer + 1) * kHiddenTiles * kMaxRows;
+            squaresOut[t.tile * kMaxRows + r] = ss;
+          }
+        }
+      }
+      __threadfence();
+      finishersSync();
+      if (ft == 0) taskTime[ticket][5] = now();
+      if (ft == 0) {
+        unsigned* ready = t.kind == 0 ? &c->qkvReady : t.kind == 1 ? &c->oReady : t.kind == 2 ? &c->guReady[t.tile * 32 / kDownK]
+                          : t.layer + 1 < a.layerCount ? &a.counters[t.layer + 1].xReady : nullptr;
+        if (ready) asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(ready) : "memory");
+      }
+    }
+    return;
+  }
+
+  // The consumers. Warp w multiplies output columns 8w .. 8w + 7 of each task.
+  const int g = lane >> 2, t4 = lane & 3, mat = lane >> 3, matRow = lane & 7;
   unsigned long long spent[8] = {}, mark = now();
   auto lap = [&](int what) {
     if (tid == 0) {
@@ -264,194 +413,108 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       mark = t;
     }
   };
-  int aColumn0 = 0;  // the task's first K column within the A region
-
-  while (inFlight > 0) {
-    lap(3);
-    waitCopies<kStages - 2>();
-    __syncthreads();
-    const int ticket = slotTicket[slot], stage = slotStage[slot];
-    if (issue(loadSlot)) ++inFlight;
-    commitCopies();
+  int stage = 0;
+  for (int q = 0;; ++q) {
+    barrierWait(&taskKnown[q & 31], (q >> 5) & 1);
+    const int ticket = ticketQueue[q & 31];
+    const int pb = q & 1;
+    if (ticket >= total) {  // tell the finisher
+      if (q >= 2) barrierWait(&partialEmpty[pb], ((q >> 1) - 1) & 1);
+      if (tid == 0) partialTicket[pb] = total;
+      __syncwarp();
+      if (lane == 0) barrierArrive(&partialFull[pb]);
+      break;
+    }
     lap(0);
-    --inFlight;
-    loadSlot = loadSlot + 1 == kStages ? 0 : loadSlot + 1;
-    const bf16* st = ring + slot * kStageElems;
-    slot = slot + 1 == kStages ? 0 : slot + 1;
     const Task t = taskOf(ticket);
-    Counters* c = a.counters + t.layer;
-
-    if (stage == 0) {
-#if LL_L2_PREFETCH
-      // Before waiting: the L2 gets a share of the weights the next phases read, so that the latency-bound
-      // phases (q/k/v, o) leave the memory busy and the next layer's small products read from the L2.
-      {
-        const LayerWeights& w = a.layers[t.layer];
-        const char* from = nullptr;
-        size_t bytes = 0;
-        int share = 0, shares = 1;
-        if (t.kind == 0 || t.kind == 1) {  // gate/up's first slice: its rows [0, K / kGuSlices), half each
-          const size_t half = size_t(kHidden / kGuSlices / 2) * 2 * kInner * sizeof(bf16);
-          from = reinterpret_cast<const char*>(w.gateUp) + (t.kind == 1 ? half : 0);
-          bytes = half;
-          share = t.kind == 0 ? t.slice * kQkvTiles + t.tile : t.slice * kOTiles + t.tile;
-          shares = t.kind == 0 ? kQkvTasks : kOTasks;
-        } else if (t.kind == 3 && t.layer + 1 < a.layerCount) {  // the next layer's q/k/v and o
-          const LayerWeights& nx = a.layers[t.layer + 1];
-          const size_t qkvBytes = size_t(kHidden) * kQkv * sizeof(bf16), oBytes = size_t(kHidden) * kHidden * sizeof(bf16);
-          share = t.slice * kDownTiles + t.tile;
-          shares = kDownTasks;
-          const size_t per = (qkvBytes + oBytes + shares - 1) / shares;
-          for (size_t off = share * per + tid * 128; off < (share + 1) * per && off < qkvBytes + oBytes; off += kThreads * 128) {
-            const char* p = off < qkvBytes ? reinterpret_cast<const char*>(nx.qkv) + off
-                                           : reinterpret_cast<const char*>(nx.o) + (off - qkvBytes);
-            asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
-          }
-        }
-        if (from) {
-          const size_t per = (bytes + shares - 1) / shares;
-          for (size_t off = share * per + tid * 128; off < (share + 1) * per && off < bytes; off += kThreads * 128)
-            asm volatile("prefetch.global.L2 [%0];" ::"l"(from + off));
-        }
+    const int buffer = q & 1, stages = sliceK(t.kind) / kStageRows;
+    const bf16* in = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;  // (normalised below where needed)
+    barrierWait(&inputFull[buffer], (q >> 1) & 1);
+    lap(1);
+    if (t.kind == 0 || t.kind == 2) {
+      // The RMS norm over the slice, as the chain's norm kernel: rnd(w * rnd(x / rms)), the rms from the
+      // tiles' sums of squares in tile order.
+      if (tid < rows) {
+        float ss = 0.f;
+        for (int p = 0; p < kHiddenTiles; ++p) ss += squares[buffer][p][tid];
+        rowScale[tid] = rsqrtf(ss / kHidden + kEps);
       }
-#endif
-      // Wait for the task's inputs, then put its A operand in place.
-      if (tid == 0) {
-        if (t.kind == 0 && t.layer > 0) awaitCount(&c->xReady, kDownTiles);
-        if (t.kind == 1) awaitCount(&c->qkvReady, kQkvTiles);
-        if (t.kind == 2) awaitCount(&c->oReady, kOTiles);
-        if (t.kind == 3) awaitCount(&c->guReady[t.slice], kGuPerDownSlice);
-        __threadfence();
-      }
-      __syncthreads();
-      lap(1);
-      if (tid == 0) ++spent[6];
-      if (t.kind == 0 || t.kind == 2) {
-        const int held = 2 * t.layer + (t.kind == 2);
-        if (aHeld != held) {
-          const LayerWeights& w = a.layers[t.layer];
-          if (t.kind == 0) normalisedRows(a.x + t.layer * kMaxRows * kHidden, w.inputNorm, rows, aRegion);
-          else normalisedRows(a.xMid + t.layer * kMaxRows * kHidden, w.postNorm, rows, aRegion);
-          __syncthreads();
-          if (tid == 0) aHeld = held;
-        }
-        aColumn0 = t.slice * (t.kind == 0 ? kHidden / kQkvSlices : kHidden / kGuSlices);
-      } else {
-        // o: the attention's output stands in as q (columns of the slice); down: h's columns of the slice
-        if (t.kind == 1) copyRows(a.qkv, kQkv, t.slice * (kHidden / kOSlices), kHidden / kOSlices, rows, aRegion);
-        else copyRows(a.h, kInner, t.slice * kDownK, kDownK, rows, aRegion);
-        if (tid == 0) aHeld = -1;
-        aColumn0 = 0;
-      }
-      __syncthreads();
+      consumersSync();
+      const int per = sliceK(t.kind) / 8;
+      bf16* io = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;
+      for (int i = tid; i < rows * per; i += 32 * kConsumers) {
+        const int r = i / per, c8 = (i % per) * 8;
+        float v[8], gw[8];
+        unpack8(*reinterpret_cast<const uint4*>(io + r * kLdA + c8), v);
+        unpack8(*reinterpret_cast<const uint4*>(&gammaSlice[buffer][c8]), gw);
+        const float scale = rowScale[r];
 #pragma unroll
-      for (int n = 0; n < 8; ++n) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
-      lap(2);
+        for (int e = 0; e < 8; ++e) v[e] = rnd(gw[e] * rnd(v[e] * scale));
+        *reinterpret_cast<uint4*>(io + r * kLdA + c8) = pack8(v);
+      }
+      consumersSync();
     }
+    lap(2);
+    if (tid == 0) taskTime[ticket][2] = now();
+    if (tid == 0) ++spent[6];
 
-    // [16 rows, 64 columns] += A [16, 16] (k-step `warp` of the stage) x W [16, 64]
-    {
-      unsigned af[4];
-      loadMatrices(af, sharedAddress(aRegion + ((mat & 1) * 8 + matRow) * kLdA + aColumn0 + stage * kStageRows +
-                                     warp * 16 + (mat >> 1) * 8));
-      const int row = warp * 16 + (mat & 1) * 8 + matRow;
+    float acc[4][4] = {};  // k-steps 4i + j in acc[j]: four independent chains
+    for (int j = 0; j < stages; ++j, ++stage) {
+      const int slot = stage % kStages;
+      unsigned af[8][4];
 #pragma unroll
-      for (int n = 0; n < 8; n += 2) {
-        const int chunk = n + (mat >> 1);
-        unsigned b[4];
-        loadMatricesTransposed(b, sharedAddress(st + row * kTileCols + ((chunk ^ (row & 7)) * 8)));
-        mma16x8x16(acc[n], af, b[0], b[1]);
-        mma16x8x16(acc[n + 1], af, b[2], b[3]);
+      for (int kk = 0; kk < 8; ++kk)
+        loadMatrices(af[kk], sharedAddress(in + ((mat & 1) * 8 + matRow) * kLdA + j * kStageRows + kk * 16 + (mat >> 1) * 8));
+      barrierWait(&full[slot], (stage / kStages) & 1);
+      const bf16* st = ring + static_cast<size_t>(slot) * kStageElems;
+      unsigned b[4][4];
+#pragma unroll
+      for (int kp = 0; kp < 4; ++kp) {  // k rows 32 kp .. 32 kp + 31: four 8-row matrices
+        const int row = kp * 32 + mat * 8 + matRow;
+        loadMatricesTransposed(b[kp], sharedAddress(st + row * kTileCols + ((warp ^ (row & 7)) * 8)));
+      }
+      __syncwarp();
+      if (lane == 0) barrierArrive(&empty[slot]);  // the stage is in registers
+#pragma unroll
+      for (int kp = 0; kp < 4; ++kp) {
+        mma16x8x16(acc[(2 * kp) & 3], af[2 * kp], b[kp][0], b[kp][1]);
+        mma16x8x16(acc[(2 * kp + 1) & 3], af[2 * kp + 1], b[kp][2], b[kp][3]);
       }
     }
-
-    if (stage != stagesOf(t.kind) - 1) continue;
+    __syncwarp();
+    if (lane == 0) barrierArrive(&inputEmpty[buffer]);
     lap(3);
+    if (tid == 0) taskTime[ticket][3] = now();
 
-    // The task's partial: the warps' sums in warp order.
-    {
-      const int g = lane >> 2, q = lane & 3;
-#pragma unroll
-      for (int n = 0; n < 8; ++n) {
-        float* r0 = red + (warp * kMaxRows + g) * kTileCols + n * 8 + 2 * q;
-        float* r1 = r0 + 8 * kTileCols;
-        r0[0] = acc[n][0];
-        r0[1] = acc[n][1];
-        r1[0] = acc[n][2];
-        r1[1] = acc[n][3];
-      }
-    }
-    __syncthreads();
-    const int N = t.kind == 0 ? kQkv : t.kind == 2 ? 2 * kInner : kHidden;
-    const int slices = t.kind == 0 ? kQkvSlices : t.kind == 1 ? kOSlices : t.kind == 2 ? kGuSlices : kDownSlices;
-    for (int i = tid; i < rows * kTileCols; i += kThreads) {
-      const int r = i / kTileCols, col = i % kTileCols;
-      float v = 0.f;
-#pragma unroll
-      for (int w = 0; w < kWarps; ++w) v += red[(w * kMaxRows + r) * kTileCols + col];
-      a.partial[t.kind][(static_cast<int64_t>(t.slice) * kMaxRows + r) * N + t.tile * kTileCols + col] = v;
-    }
-    __threadfence();
-    __syncthreads();
-    if (tid == 0) {
-      unsigned* arrive = t.kind == 0 ? &c->qkvArrive[t.tile] : t.kind == 1 ? &c->oArrive[t.tile]
-                         : t.kind == 2 ? &c->guArrive[t.tile] : &c->downArrive[t.tile];
-      lastArrival = atomicAdd(arrive, 1u) == static_cast<unsigned>(slices - 1);
-    }
-    __syncthreads();
+    // The task's partial to the finisher: rows g and g + 8, columns 2t, 2t + 1 of the warp's 8.
+    if (q >= 2) barrierWait(&partialEmpty[pb], ((q >> 1) - 1) & 1);
+    const int col = warp * 8 + 2 * t4;
+    partialTile[pb][g][col] = (acc[0][0] + acc[1][0]) + (acc[2][0] + acc[3][0]);
+    partialTile[pb][g][col + 1] = (acc[0][1] + acc[1][1]) + (acc[2][1] + acc[3][1]);
+    partialTile[pb][g + 8][col] = (acc[0][2] + acc[1][2]) + (acc[2][2] + acc[3][2]);
+    partialTile[pb][g + 8][col + 1] = (acc[0][3] + acc[1][3]) + (acc[2][3] + acc[3][3]);
+    if (tid == 0) partialTicket[pb] = ticket;
+    __syncwarp();
+    if (lane == 0) barrierArrive(&partialFull[pb]);
     lap(4);
-    if (!lastArrival) continue;
-    if (tid == 0) ++spent[7];
-    __threadfence();
-
-    // The column tile's last slice: add the slices in order, then the epilogue.
-    const LayerWeights& w = a.layers[t.layer];
-    const float* part = a.partial[t.kind] + t.tile * kTileCols;
-    if (t.kind == 2) {  // the tile's columns are 32 of gate, then the same 32 of up
-      for (int i = tid; i < rows * 32; i += kThreads) {
-        const int r = i / 32, col = i % 32;
-        float gs = 0.f, us = 0.f;
-        for (int sl = 0; sl < slices; ++sl) {
-          const float* p = part + (static_cast<int64_t>(sl) * kMaxRows + r) * N;
-          gs += __ldcg(p + col);
-          us += __ldcg(p + 32 + col);
-        }
-        const float g = rnd(gs), u = rnd(us);
-        a.h[r * kInner + t.tile * 32 + col] = __float2bfloat16_rn(rnd(g / (1.f + expf(-g))) * u);
-      }
-    } else {
-      for (int i = tid; i < rows * kTileCols; i += kThreads) {
-        const int r = i / kTileCols, col = i % kTileCols, gc = t.tile * kTileCols + col;
-        float v = 0.f;
-        for (int sl = 0; sl < slices; ++sl) v += __ldcg(part + (static_cast<int64_t>(sl) * kMaxRows + r) * N + col);
-        if (t.kind == 0) {
-          a.qkv[r * kQkv + gc] = __float2bfloat16_rn(rnd(v) + __bfloat162float(w.qkvBias[gc]));
-        } else if (t.kind == 1) {
-          const float x = freshValue(a.x + (t.layer * kMaxRows + r) * kHidden + gc);
-          a.xMid[(t.layer * kMaxRows + r) * kHidden + gc] = __float2bfloat16_rn(rnd(v) + x);
-        } else {
-          const float x = freshValue(a.xMid + (t.layer * kMaxRows + r) * kHidden + gc);
-          a.x[((t.layer + 1) * kMaxRows + r) * kHidden + gc] = __float2bfloat16_rn(rnd(v) + x);
-        }
-      }
-    }
-    __syncthreads();
-    if (tid == 0) {  // a release without waiting for the count's answer
-      unsigned* ready = t.kind == 0 ? &c->qkvReady : t.kind == 1 ? &c->oReady : t.kind == 2 ? &c->guReady[t.tile * 32 / kDownK]
-                        : t.layer + 1 < a.layerCount ? &a.counters[t.layer + 1].xReady : nullptr;
-      if (ready) asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(ready) : "memory");
-    }
-    lap(5);
   }
-  waitCopies<0>();
-  lap(3);
   if (tid == 0)
     for (int i = 0; i < 8; ++i) blockTime[blockIdx.x][i] = spent[i];
 }
 
-constexpr size_t kSharedBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(bf16) +
-                                static_cast<size_t>(kMaxRows) * kLdA * sizeof(bf16) +
-                                static_cast<size_t>(kWarps) * kMaxRows * kTileCols * sizeof(float);
+// The first layer's input rows' sums of squares by 64-column tile.
+__global__ void inputSquaresKernel(const bf16* x, int rows, float* squares) {
+  const int tile = blockIdx.x, r = threadIdx.x;
+  if (r >= rows) return;
+  float ss = 0.f;
+  for (int col = 0; col < kTileCols; ++col) {
+    const float v = __bfloat162float(x[r * kHidden + tile * kTileCols + col]);
+    ss += v * v;
+  }
+  squares[tile * kMaxRows + r] = ss;
+}
+
+constexpr size_t kSharedBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(bf16) + 2 * kInputBytes;
 
 // ---------------------------------------------------------------------------------------------------------
 // The chain (what the decoders run, without the attention): the same roundings.
@@ -554,23 +617,32 @@ float toFloat(uint16_t b) {
 }  // namespace
 
 int main() {
+  // DECODE_LAYERS: fewer layers (e.g. under compute-sanitizer); DECODE_ROWS: the row counts, e.g. "8 1 16".
+  const int layerCount = std::getenv("DECODE_LAYERS") ? std::clamp(std::atoi(std::getenv("DECODE_LAYERS")), 1, kLayers) : kLayers;
+  std::vector<int> rowCounts;
+  for (const char* p = std::getenv("DECODE_ROWS") ? std::getenv("DECODE_ROWS") : "8 1 16"; *p;) {
+    char* end = nullptr;
+    const long v = std::strtol(p, &end, 10);
+    if (end == p) break;
+    rowCounts.push_back(static_cast<int>(std::clamp<long>(v, 1, kMaxRows)));
+    p = end;
+  }
   int device = 0, sms = 0;
   CHECK(cudaGetDevice(&device));
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   cudaDeviceProp prop;
   CHECK(cudaGetDeviceProperties(&prop, device));
-  std::printf("device: %s, %d SMs; kernel shared memory %zu bytes, %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d), L2 prefetch %s\n",
-              prop.name, sms, kSharedBytes, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices,
-              LL_L2_PREFETCH ? "on" : "off");
+  std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
+              prop.name, sms, kSharedBytes, kStages, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
   if (LL_NO_WAIT) std::printf("NO WAITS for inputs: times only, the results are wrong\n");
 
   // Weights as the decoders keep them: [K, N] for NN products; scales as a trained model's (outputs ~1).
   // The products' weights of all layers in one allocation, so that one kernel can stream them all.
   const size_t qkvN = size_t(kHidden) * kQkv, oN = size_t(kHidden) * kHidden, guN = size_t(kHidden) * 2 * kInner,
                downN = size_t(kInner) * kHidden, layerN = qkvN + oN + guN + downN;
-  bf16* all = alloc<bf16>(layerN * kLayers);
-  std::vector<LayerWeights> host(kLayers);
-  for (int l = 0; l < kLayers; ++l) {
+  bf16* all = alloc<bf16>(layerN * layerCount);
+  std::vector<LayerWeights> host(layerCount);
+  for (int l = 0; l < layerCount; ++l) {
     const uint32_t s = 1000u * (l + 1);
     LayerWeights& w = host[l];
     bf16* p = all + layerN * l;
@@ -587,23 +659,25 @@ int main() {
     w.qkvBias = filled(kQkv, s + 3, 0.1f);
     w.postNorm = filled(kHidden, s + 5, 0.2f, 1.f);
   }
-  LayerWeights* layers = alloc<LayerWeights>(kLayers);
-  CHECK(cudaMemcpy(layers, host.data(), sizeof(LayerWeights) * kLayers, cudaMemcpyHostToDevice));
+  LayerWeights* layers = alloc<LayerWeights>(layerCount);
+  CHECK(cudaMemcpy(layers, host.data(), sizeof(LayerWeights) * layerCount, cudaMemcpyHostToDevice));
   const double bytesPerLayer = 2.0 * (double(kHidden) * (kQkv + kHidden + 2 * kInner) + double(kInner) * kHidden);
 
-  bf16* xs = alloc<bf16>(size_t(kLayers + 1) * kMaxRows * kHidden);
-  bf16* xMid = alloc<bf16>(size_t(kLayers) * kMaxRows * kHidden);
+  bf16* xs = alloc<bf16>(size_t(layerCount + 1) * kMaxRows * kHidden);
+  bf16* xMid = alloc<bf16>(size_t(layerCount) * kMaxRows * kHidden);
   bf16* qkv = alloc<bf16>(size_t(kMaxRows) * kQkv);
   bf16* h = alloc<bf16>(size_t(kMaxRows) * kInner);
   float* partialQkv = alloc<float>(size_t(kQkvSlices) * kMaxRows * kQkv);
   float* partialO = alloc<float>(size_t(kOSlices) * kMaxRows * kHidden);
   float* partialGu = alloc<float>(size_t(kGuSlices) * kMaxRows * 2 * kInner);
   float* partialDown = alloc<float>(size_t(kDownSlices) * kMaxRows * kHidden);
-  Counters* counters = alloc<Counters>(kLayers);
+  Counters* counters = alloc<Counters>(layerCount);
+  float* xSquares = alloc<float>(size_t(layerCount + 1) * kHiddenTiles * kMaxRows);
+  float* midSquares = alloc<float>(size_t(layerCount) * kHiddenTiles * kMaxRows);
   unsigned* ticket = alloc<unsigned>(1);
   unsigned* sink = alloc<unsigned>(1);
   // the chain's buffers
-  bf16* cx = alloc<bf16>(size_t(kLayers + 1) * kMaxRows * kHidden);
+  bf16* cx = alloc<bf16>(size_t(layerCount + 1) * kMaxRows * kHidden);
   bf16* cmid = alloc<bf16>(size_t(kMaxRows) * kHidden);
   bf16* cnorm = alloc<bf16>(size_t(kMaxRows) * kHidden);
   bf16* cqkv = alloc<bf16>(size_t(kMaxRows) * kQkv);
@@ -622,7 +696,7 @@ int main() {
   CHECK_BLAS(cublasSetWorkspace(blas, workspace, 32u << 20));
   const float one = 1.f, zero = 0.f;
 
-  for (int rows : {8, 1, 16}) {
+  for (int rows : rowCounts) {
     fillKernel<<<64, 256>>>(xs, size_t(kMaxRows) * kHidden, 77u + rows, 1.f, 0.f);
     CHECK(cudaMemcpyAsync(cx, xs, size_t(kMaxRows) * kHidden * 2, cudaMemcpyDeviceToDevice, stream));
     CHECK(cudaDeviceSynchronize());
@@ -634,7 +708,7 @@ int main() {
     };
     auto chain = [&] {
       normKernel<<<rows, 32, 0, stream>>>(cx, host[0].inputNorm, rows, cnorm);
-      for (int l = 0; l < kLayers; ++l) {
+      for (int l = 0; l < layerCount; ++l) {
         const LayerWeights& w = host[l];
         bf16* x = cx + size_t(l) * kMaxRows * kHidden;
         gemm(cnorm, kHidden, w.qkv, kHidden, kQkv, cqkv);
@@ -644,18 +718,20 @@ int main() {
         gemm(cnorm, kHidden, w.gateUp, kHidden, 2 * kInner, cgu);
         siluKernel<<<64, 256, 0, stream>>>(cgu, rows, ch);
         gemm(ch, kInner, w.down, kInner, kHidden, cdown);
-        addNormKernel<<<rows, 32, 0, stream>>>(cdown, cmid, l + 1 < kLayers ? host[l + 1].inputNorm : nullptr, rows,
+        addNormKernel<<<rows, 32, 0, stream>>>(cdown, cmid, l + 1 < layerCount ? host[l + 1].inputNorm : nullptr, rows,
                                               x + size_t(kMaxRows) * kHidden, cnorm);
       }
     };
-    StepArgs args{layers, kLayers, rows, xs, xMid, qkv, h, {partialQkv, partialO, partialGu, partialDown}, counters, ticket};
+    StepArgs args{layers, layerCount, rows, xs, xMid, xSquares, midSquares, qkv, h,
+                  {partialQkv, partialO, partialGu, partialDown}, counters, ticket};
     auto fused = [&] {
-      CHECK(cudaMemsetAsync(counters, 0, sizeof(Counters) * kLayers, stream));
+      CHECK(cudaMemsetAsync(counters, 0, sizeof(Counters) * layerCount, stream));
       CHECK(cudaMemsetAsync(ticket, 0, sizeof(unsigned), stream));
+      inputSquaresKernel<<<kHiddenTiles, kMaxRows, 0, stream>>>(xs, rows, xSquares);  // in the decoders: the embedding's kernel
       decodeLayersKernel<<<sms, kThreads, kSharedBytes, stream>>>(args);
     };
     auto stream1 = [&] {  // every layer's weights in one kernel
-      streamKernel<<<sms * 4, 512, 0, stream>>>(reinterpret_cast<const uint4*>(all), layerN * kLayers / 8, sink);
+      streamKernel<<<sms * 4, 512, 0, stream>>>(reinterpret_cast<const uint4*>(all), layerN * layerCount / 8, sink);
     };
 
     // correctness
@@ -678,11 +754,11 @@ int main() {
                   rows, what, layer, largest, scale, 100.0 * same / n);
     };
     compare(1, "kernel vs chain");
-    compare(kLayers, "kernel vs chain");
-    const auto first = download(xs + size_t(kLayers) * kMaxRows * kHidden, n);
+    compare(layerCount, "kernel vs chain");
+    const auto first = download(xs + size_t(layerCount) * kMaxRows * kHidden, n);
     fused();
     CHECK(cudaStreamSynchronize(stream));
-    const auto second = download(xs + size_t(kLayers) * kMaxRows * kHidden, n);
+    const auto second = download(xs + size_t(layerCount) * kMaxRows * kHidden, n);
     std::printf("  rows %2d kernel run twice: %s\n", rows, first == second ? "the same bits" : "DIFFERENT bits");
 
     auto timeGraph = [&](auto&& body) {
@@ -695,24 +771,47 @@ int main() {
       const float us = replayMicroseconds(exec, stream, 50);
       CHECK(cudaGraphExecDestroy(exec));
       CHECK(cudaGraphDestroy(graph));
-      return us / kLayers;
+      return us / layerCount;
     };
+    if (std::getenv("DECODE_TIMING") && std::string(std::getenv("DECODE_TIMING")) == "0") continue;
     {
       fused();
       CHECK(cudaStreamSynchronize(stream));
       unsigned long long times[256][8];
       CHECK(cudaMemcpyFromSymbol(times, blockTime, sizeof(times)));
-      const char* names[8] = {"stage waits", "input waits", "A operand", "multiply", "partial+arrival", "epilogue", "tasks", "finalizes"};
+      const char* names[8] = {"first-stage waits", "input waits", "norm", "multiply", "partial hand-off", "-", "tasks", "-"};
       std::printf("  rows %2d a block's time (us a layer; mean / min / max over blocks):", rows);
       for (int i = 0; i < 8; ++i) {
+        if (names[i][0] == '-') continue;
         double sum = 0, lo = 1e30, hi = 0;
         for (int b = 0; b < sms; ++b) {
-          const double v = i < 6 ? times[b][i] / 1000.0 / kLayers : times[b][i] / double(kLayers);
+          const double v = i < 6 ? times[b][i] / 1000.0 / layerCount : times[b][i] / double(layerCount);
           sum += v, lo = std::min(lo, v), hi = std::max(hi, v);
         }
         std::printf(" %s %.2f / %.2f / %.2f;", names[i], sum / sms, lo, hi);
       }
       std::printf("\n");
+      // One layer's phases (the middle one), us from its first task's ticket: per kind the first and last
+      // inputs ready, multiply start and end, and last slices done.
+      static unsigned long long tt[kLayers * 1120][6];
+      CHECK(cudaMemcpyFromSymbol(tt, taskTime, sizeof(unsigned long long) * 6 * size_t(layerCount) * kTasksPerLayer));
+      const int L = layerCount / 2, first = L * kTasksPerLayer;
+      unsigned long long origin = ~0ull;
+      for (int i = 0; i < kTasksPerLayer; ++i) origin = std::min(origin, tt[first + i][0]);
+      const char* kinds[4] = {"q/k/v", "o", "gate/up", "down"};
+      const int bounds[5] = {0, kQkvTasks, kQkvTasks + kOTasks, kQkvTasks + kOTasks + kGuTasks, kTasksPerLayer};
+      for (int k = 0; k < 4; ++k) {
+        double lo[6], hi[6];
+        for (int j = 0; j < 6; ++j) lo[j] = 1e30, hi[j] = -1e30;
+        for (int i = bounds[k]; i < bounds[k + 1]; ++i)
+          for (int j = 0; j < 6; ++j) {
+            if (tt[first + i][j] == 0) continue;
+            const double v = (double(tt[first + i][j]) - double(origin)) / 1000.0;
+            lo[j] = std::min(lo[j], v), hi[j] = std::max(hi[j], v);
+          }
+        std::printf("    layer %d %-7s ticket %.1f-%.1f, inputs ready %.1f-%.1f, multiply from %.1f-%.1f to %.1f-%.1f, counted %.1f-%.1f, last slices done %.1f-%.1f us\n",
+                    L, kinds[k], lo[0], hi[0], lo[1], hi[1], lo[2], hi[2], lo[3], hi[3], lo[4], hi[4], lo[5], hi[5]);
+      }
     }
     for (int round = 0; round < 2; ++round) {
       const float c = timeGraph(chain), f = timeGraph(fused), s = timeGraph(stream1);
