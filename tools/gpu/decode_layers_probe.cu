@@ -65,6 +65,9 @@ constexpr int kStageElems = kStageRows * kTileCols;   // 16 KB
 constexpr int kMaxRows = 16;
 
 // LL_TASK_SCALE 2 (tools/gpu/decode_layers_probe.sh builds both): q/k/v, o and down slices twice as long.
+#ifndef LL_PREFETCH_GU_ROWS
+#define LL_PREFETCH_GU_ROWS 0
+#endif
 #ifndef LL_NO_WAIT
 #define LL_NO_WAIT 0
 #endif
@@ -269,6 +272,23 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       const Task t = taskOf(ticket);
       const int buffer = q & 1;
       if (lane == 0) taskTime[ticket][0] = now();
+#if LL_PREFETCH_GU_ROWS > 0
+      // The L2 gets the first LL_PREFETCH_GU_ROWS rows of the layer's gate/up weights while the small
+      // products' phases leave the memory idle: q/k/v tasks the first 768 rows, o tasks the rest, each its share.
+      if (t.kind == 0 || t.kind == 1) {
+        const int r0 = t.kind == 0 ? 0 : kHidden / kGuSlices, r1 = t.kind == 0 ? (LL_PREFETCH_GU_ROWS < kHidden / kGuSlices ? LL_PREFETCH_GU_ROWS : kHidden / kGuSlices)
+                                                                               : LL_PREFETCH_GU_ROWS;
+        if (r1 > r0) {
+          const size_t rowBytes = size_t(2) * kInner * sizeof(bf16), bytes = size_t(r1 - r0) * rowBytes;
+          const int share = t.kind == 0 ? t.slice * kQkvTiles + t.tile : t.slice * kOTiles + t.tile;
+          const int shares = t.kind == 0 ? kQkvTasks : kOTasks;
+          const size_t per = (bytes / shares + 127) / 128 * 128;
+          const char* base = reinterpret_cast<const char*>(a.layers[t.layer].gateUp) + size_t(r0) * rowBytes;
+          for (size_t off = share * per + lane * 128; off < (share + 1) * per && off < bytes; off += 32 * 128)
+            asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(base + off));
+        }
+      }
+#endif
       if (q >= 2) barrierWait(&inputEmpty[buffer], ((q >> 1) - 1) & 1);
       Counters* c = a.counters + t.layer;
       if (lane == 0) {
@@ -635,6 +655,7 @@ int main() {
   std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
               prop.name, sms, kSharedBytes, kStages, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
   if (LL_NO_WAIT) std::printf("NO WAITS for inputs: times only, the results are wrong\n");
+  if (LL_PREFETCH_GU_ROWS > 0) std::printf("the first %d rows of each layer's gate/up weights prefetched into the L2\n", LL_PREFETCH_GU_ROWS);
 
   // Weights as the decoders keep them: [K, N] for NN products; scales as a trained model's (outputs ~1).
   // The products' weights of all layers in one allocation, so that one kernel can stream them all.
