@@ -88,7 +88,18 @@ constexpr int kHiddenTiles = kHidden / kTileCols;  // 24: the sums of squares of
 constexpr int kMaxSliceK = std::max(std::max(kHidden / kQkvSlices, kHidden / kOSlices), std::max(kHidden / kGuSlices, kDownK));
 constexpr int kLdA = kMaxSliceK + 8;  // an input buffer's row stride (bf16): distinct banks for ldmatrix
 constexpr size_t kInputBytes = static_cast<size_t>(kMaxRows) * kLdA * sizeof(bf16);
-constexpr int kStages = static_cast<int>((214u * 1024u - 2 * kInputBytes) / (kStageElems * sizeof(bf16)));
+// Input buffers: a task's input is copied while the consumers work on the tasks before it.
+#ifndef LL_INPUT_BUFFERS
+#define LL_INPUT_BUFFERS 2
+#endif
+constexpr int kInputBuffers = LL_INPUT_BUFFERS;
+#ifndef LL_TICKET_LOOKAHEAD
+#define LL_TICKET_LOOKAHEAD 0
+#endif
+constexpr int kTicketLookahead = LL_TICKET_LOOKAHEAD;  // tasks taken ahead of the one whose weights stream
+// The ring gets what is left of the 227 KB a block may have (the static part estimated from its arrays).
+constexpr size_t kStaticEstimate = 10240 + kInputBuffers * (kHiddenTiles * kMaxRows * sizeof(float) + kMaxSliceK * sizeof(bf16));
+constexpr int kStages = static_cast<int>((226u * 1024u - kStaticEstimate - kInputBuffers * kInputBytes) / (kStageElems * sizeof(bf16)));
 static_assert(kStages >= 4, "the ring needs stages");
 
 struct LayerWeights {
@@ -191,14 +202,14 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   extern __shared__ __align__(128) unsigned char shared[];
   bf16* ring = reinterpret_cast<bf16*>(shared);                      // [kStages][128][64], swizzled
   bf16* inputs = ring + static_cast<size_t>(kStages) * kStageElems;  // [2][16][kLdA]
-  __shared__ unsigned long long full[kStages], empty[kStages], taskKnown[32], inputFull[2], inputEmpty[2],
+  __shared__ unsigned long long full[kStages], empty[kStages], taskKnown[32], inputFull[kInputBuffers], inputEmpty[kInputBuffers],
       partialFull[2], partialEmpty[2];
   __shared__ int ticketQueue[32], partialTicket[2];
   __shared__ bool lastSlice;
   __shared__ __align__(16) float partialTile[2][kMaxRows][kTileCols];   // a task's partial, for the finisher
   __shared__ float rowScale[kMaxRows];
-  __shared__ __align__(16) float squares[2][kHiddenTiles][kMaxRows];  // the input rows' sums of squares by tile
-  __shared__ __align__(16) bf16 gammaSlice[2][kMaxSliceK];              // the norm's weights over the slice
+  __shared__ __align__(16) float squares[kInputBuffers][kHiddenTiles][kMaxRows];  // the input rows' sums of squares by tile
+  __shared__ __align__(16) bf16 gammaSlice[kInputBuffers][kMaxSliceK];              // the norm's weights over the slice
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int total = a.layerCount * kTasksPerLayer, rows = a.rows;
@@ -208,9 +219,11 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       barrierInit(&empty[s], kConsumers);
     }
     for (int q = 0; q < 32; ++q) barrierInit(&taskKnown[q], 1);  // task q's ticket in ticketQueue[q % 32]
-    for (int b = 0; b < 2; ++b) {
+    for (int b = 0; b < kInputBuffers; ++b) {
       barrierInit(&inputFull[b], 32);
       barrierInit(&inputEmpty[b], kConsumers);
+    }
+    for (int b = 0; b < 2; ++b) {
       barrierInit(&partialFull[b], kConsumers);
       barrierInit(&partialEmpty[b], 1);
     }
@@ -220,19 +233,29 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   if (warp == kWeightWarp) {
     // The weight producer: takes tasks from the count (asking one task ahead), streams each task's weight
     // tile through the ring, and tells the other warps each task's ticket with its first stage.
-    unsigned next = lane == 0 ? atomicAdd(a.ticket, 1u) : 0u;
-    int stage = 0;  // stages issued so far
-    for (int q = 0;; ++q) {
-      const int ticket = __shfl_sync(0xffffffffu, static_cast<int>(next), 0);
-      if (lane == 0 && ticket < total) next = atomicAdd(a.ticket, 1u);
+    // Tasks are taken from the count kTicketLookahead tasks before their weights are streamed, so that the
+    // input producers can copy a task's inputs while the ring still holds the tasks before it.
+    int published = 0;  // tasks whose ticket is in the queue
+    bool ended = false;
+    auto publish = [&] {
+      int t = 0;
       if (lane == 0) {  // the others are at most a few tasks behind: the queue's slot is free
-        ticketQueue[q & 31] = ticket < total ? ticket : total;
-        barrierArrive(&taskKnown[q & 31]);
-        if (ticket >= total) {  // the end, for each input producer
-          ticketQueue[(q + 1) & 31] = total;
-          barrierArrive(&taskKnown[(q + 1) & 31]);
+        t = static_cast<int>(atomicAdd(a.ticket, 1u));
+        ticketQueue[published & 31] = t < total ? t : total;
+        barrierArrive(&taskKnown[published & 31]);
+        if (t >= total) {  // the end, for each input producer
+          ticketQueue[(published + 1) & 31] = total;
+          barrierArrive(&taskKnown[(published + 1) & 31]);
         }
       }
+      ended = __shfl_sync(0xffffffffu, t, 0) >= total;
+      ++published;
+    };
+    int stage = 0;  // stages issued so far
+    for (int q = 0;; ++q) {
+      while (!ended && published <= q + kTicketLookahead) publish();
+      __syncwarp();
+      const int ticket = ticketQueue[q & 31];
       if (ticket >= total) break;
       const Task t = taskOf(ticket);
       const LayerWeights& w = a.layers[t.layer];
@@ -270,7 +293,7 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       const int ticket = ticketQueue[q & 31];
       if (ticket >= total) break;
       const Task t = taskOf(ticket);
-      const int buffer = q & 1;
+      const int buffer = q % kInputBuffers, use = q / kInputBuffers;
       if (lane == 0) taskTime[ticket][0] = now();
 #if LL_PREFETCH_GU_ROWS > 0
       // The L2 gets the first LL_PREFETCH_GU_ROWS rows of the layer's gate/up weights while the small
@@ -289,7 +312,7 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
         }
       }
 #endif
-      if (q >= 2) barrierWait(&inputEmpty[buffer], ((q >> 1) - 1) & 1);
+      if (use > 0) barrierWait(&inputEmpty[buffer], (use - 1) & 1);
       Counters* c = a.counters + t.layer;
       if (lane == 0) {
         if (t.kind == 0 && t.layer > 0) awaitCount(&c->xReady, kDownTiles);
@@ -447,9 +470,9 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     }
     lap(0);
     const Task t = taskOf(ticket);
-    const int buffer = q & 1, stages = sliceK(t.kind) / kStageRows;
+    const int buffer = q % kInputBuffers, stages = sliceK(t.kind) / kStageRows;
     const bf16* in = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;  // (normalised below where needed)
-    barrierWait(&inputFull[buffer], (q >> 1) & 1);
+    barrierWait(&inputFull[buffer], (q / kInputBuffers) & 1);
     lap(1);
     if (t.kind == 0 || t.kind == 2) {
       // The RMS norm over the slice, as the chain's norm kernel: rnd(w * rnd(x / rms)), the rms from the
@@ -534,7 +557,7 @@ __global__ void inputSquaresKernel(const bf16* x, int rows, float* squares) {
   squares[tile * kMaxRows + r] = ss;
 }
 
-constexpr size_t kSharedBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(bf16) + 2 * kInputBytes;
+constexpr size_t kSharedBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(bf16) + kInputBuffers * kInputBytes;
 
 // ---------------------------------------------------------------------------------------------------------
 // The chain (what the decoders run, without the attention): the same roundings.
@@ -652,8 +675,8 @@ int main() {
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   cudaDeviceProp prop;
   CHECK(cudaGetDeviceProperties(&prop, device));
-  std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
-              prop.name, sms, kSharedBytes, kStages, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
+  std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages, %d input buffers, tasks taken %d ahead), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
+              prop.name, sms, kSharedBytes, kStages, kInputBuffers, kTicketLookahead, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
   if (LL_NO_WAIT) std::printf("NO WAITS for inputs: times only, the results are wrong\n");
   if (LL_PREFETCH_GU_ROWS > 0) std::printf("the first %d rows of each layer's gate/up weights prefetched into the L2\n", LL_PREFETCH_GU_ROWS);
 
