@@ -56,7 +56,11 @@ constexpr float kEps = 1e-6f;
 // The kernel. Warps: 8 consumers, the weight producer, two input producers (alternate tasks), four finishers
 // (together on each task).
 constexpr int kConsumers = 8;
-constexpr int kWeightWarp = kConsumers, kInputWarp0 = kConsumers + 1, kFinisherWarp0 = kConsumers + 3;
+#ifndef LL_WEIGHT_WARPS
+#define LL_WEIGHT_WARPS 1
+#endif
+constexpr int kWeightWarps = LL_WEIGHT_WARPS;  // each issues its share of every stage
+constexpr int kWeightWarp0 = kConsumers, kInputWarp0 = kWeightWarp0 + kWeightWarps, kFinisherWarp0 = kInputWarp0 + 2;
 constexpr int kFinisherWarps = 4, kFinisherThreads = 32 * kFinisherWarps;
 constexpr int kThreads = 32 * (kFinisherWarp0 + kFinisherWarps);
 constexpr int kTileCols = 64;                         // output columns of a task: 8 a consumer warp
@@ -215,7 +219,7 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   const int total = a.layerCount * kTasksPerLayer, rows = a.rows;
   if (tid == 0) {
     for (int s = 0; s < kStages; ++s) {
-      barrierInit(&full[s], 32);  // the producer's lanes' copies
+      barrierInit(&full[s], 32 * kWeightWarps);  // the weight producers' lanes' copies
       barrierInit(&empty[s], kConsumers);
     }
     for (int q = 0; q < 32; ++q) barrierInit(&taskKnown[q], 1);  // task q's ticket in ticketQueue[q % 32]
@@ -230,7 +234,8 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   }
   __syncthreads();
 
-  if (warp == kWeightWarp) {
+  if (warp >= kWeightWarp0 && warp < kInputWarp0) {
+    const int wi = warp - kWeightWarp0;
     // The weight producer: takes tasks from the count (asking one task ahead), streams each task's weight
     // tile through the ring, and tells the other warps each task's ticket with its first stage.
     // Tasks are taken from the count kTicketLookahead tasks before their weights are streamed, so that the
@@ -253,8 +258,12 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     };
     int stage = 0;  // stages issued so far
     for (int q = 0;; ++q) {
-      while (!ended && published <= q + kTicketLookahead) publish();
-      __syncwarp();
+      if (wi == 0) {  // the first takes the tasks from the count, the others read them
+        while (!ended && published <= q + kTicketLookahead) publish();
+        __syncwarp();
+      } else {
+        barrierWait(&taskKnown[q & 31], (q >> 5) & 1);
+      }
       const int ticket = ticketQueue[q & 31];
       if (ticket >= total) break;
       const Task t = taskOf(ticket);
@@ -270,8 +279,9 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
         const int slot = stage % kStages;
         if (stage >= kStages) barrierWait(&empty[slot], (stage / kStages - 1) & 1);
         bf16* st = ring + static_cast<size_t>(slot) * kStageElems;
+        constexpr int kShare = kStageElems / 8 / 32 / kWeightWarps;  // copies a lane of each weight warp issues
 #pragma unroll 8
-        for (int i = 0; i < kStageElems / 8 / 32; ++i) {
+        for (int i = wi * kShare; i < (wi + 1) * kShare; ++i) {
           const int piece = lane + 32 * i, row = piece >> 3, chunk = piece & 7;
           // gate/up: chunks 0-3 the tile's 32 gate columns, 4-7 its 32 up columns
           const int col = t.kind == 2 ? (chunk < 4 ? chunk * 8 : kInner + (chunk - 4) * 8) : chunk * 8;
@@ -285,9 +295,9 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   }
 
   if (warp == kInputWarp0 || warp == kInputWarp0 + 1) {
-    // The input producer: for each task, once its inputs are ready, copies the task's slice of them into the
-    // input buffer the consumers are not using and, for q/k/v and gate/up, applies the RMS norm there as the
-    // chain's norm kernel does (rnd(w * rnd(x / rms)), rms from the tiles' sums of squares in tile order).
+    // The input producers (alternate tasks): once a task's inputs are ready, copy its slice of them into an
+    // input buffer the consumers are not using, for q/k/v and gate/up with the rows' sums of squares and the
+    // norm's weights, which the consumers normalise the slice with.
     for (int q = warp - kInputWarp0;; q += 2) {
       barrierWait(&taskKnown[q & 31], (q >> 5) & 1);
       const int ticket = ticketQueue[q & 31];
@@ -675,8 +685,8 @@ int main() {
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   cudaDeviceProp prop;
   CHECK(cudaGetDeviceProperties(&prop, device));
-  std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages, %d input buffers, tasks taken %d ahead), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
-              prop.name, sms, kSharedBytes, kStages, kInputBuffers, kTicketLookahead, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
+  std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages, %d weight warps, %d input buffers, tasks taken %d ahead), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
+              prop.name, sms, kSharedBytes, kStages, kWeightWarps, kInputBuffers, kTicketLookahead, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
   if (LL_NO_WAIT) std::printf("NO WAITS for inputs: times only, the results are wrong\n");
   if (LL_PREFETCH_GU_ROWS > 0) std::printf("the first %d rows of each layer's gate/up weights prefetched into the L2\n", LL_PREFETCH_GU_ROWS);
 

@@ -6,13 +6,13 @@
 # Run from the repository root: bash tools/gpu/decode_layers_probe.sh
 source "$(dirname "$0")/preamble.sh" decode_layers_probe.txt
 print_machine
-# scale:no-wait[:gate/up rows prefetched into the L2[:input buffers[:tasks taken ahead]]] (no-wait: the tasks
-# without their input waits, times only)
+# scale:no-wait[:gate/up rows prefetched into the L2[:input buffers[:tasks taken ahead[:weight warps]]]]
+# (no-wait: the tasks without their input waits, times only)
 variants=${DECODE_LAYERS_VARIANTS:-"1:0 2:0 1:1"}
 for v in $variants; do
-  IFS=: read -r scale nowait prefetch buffers ahead <<< "$v"
+  IFS=: read -r scale nowait prefetch buffers ahead weights <<< "$v"
   nvcc -O3 -std=c++17 -arch=sm_90 -I. -DLL_TASK_SCALE=$scale -DLL_NO_WAIT=$nowait -DLL_PREFETCH_GU_ROWS=${prefetch:-0} \
-    -DLL_INPUT_BUFFERS=${buffers:-2} -DLL_TICKET_LOOKAHEAD=${ahead:-0} \
+    -DLL_INPUT_BUFFERS=${buffers:-2} -DLL_TICKET_LOOKAHEAD=${ahead:-0} -DLL_WEIGHT_WARPS=${weights:-1} \
     tools/gpu/decode_layers_probe.cu -lcublas -o /tmp/decode_layers_probe_${v//:/_} > "$OUT/decode_layers_nvcc.log" 2>&1 \
     || { echo "nvcc FAILED"; grep -E "error" -A3 "$OUT/decode_layers_nvcc.log" | head -30; exit 1; }
 done
