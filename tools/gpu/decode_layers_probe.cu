@@ -52,14 +52,31 @@ namespace {
 constexpr int kHidden = 1536, kQkv = 2048, kInner = 8960, kLayers = 28;
 constexpr float kEps = 1e-6f;
 
+// The variants tools/gpu/decode_layers_probe.sh builds (each measured in docs/benchmarks.md, seventeenth session):
+#ifndef LL_TASK_SCALE        // 2: q/k/v, o and down slices twice as long (half as many tasks)
+#define LL_TASK_SCALE 1
+#endif
+#ifndef LL_NO_WAIT           // 1: the input producers do not wait for the inputs (times only; wrong results)
+#define LL_NO_WAIT 0
+#endif
+#ifndef LL_PREFETCH_GU_ROWS  // > 0: that many rows of gate/up's weights prefetched into the L2 in the small phases
+#define LL_PREFETCH_GU_ROWS 0
+#endif
+#ifndef LL_INPUT_BUFFERS     // input buffers: a task's input is copied while the consumers work on those before
+#define LL_INPUT_BUFFERS 2
+#endif
+#ifndef LL_TICKET_LOOKAHEAD  // tasks taken from the count ahead of the one whose weights stream
+#define LL_TICKET_LOOKAHEAD 0
+#endif
+#ifndef LL_WEIGHT_WARPS      // weight producer warps, each issuing its share of every stage
+#define LL_WEIGHT_WARPS 1
+#endif
+
 // ---------------------------------------------------------------------------------------------------------
 // The kernel. Warps: 8 consumers, the weight producer, two input producers (alternate tasks), four finishers
 // (together on each task).
 constexpr int kConsumers = 8;
-#ifndef LL_WEIGHT_WARPS
-#define LL_WEIGHT_WARPS 1
-#endif
-constexpr int kWeightWarps = LL_WEIGHT_WARPS;  // each issues its share of every stage
+constexpr int kWeightWarps = LL_WEIGHT_WARPS;
 constexpr int kWeightWarp0 = kConsumers, kInputWarp0 = kWeightWarp0 + kWeightWarps, kFinisherWarp0 = kInputWarp0 + 2;
 constexpr int kFinisherWarps = 4, kFinisherThreads = 32 * kFinisherWarps;
 constexpr int kThreads = 32 * (kFinisherWarp0 + kFinisherWarps);
@@ -68,16 +85,6 @@ constexpr int kStageRows = 128;                       // K rows of a stage: 8 k-
 constexpr int kStageElems = kStageRows * kTileCols;   // 16 KB
 constexpr int kMaxRows = 16;
 
-// LL_TASK_SCALE 2 (tools/gpu/decode_layers_probe.sh builds both): q/k/v, o and down slices twice as long.
-#ifndef LL_PREFETCH_GU_ROWS
-#define LL_PREFETCH_GU_ROWS 0
-#endif
-#ifndef LL_NO_WAIT
-#define LL_NO_WAIT 0
-#endif
-#ifndef LL_TASK_SCALE
-#define LL_TASK_SCALE 1
-#endif
 constexpr int kQkvTiles = kQkv / kTileCols, kQkvSlices = 4 / LL_TASK_SCALE;        // 32 x 4, K 384 (3 stages)
 constexpr int kOTiles = kHidden / kTileCols, kOSlices = 4 / LL_TASK_SCALE;         // 24 x 4, K 384
 constexpr int kGuTiles = kInner / 32, kGuSlices = 2;                               // 280 x 2: 32 gate + 32 up columns, K 768
@@ -92,15 +99,8 @@ constexpr int kHiddenTiles = kHidden / kTileCols;  // 24: the sums of squares of
 constexpr int kMaxSliceK = std::max(std::max(kHidden / kQkvSlices, kHidden / kOSlices), std::max(kHidden / kGuSlices, kDownK));
 constexpr int kLdA = kMaxSliceK + 8;  // an input buffer's row stride (bf16): distinct banks for ldmatrix
 constexpr size_t kInputBytes = static_cast<size_t>(kMaxRows) * kLdA * sizeof(bf16);
-// Input buffers: a task's input is copied while the consumers work on the tasks before it.
-#ifndef LL_INPUT_BUFFERS
-#define LL_INPUT_BUFFERS 2
-#endif
 constexpr int kInputBuffers = LL_INPUT_BUFFERS;
-#ifndef LL_TICKET_LOOKAHEAD
-#define LL_TICKET_LOOKAHEAD 0
-#endif
-constexpr int kTicketLookahead = LL_TICKET_LOOKAHEAD;  // tasks taken ahead of the one whose weights stream
+constexpr int kTicketLookahead = LL_TICKET_LOOKAHEAD;
 // The ring gets what is left of the 227 KB a block may have (the static part estimated from its arrays).
 constexpr size_t kStaticEstimate = 10240 + kInputBuffers * (kHiddenTiles * kMaxRows * sizeof(float) + kMaxSliceK * sizeof(bf16));
 constexpr int kStages = static_cast<int>((226u * 1024u - kStaticEstimate - kInputBuffers * kInputBytes) / (kStageElems * sizeof(bf16)));
@@ -142,7 +142,7 @@ __device__ __forceinline__ unsigned long long now() {
 // A layer's timeline, per task (global timer, ns): 0 the input producer has its ticket, 1 its inputs are
 // ready, 2 the consumers start multiplying, 3 they end, 4 the finisher has counted its arrival, 5 the
 // tile's last slice is done (0 if not this task).
-__device__ unsigned long long taskTime[kLayers * 1120][6];
+__device__ unsigned long long taskTime[kLayers * kTasksPerLayer][6];
 
 struct Task {
   int layer, kind, tile, slice;  // kind 0 q/k/v, 1 o, 2 gate/up, 3 down
@@ -181,7 +181,7 @@ __device__ __forceinline__ void awaitCount(const unsigned* p, unsigned target) {
   while (loadAcquire(p) < target) __nanosleep(32);
 }
 
-// mbarriers (shared memory), for the ring's stages and the two input buffers.
+// mbarriers (shared memory): the hand-offs between the block's warps.
 __device__ __forceinline__ void barrierInit(unsigned long long* b, unsigned count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(sharedAddress(b)), "r"(count) : "memory");
 }
@@ -205,7 +205,7 @@ __device__ __forceinline__ void barrierWait(unsigned long long* b, unsigned pari
 __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   extern __shared__ __align__(128) unsigned char shared[];
   bf16* ring = reinterpret_cast<bf16*>(shared);                      // [kStages][128][64], swizzled
-  bf16* inputs = ring + static_cast<size_t>(kStages) * kStageElems;  // [2][16][kLdA]
+  bf16* inputs = ring + static_cast<size_t>(kStages) * kStageElems;  // [kInputBuffers][16][kLdA]
   __shared__ unsigned long long full[kStages], empty[kStages], taskKnown[32], inputFull[kInputBuffers], inputEmpty[kInputBuffers],
       partialFull[2], partialEmpty[2];
   __shared__ int ticketQueue[32], partialTicket[2];
@@ -236,8 +236,8 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
 
   if (warp >= kWeightWarp0 && warp < kInputWarp0) {
     const int wi = warp - kWeightWarp0;
-    // The weight producer: takes tasks from the count (asking one task ahead), streams each task's weight
-    // tile through the ring, and tells the other warps each task's ticket with its first stage.
+    // The weight producers: the first takes the tasks from the count and tells the other warps each task's
+    // ticket (taskKnown); each streams its share of every stage of each task's weight tile through the ring.
     // Tasks are taken from the count kTicketLookahead tasks before their weights are streamed, so that the
     // input producers can copy a task's inputs while the ring still holds the tasks before it.
     int published = 0;  // tasks whose ticket is in the queue
@@ -847,7 +847,7 @@ int main() {
       std::printf("\n");
       // One layer's phases (the middle one), us from its first task's ticket: per kind the first and last
       // inputs ready, multiply start and end, and last slices done.
-      static unsigned long long tt[kLayers * 1120][6];
+      static unsigned long long tt[kLayers * kTasksPerLayer][6];
       CHECK(cudaMemcpyFromSymbol(tt, taskTime, sizeof(unsigned long long) * 6 * size_t(layerCount) * kTasksPerLayer));
       const int L = layerCount / 2, first = L * kTasksPerLayer;
       unsigned long long origin = ~0ull;
