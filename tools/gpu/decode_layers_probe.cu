@@ -571,6 +571,18 @@ constexpr size_t kSharedBytes = static_cast<size_t>(kStages) * kStageElems * siz
 
 // ---------------------------------------------------------------------------------------------------------
 // The chain (what the decoders run, without the attention): the same roundings.
+// A row's RMS norm, as the decoders' kernel: the lanes' sums of squares added by halves, then
+// rnd(w * rnd(x / rms)) stored to `out` (lane l holds elements 8 (32 i + l) .. + 7 of the row in v[i]).
+__device__ void storeNormalised(float (&v)[kHidden / 256][8], float ss, const bf16* w, int lane, bf16* out) {
+  for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
+  const float inv = rsqrtf(ss / kHidden + kEps);
+  for (int i = 0; i < kHidden / 256; ++i) {
+    float g[8];
+    load8(w + (i * 32 + lane) * 8, g);
+    for (int e = 0; e < 8; ++e) v[i][e] = rnd(g[e] * rnd(v[i][e] * inv));
+    store8(out + (i * 32 + lane) * 8, v[i]);
+  }
+}
 __global__ void normKernel(const bf16* x, const bf16* w, int rows, bf16* out) {
   const int r = blockIdx.x, lane = threadIdx.x;
   if (r >= rows) return;
@@ -579,14 +591,7 @@ __global__ void normKernel(const bf16* x, const bf16* w, int rows, bf16* out) {
     load8(x + r * kHidden + (i * 32 + lane) * 8, v[i]);
     for (int e = 0; e < 8; ++e) ss += v[i][e] * v[i][e];
   }
-  for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
-  const float inv = rsqrtf(ss / kHidden + kEps);
-  for (int i = 0; i < kHidden / 256; ++i) {
-    float g[8];
-    load8(w + (i * 32 + lane) * 8, g);
-    for (int e = 0; e < 8; ++e) v[i][e] = rnd(g[e] * rnd(v[i][e] * inv));
-    store8(out + r * kHidden + (i * 32 + lane) * 8, v[i]);
-  }
+  storeNormalised(v, ss, w, lane, out + r * kHidden);
 }
 // y = rnd(y) + b per column (y already rounded by the product)
 __global__ void biasKernel(bf16* y, const bf16* b, int rows, int n) {
@@ -605,15 +610,7 @@ __global__ void addNormKernel(const bf16* y, const bf16* x, const bf16* w, int r
     for (int e = 0; e < 8; ++e) v[i][e] = rnd(a8[e] + b8[e]), ss += v[i][e] * v[i][e];
     store8(out + r * kHidden + (i * 32 + lane) * 8, v[i]);
   }
-  for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
-  const float inv = rsqrtf(ss / kHidden + kEps);
-  if (!w) return;
-  for (int i = 0; i < kHidden / 256; ++i) {
-    float g[8];
-    load8(w + (i * 32 + lane) * 8, g);
-    for (int e = 0; e < 8; ++e) v[i][e] = rnd(g[e] * rnd(v[i][e] * inv));
-    store8(normed + r * kHidden + (i * 32 + lane) * 8, v[i]);
-  }
+  if (w) storeNormalised(v, ss, w, lane, normed + r * kHidden);
 }
 __global__ void siluKernel(const bf16* gu, int rows, bf16* h) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < rows * kInner; i += gridDim.x * blockDim.x) {
@@ -633,15 +630,6 @@ __global__ void streamKernel(const uint4* p, size_t n16, unsigned* sink) {
   if ((acc.x ^ acc.y) == 0x12345678u) *sink = 1;
 }
 
-__global__ void fillKernel(bf16* p, size_t n, uint32_t seed, float scale, float offset) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
-    uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ seed;
-    h ^= h >> 15;
-    h *= 2246822519u;
-    h ^= h >> 13;
-    p[i] = __float2bfloat16(offset + (static_cast<float>(h & 0xffff) / 32768.f - 1.f) * scale);
-  }
-}
 template <class T>
 T* alloc(size_t n) {
   T* p = nullptr;
@@ -650,8 +638,7 @@ T* alloc(size_t n) {
 }
 bf16* filled(size_t n, uint32_t seed, float scale, float offset = 0.f) {
   bf16* p = alloc<bf16>(n);
-  fillKernel<<<1024, 256>>>(p, n, seed, scale, offset);
-  CHECK(cudaGetLastError());
+  fillRandom(p, n, seed, scale, offset);
   return p;
 }
 
@@ -700,15 +687,14 @@ int main() {
     const uint32_t s = 1000u * (l + 1);
     LayerWeights& w = host[l];
     bf16* p = all + layerN * l;
-    auto fillAt = [&](bf16* at, size_t n, uint32_t seed, float scale) {
-      fillKernel<<<1024, 256>>>(at, n, seed, scale, 0.f);
-      CHECK(cudaGetLastError());
-      return at;
-    };
-    w.qkv = fillAt(p, qkvN, s + 2, 0.04f);
-    w.o = fillAt(p + qkvN, oN, s + 4, 0.04f);
-    w.gateUp = fillAt(p + qkvN + oN, guN, s + 6, 0.04f);
-    w.down = fillAt(p + qkvN + oN + guN, downN, s + 7, 0.02f);
+    w.qkv = p;
+    w.o = p + qkvN;
+    w.gateUp = p + qkvN + oN;
+    w.down = p + qkvN + oN + guN;
+    fillRandom(p, qkvN, s + 2, 0.04f);
+    fillRandom(p + qkvN, oN, s + 4, 0.04f);
+    fillRandom(p + qkvN + oN, guN, s + 6, 0.04f);
+    fillRandom(p + qkvN + oN + guN, downN, s + 7, 0.02f);
     w.inputNorm = filled(kHidden, s + 1, 0.2f, 1.f);
     w.qkvBias = filled(kQkv, s + 3, 0.1f);
     w.postNorm = filled(kHidden, s + 5, 0.2f, 1.f);
@@ -751,7 +737,7 @@ int main() {
   const float one = 1.f, zero = 0.f;
 
   for (int rows : rowCounts) {
-    fillKernel<<<64, 256>>>(xs, size_t(kMaxRows) * kHidden, 77u + rows, 1.f, 0.f);
+    fillRandom(xs, size_t(kMaxRows) * kHidden, 77u + rows, 1.f);
     CHECK(cudaMemcpyAsync(cx, xs, size_t(kMaxRows) * kHidden * 2, cudaMemcpyDeviceToDevice, stream));
     CHECK(cudaDeviceSynchronize());
 

@@ -44,21 +44,6 @@ const Product kProducts[] = {
 
 constexpr size_t kWorkspaceBytes = 32u << 20;
 
-__global__ void fillKernel(__nv_bfloat16* p, size_t n, uint32_t seed, float scale) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
-    uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ seed;
-    h ^= h >> 15;
-    h *= 2246822519u;
-    h ^= h >> 13;
-    p[i] = __float2bfloat16((static_cast<float>(h & 0xffff) / 32768.f - 1.f) * scale);
-  }
-}
-
-void fill(__nv_bfloat16* p, size_t n, uint32_t seed, float scale) {
-  fillKernel<<<1024, 256>>>(p, n, seed, scale);
-  CHECK(cudaGetLastError());
-}
-
 struct Case {
   const Product& p;
   int M;
@@ -111,13 +96,13 @@ void probe(const Product& p, int M, cublasHandle_t blas, cublasLtHandle_t lt, vo
   for (int i = 0; i < c.copies; ++i) {
     __nv_bfloat16* w;
     CHECK(cudaMalloc(&w, weightBytes));
-    fill(w, weightBytes / 2, 77u + i, 0.03f);
+    fillRandom(w, weightBytes / 2, 77u + i, 0.03f);
     c.weights.push_back(w);
   }
   CHECK(cudaMalloc(&c.x, size_t(M) * p.K * 2));
   CHECK(cudaMalloc(&c.y, size_t(M) * p.N * 2));
   CHECK(cudaMalloc(&c.yCheck, size_t(M) * p.N * 2));
-  fill(c.x, size_t(M) * p.K, 5u, 1.f);
+  fillRandom(c.x, size_t(M) * p.K, 5u, 1.f);
 
   // Column-major view: y^T [N, M] = op(W) [N, K] x^T [K, M].
   const cublasOperation_t opW = p.storedTransposed ? CUBLAS_OP_N : CUBLAS_OP_T;

@@ -1,7 +1,11 @@
 #pragma once
 // What the standalone GPU probes (tools/gpu/*_probe.cu, built by nvcc without libtorch) share: error checks (a
-// failing CUDA or cuBLAS call prints where and why, then ends the probe) and the timing of a graph's replays.
+// failing CUDA or cuBLAS call prints where and why, then ends the probe), seeded random bfloat16 fills and the
+// timing of a graph's replays.
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
+
+#include <cstdint>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,4 +43,19 @@ inline float replayMicroseconds(cudaGraphExec_t exec, cudaStream_t stream, int r
   CHECK(cudaEventDestroy(t0));
   CHECK(cudaEventDestroy(t1));
   return 1000.f * ms / static_cast<float>(replays);
+}
+
+// p[i] = offset + scale * u with u in [-1, 1) from a hash of i and the seed: the same values on every run.
+__global__ void fillRandomKernel(__nv_bfloat16* p, size_t n, uint32_t seed, float scale, float offset) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
+    uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ seed;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    p[i] = __float2bfloat16(offset + (static_cast<float>(h & 0xffff) / 32768.f - 1.f) * scale);
+  }
+}
+inline void fillRandom(__nv_bfloat16* p, size_t n, uint32_t seed, float scale, float offset = 0.f) {
+  fillRandomKernel<<<1024, 256>>>(p, n, seed, scale, offset);
+  CHECK(cudaGetLastError());
 }
