@@ -12,13 +12,14 @@
 //  - the weight producer streams each task's weight tile through a ring of 16 KB stages (cp.async), never
 //    waiting for anything but a free stage, so the weights keep coming while the others wait;
 //  - two input producers (alternate tasks) wait for a task's inputs (per-layer ready counts in global memory,
-//    no grid barriers) and copy its slice of them, with the rows' sums of squares and the norm's weights
-//    where the task normalises;
-//  - eight consumers normalise the slice (q/k/v, gate/up: as the chain's kernel, the rms from the 24 column
-//    tiles' sums of squares), multiply (mma.sync; warp w its 8 columns) and hand the partial on;
-//  - four finishers store it, count the column tile's slices, and the last adds them in slice order (replays
-//    give the same bits) and applies the epilogue -- bias, silu x up, the residual with the tile's sums of
-//    squares for the next norm -- then release the count the next tasks wait for.
+//    no grid barriers) and copy them: the whole rows for q/k/v, o and gate/up, down's slice of h;
+//  - eight consumers normalise (q/k/v, gate/up: each row's rms from the whole row in the chain's order, then
+//    the task's columns), multiply (mma.sync) and hand the partial on;
+//  - four finishers: q/k/v and o are narrow tiles over the whole of K (16 columns, 4 K groups added in order
+//    in shared memory), so their epilogue (bias; residual) follows at once; gate/up and down are slices of K:
+//    the finishers store the partial, count the column tile's slices, and the last adds them in slice order
+//    (replays give the same bits) and applies the epilogue (silu x up; residual). Then they release the count
+//    the next tasks wait for.
 //
 // Prints per row count: correctness against the chain (largest difference, share of identical bfloat16s,
 // same bits on a second run); where a block's consumers spend their time and one layer's phases (each
@@ -53,7 +54,7 @@ constexpr int kHidden = 1536, kQkv = 2048, kInner = 8960, kLayers = 28;
 constexpr float kEps = 1e-6f;
 
 // The variants tools/gpu/decode_layers_probe.sh builds (each measured in docs/benchmarks.md, seventeenth session):
-#ifndef LL_TASK_SCALE        // 2: q/k/v, o and down slices twice as long (half as many tasks)
+#ifndef LL_TASK_SCALE        // 2: down slices twice as long (half as many down tasks)
 #define LL_TASK_SCALE 1
 #endif
 #ifndef LL_NO_WAIT           // 1: the input producers do not wait for the inputs (times only; wrong results)
@@ -85,8 +86,11 @@ constexpr int kStageRows = 128;                       // K rows of a stage: 8 k-
 constexpr int kStageElems = kStageRows * kTileCols;   // 16 KB
 constexpr int kMaxRows = 16;
 
-constexpr int kQkvTiles = kQkv / kTileCols, kQkvSlices = 4 / LL_TASK_SCALE;        // 32 x 4, K 384 (3 stages)
-constexpr int kOTiles = kHidden / kTileCols, kOSlices = 4 / LL_TASK_SCALE;         // 24 x 4, K 384
+// q/k/v and o: narrow tiles over the whole of K (no slices: a task's result needs no other block), their weights
+// re-laid out tile by tile ([tiles][K][16], each task's tile contiguous); a stage = 512 K rows x 16 columns.
+constexpr int kNarrowCols = 16, kNarrowStageRows = 512;
+constexpr int kQkvTiles = kQkv / kNarrowCols, kQkvSlices = 1;   // 128, K 1536 (3 stages)
+constexpr int kOTiles = kHidden / kNarrowCols, kOSlices = 1;    // 96
 constexpr int kGuTiles = kInner / 32, kGuSlices = 2;                               // 280 x 2: 32 gate + 32 up columns, K 768
 constexpr int kDownTiles = kHidden / kTileCols, kDownSlices = 14 / LL_TASK_SCALE;  // 24 x 14, K 640 (5 stages)
 constexpr int kQkvTasks = kQkvTiles * kQkvSlices, kOTasks = kOTiles * kOSlices, kGuTasks = kGuTiles * kGuSlices,
@@ -95,24 +99,26 @@ constexpr int kTasksPerLayer = kQkvTasks + kOTasks + kGuTasks + kDownTasks;
 constexpr int kMaxSlices = std::max(std::max(kQkvSlices, kOSlices), std::max(kGuSlices, kDownSlices));
 constexpr int kDownK = kInner / kDownSlices;
 constexpr int kGuPerDownSlice = kDownK / 32;  // gate/up tiles whose h columns one down slice reads
-constexpr int kHiddenTiles = kHidden / kTileCols;  // 24: the sums of squares of a row come in this many parts
-constexpr int kMaxSliceK = std::max(std::max(kHidden / kQkvSlices, kHidden / kOSlices), std::max(kHidden / kGuSlices, kDownK));
-constexpr int kLdA = kMaxSliceK + 8;  // an input buffer's row stride (bf16): distinct banks for ldmatrix
+// The input of q/k/v, o and gate/up is the whole row (the norm's rms is computed from it in the chain's order);
+// down's is its slice of h.
+constexpr int kInputCols = kHidden > kDownK ? kHidden : kDownK;
+constexpr int kLdA = kInputCols + 8;  // an input buffer's row stride (bf16): distinct banks for ldmatrix
 constexpr size_t kInputBytes = static_cast<size_t>(kMaxRows) * kLdA * sizeof(bf16);
 constexpr int kInputBuffers = LL_INPUT_BUFFERS;
 constexpr int kTicketLookahead = LL_TICKET_LOOKAHEAD;
 // The ring gets what is left of the 227 KB a block may have (the static part estimated from its arrays).
-constexpr size_t kStaticEstimate = 10240 + kInputBuffers * (kHiddenTiles * kMaxRows * sizeof(float) + kMaxSliceK * sizeof(bf16));
+constexpr size_t kStaticEstimate = 10240;
 constexpr int kStages = static_cast<int>((226u * 1024u - kStaticEstimate - kInputBuffers * kInputBytes) / (kStageElems * sizeof(bf16)));
 static_assert(kStages >= 4, "the ring needs stages");
 
 struct LayerWeights {
   const bf16 *inputNorm, *qkv, *qkvBias, *o, *postNorm, *gateUp, *down;  // products' weights [K, N] (NN)
+  const bf16 *qkvTiled, *oTiled;                                          // [N / 16][K][16]
 };
 
 struct Counters {  // per layer, zeroed before each launch
   unsigned xReady, qkvReady, oReady, guReady[kDownSlices];
-  unsigned qkvArrive[kQkvTiles], oArrive[kOTiles], guArrive[kGuTiles], downArrive[kDownTiles];
+  unsigned guArrive[kGuTiles], downArrive[kDownTiles];
 };
 
 struct StepArgs {
@@ -120,8 +126,6 @@ struct StepArgs {
   int layerCount, rows;
   bf16* x;            // [layers + 1][16][H]: x[0] the input, x[l + 1] layer l's output
   bf16* xMid;         // [layers][16][H]: after the attention's residual
-  float* xSquares;    // [layers + 1][24][16]: each 64-column tile's sum of squares of x[l]'s rows
-  float* midSquares;  // [layers][24][16]: the same of xMid[l]
   bf16* qkv;          // [16][Nqkv]
   bf16* h;            // [16][I]
   float* partial[4];  // per kind [slices][16][N]: gate/up's last slices may still be added while down's tasks write
@@ -162,8 +166,9 @@ __device__ __forceinline__ Task taskOf(int ticket) {
   return t;
 }
 __device__ __forceinline__ int sliceK(int kind) {
-  return kind == 0 ? kHidden / kQkvSlices : kind == 1 ? kHidden / kOSlices : kind == 2 ? kHidden / kGuSlices : kDownK;
+  return kind <= 1 ? kHidden : kind == 2 ? kHidden / kGuSlices : kDownK;
 }
+__device__ __forceinline__ int stageRowsOf(int kind) { return kind <= 1 ? kNarrowStageRows : kStageRows; }
 __device__ __forceinline__ int slicesOf(int kind) {
   return kind == 0 ? kQkvSlices : kind == 1 ? kOSlices : kind == 2 ? kGuSlices : kDownSlices;
 }
@@ -212,8 +217,6 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   __shared__ bool lastSlice;
   __shared__ __align__(16) float partialTile[2][kMaxRows][kTileCols];   // a task's partial, for the finisher
   __shared__ float rowScale[kMaxRows];
-  __shared__ __align__(16) float squares[kInputBuffers][kHiddenTiles][kMaxRows];  // the input rows' sums of squares by tile
-  __shared__ __align__(16) bf16 gammaSlice[kInputBuffers][kMaxSliceK];              // the norm's weights over the slice
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int total = a.layerCount * kTasksPerLayer, rows = a.rows;
@@ -270,23 +273,34 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       const LayerWeights& w = a.layers[t.layer];
       const bf16* base;
       int ld;
-      if (t.kind == 0) { base = w.qkv + t.tile * kTileCols; ld = kQkv; }
-      else if (t.kind == 1) { base = w.o + t.tile * kTileCols; ld = kHidden; }
+      if (t.kind == 0) { base = w.qkvTiled + static_cast<size_t>(t.tile) * kHidden * kNarrowCols; ld = kNarrowCols; }
+      else if (t.kind == 1) { base = w.oTiled + static_cast<size_t>(t.tile) * kHidden * kNarrowCols; ld = kNarrowCols; }
       else if (t.kind == 2) { base = w.gateUp + t.tile * 32; ld = 2 * kInner; }
       else { base = w.down + t.tile * kTileCols; ld = kHidden; }
-      const int k0 = t.slice * sliceK(t.kind), stages = sliceK(t.kind) / kStageRows;
+      const int rowsPerStage = stageRowsOf(t.kind), k0 = t.slice * sliceK(t.kind), stages = sliceK(t.kind) / rowsPerStage;
+      constexpr int kShare = kStageElems / 8 / 32 / kWeightWarps;  // copies a lane of each weight warp issues
       for (int j = 0; j < stages; ++j, ++stage) {
         const int slot = stage % kStages;
         if (stage >= kStages) barrierWait(&empty[slot], (stage / kStages - 1) & 1);
         bf16* st = ring + static_cast<size_t>(slot) * kStageElems;
-        constexpr int kShare = kStageElems / 8 / 32 / kWeightWarps;  // copies a lane of each weight warp issues
+        const bf16* from = base + static_cast<int64_t>(k0 + j * rowsPerStage) * ld;
+        if (t.kind <= 1) {
+          // 512 rows of 32 bytes; the chunk swizzled by bit 2 of the row (ldmatrix.trans reads 8 rows of a chunk)
 #pragma unroll 8
-        for (int i = wi * kShare; i < (wi + 1) * kShare; ++i) {
-          const int piece = lane + 32 * i, row = piece >> 3, chunk = piece & 7;
-          // gate/up: chunks 0-3 the tile's 32 gate columns, 4-7 its 32 up columns
-          const int col = t.kind == 2 ? (chunk < 4 ? chunk * 8 : kInner + (chunk - 4) * 8) : chunk * 8;
-          copy16Async(sharedAddress(st + row * kTileCols + ((chunk ^ (row & 7)) * 8)),
-                      base + static_cast<int64_t>(k0 + j * kStageRows + row) * ld + col, true);
+          for (int i = wi * kShare; i < (wi + 1) * kShare; ++i) {
+            const int piece = lane + 32 * i, row = piece >> 1, chunk = piece & 1;
+            copy16Async(sharedAddress(st + row * kNarrowCols + ((chunk ^ ((row >> 2) & 1)) * 8)),
+                        from + row * kNarrowCols + chunk * 8, true);
+          }
+        } else {
+#pragma unroll 8
+          for (int i = wi * kShare; i < (wi + 1) * kShare; ++i) {
+            const int piece = lane + 32 * i, row = piece >> 3, chunk = piece & 7;
+            // gate/up: chunks 0-3 the tile's 32 gate columns, 4-7 its 32 up columns
+            const int col = t.kind == 2 ? (chunk < 4 ? chunk * 8 : kInner + (chunk - 4) * 8) : chunk * 8;
+            copy16Async(sharedAddress(st + row * kTileCols + ((chunk ^ (row & 7)) * 8)),
+                        from + static_cast<int64_t>(row) * ld + col, true);
+          }
         }
         barrierArriveOnCopies(&full[slot]);
       }
@@ -295,9 +309,8 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   }
 
   if (warp == kInputWarp0 || warp == kInputWarp0 + 1) {
-    // The input producers (alternate tasks): once a task's inputs are ready, copy its slice of them into an
-    // input buffer the consumers are not using, for q/k/v and gate/up with the rows' sums of squares and the
-    // norm's weights, which the consumers normalise the slice with.
+    // The input producers (alternate tasks): once a task's inputs are ready, copy them into an input buffer the
+    // consumers are not using: the whole rows for q/k/v, o and gate/up, down's slice of h.
     for (int q = warp - kInputWarp0;; q += 2) {
       barrierWait(&taskKnown[q & 31], (q >> 5) & 1);
       const int ticket = ticketQueue[q & 31];
@@ -334,7 +347,7 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       __syncwarp();
       const bf16* from;
       int ld;
-      const int k0 = t.slice * sliceK(t.kind), width = sliceK(t.kind), per = width / 8;
+      const int k0 = t.kind == 3 ? t.slice * kDownK : 0, width = t.kind == 3 ? kDownK : kHidden, per = width / 8;
       if (t.kind == 0) from = a.x + t.layer * kMaxRows * kHidden, ld = kHidden;
       else if (t.kind == 1) from = a.qkv, ld = kQkv;  // the attention's output stands in as q
       else if (t.kind == 2) from = a.xMid + t.layer * kMaxRows * kHidden, ld = kHidden;
@@ -344,23 +357,17 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
         const int r = i / per, c8 = (i % per) * 8;
         copy16Async(sharedAddress(to + r * kLdA + c8), from + r * ld + k0 + c8, true);
       }
-      if (t.kind == 0 || t.kind == 2) {  // what the consumers normalise the slice with
-        const float* sq = (t.kind == 0 ? a.xSquares : a.midSquares) + t.layer * kHiddenTiles * kMaxRows;
-        const bf16* gamma = (t.kind == 0 ? a.layers[t.layer].inputNorm : a.layers[t.layer].postNorm) + k0;
-        for (int i = lane; i < kHiddenTiles * kMaxRows / 4; i += 32)
-          copy16Async(sharedAddress(&squares[buffer][0][0] + 4 * i), sq + 4 * i, true);
-        for (int i = lane; i < per; i += 32) copy16Async(sharedAddress(&gammaSlice[buffer][8 * i]), gamma + 8 * i, true);
-      }
       barrierArriveOnCopies(&inputFull[buffer]);
     }
     return;
   }
 
   if (warp >= kFinisherWarp0) {
-    // The finisher warps, together on each task: store its partial, count the column tile's arrivals, and for
-    // the tile's last slice add the slices in slice order (the same bits on every run) and apply the
-    // epilogue -- bias (q/k/v), silu(gate) x up (gate/up), the residual and the rows' sums of squares for the
-    // next norm (o, down) -- then tell the waiting tasks. Warp f takes rows f, f + 4, ...
+    // The finisher warps, together on each task. A narrow q/k/v or o tile is whole: add its four K groups in
+    // order, apply the epilogue (bias; the residual), tell the waiting tasks. A gate/up or down task is a
+    // slice: store its partial, count the column tile's arrivals, and for the tile's last slice add the slices
+    // in slice order (the same bits on every run) and apply the epilogue (silu(gate) x up; the residual), then
+    // tell the waiting tasks. Warp f takes rows f, f + 4, ...
     const int ft = tid - 32 * kFinisherWarp0, fw = warp - kFinisherWarp0;
     for (int q = 0;; ++q) {
       const int pb = q & 1;
@@ -368,7 +375,41 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       const int ticket = partialTicket[pb];
       if (ticket >= total) break;
       const Task t = taskOf(ticket);
-      const int N = t.kind == 0 ? kQkv : t.kind == 2 ? 2 * kInner : kHidden, slices = slicesOf(t.kind);
+      Counters* c = a.counters + t.layer;
+      if (t.kind <= 1) {
+        float v[2];
+#pragma unroll
+        for (int k = 0; k < 2; ++k) {
+          const int i = ft + k * kFinisherThreads, r = i / kNarrowCols, col = i % kNarrowCols;
+          v[k] = 0.f;
+          if (r < rows)
+#pragma unroll
+            for (int kg = 0; kg < 4; ++kg) v[k] += partialTile[pb][r][kg * kNarrowCols + col];
+        }
+        finishersSync();
+        if (ft == 0) barrierArrive(&partialEmpty[pb]);
+        const LayerWeights& w = a.layers[t.layer];
+#pragma unroll
+        for (int k = 0; k < 2; ++k) {
+          const int i = ft + k * kFinisherThreads, r = i / kNarrowCols, gc = t.tile * kNarrowCols + i % kNarrowCols;
+          if (r >= rows) continue;
+          if (t.kind == 0) {
+            a.qkv[r * kQkv + gc] = __float2bfloat16_rn(rnd(v[k]) + __bfloat162float(w.qkvBias[gc]));
+          } else {
+            const int at = (t.layer * kMaxRows + r) * kHidden + gc;
+            const float x = __bfloat162float(__ushort_as_bfloat16(__ldcg(reinterpret_cast<const unsigned short*>(a.x + at))));
+            a.xMid[at] = __float2bfloat16_rn(rnd(v[k]) + x);
+          }
+        }
+        __threadfence();
+        finishersSync();
+        if (ft == 0) {
+          taskTime[ticket][4] = taskTime[ticket][5] = now();
+          asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(t.kind == 0 ? &c->qkvReady : &c->oReady) : "memory");
+        }
+        continue;
+      }
+      const int N = t.kind == 2 ? 2 * kInner : kHidden, slices = slicesOf(t.kind);
       float* part = a.partial[t.kind] + static_cast<int64_t>(t.slice) * kMaxRows * N + t.tile * kTileCols;
       for (int i = ft; i < rows * kTileCols / 4; i += kFinisherThreads) {
         const int r = i / (kTileCols / 4), c4 = (i % (kTileCols / 4)) * 4;
@@ -376,18 +417,15 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       }
       __threadfence();
       finishersSync();
-      Counters* c = a.counters + t.layer;
       if (ft == 0) {
         barrierArrive(&partialEmpty[pb]);
-        unsigned* arrive = t.kind == 0 ? &c->qkvArrive[t.tile] : t.kind == 1 ? &c->oArrive[t.tile]
-                           : t.kind == 2 ? &c->guArrive[t.tile] : &c->downArrive[t.tile];
+        unsigned* arrive = t.kind == 2 ? &c->guArrive[t.tile] : &c->downArrive[t.tile];
         lastSlice = atomicAdd(arrive, 1u) == static_cast<unsigned>(slices - 1);
       }
       finishersSync();
       if (ft == 0) taskTime[ticket][4] = now(), taskTime[ticket][5] = 0;
       if (!lastSlice) continue;
       __threadfence();
-      const LayerWeights& w = a.layers[t.layer];
       const float* tilePart = a.partial[t.kind] + t.tile * kTileCols;
       // Rows two at a time per warp (rows fw + 4i, fw + 4i + 4): every load of both issued before any sum.
       for (int r0 = fw; r0 < rows; r0 += 2 * kFinisherWarps) {
@@ -403,8 +441,8 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
           for (int sl = 0; sl < kMaxSlices; ++sl)
             if (sl < slices)
               p[i][sl] = __ldcg(reinterpret_cast<const float2*>(tilePart + (static_cast<int64_t>(sl) * kMaxRows + rr[i]) * N + 2 * lane));
-          if (t.kind == 1 || t.kind == 3) {
-            const bf16* residual = (t.kind == 1 ? a.x : a.xMid) + (t.layer * kMaxRows + rr[i]) * kHidden + gc;
+          if (t.kind == 3) {
+            const bf16* residual = a.xMid + (t.layer * kMaxRows + rr[i]) * kHidden + gc;
             const unsigned raw = __ldcg(reinterpret_cast<const unsigned*>(residual));
             res[i] = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw));
           }
@@ -426,29 +464,15 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
             }
             continue;
           }
-          if (t.kind == 0) {
-            *reinterpret_cast<__nv_bfloat162*>(a.qkv + r * kQkv + gc) = __floats2bfloat162_rn(
-                rnd(v0) + __bfloat162float(w.qkvBias[gc]), rnd(v1) + __bfloat162float(w.qkvBias[gc + 1]));
-            continue;
-          }
           const float y0 = rnd(rnd(v0) + res[i].x), y1 = rnd(rnd(v1) + res[i].y);
-          bf16* out = t.kind == 1 ? a.xMid + (t.layer * kMaxRows + r) * kHidden : a.x + ((t.layer + 1) * kMaxRows + r) * kHidden;
-          *reinterpret_cast<__nv_bfloat162*>(out + gc) = __floats2bfloat162_rn(y0, y1);
-          float ss = y0 * y0 + y1 * y1;  // the tile's part of the row's sum of squares, in a fixed order
-#pragma unroll
-          for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
-          if (lane == 0) {
-            float* squaresOut = t.kind == 1 ? a.midSquares + t.layer * kHiddenTiles * kMaxRows
-                                            : a.xSquares + (t.layer + 1) * kHiddenTiles * kMaxRows;
-            squaresOut[t.tile * kMaxRows + r] = ss;
-          }
+          *reinterpret_cast<__nv_bfloat162*>(a.x + ((t.layer + 1) * kMaxRows + r) * kHidden + gc) = __floats2bfloat162_rn(y0, y1);
         }
       }
       __threadfence();
       finishersSync();
       if (ft == 0) taskTime[ticket][5] = now();
       if (ft == 0) {
-        unsigned* ready = t.kind == 0 ? &c->qkvReady : t.kind == 1 ? &c->oReady : t.kind == 2 ? &c->guReady[t.tile * 32 / kDownK]
+        unsigned* ready = t.kind == 2 ? &c->guReady[t.tile * 32 / kDownK]
                           : t.layer + 1 < a.layerCount ? &a.counters[t.layer + 1].xReady : nullptr;
         if (ready) asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(ready) : "memory");
       }
@@ -456,7 +480,9 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     return;
   }
 
-  // The consumers. Warp w multiplies output columns 8w .. 8w + 7 of each task.
+  // The consumers. A gate/up or down task: warp w multiplies output columns 8w .. 8w + 7 over the whole stage.
+  // A narrow q/k/v or o task: warp w multiplies columns 8 (w & 1) .. + 7 over K group w >> 1 (128 of each
+  // stage's 512 rows), the four groups added by the finishers.
   const int g = lane >> 2, t4 = lane & 3, mat = lane >> 3, matRow = lane & 7;
   unsigned long long spent[8] = {}, mark = now();
   auto lap = [&](int what) {
@@ -480,26 +506,39 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     }
     lap(0);
     const Task t = taskOf(ticket);
-    const int buffer = q % kInputBuffers, stages = sliceK(t.kind) / kStageRows;
+    const int buffer = q % kInputBuffers, rowsPerStage = stageRowsOf(t.kind), stages = sliceK(t.kind) / rowsPerStage;
+    const bool narrow = t.kind <= 1;
     const bf16* in = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;  // (normalised below where needed)
     barrierWait(&inputFull[buffer], (q / kInputBuffers) & 1);
     lap(1);
+    // The first K column of the task in the input buffer: gate/up's slice of the whole row; 0 otherwise.
+    const int inputK0 = t.kind == 2 ? t.slice * sliceK(2) : 0;
     if (t.kind == 0 || t.kind == 2) {
-      // The RMS norm over the slice, as the chain's norm kernel: rnd(w * rnd(x / rms)), the rms from the
-      // tiles' sums of squares in tile order.
-      if (tid < rows) {
+      // The RMS norm, as the chain's norm kernel: the rms of each whole row in its order (a warp a row, lane l
+      // the elements 8 (32 i + l) .. + 7, then the lanes' sums by halves), then rnd(w * rnd(x / rms)) over the
+      // task's columns.
+      bf16* io = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;
+      for (int r = warp; r < rows; r += kConsumers) {
         float ss = 0.f;
-        for (int p = 0; p < kHiddenTiles; ++p) ss += squares[buffer][p][tid];
-        rowScale[tid] = rsqrtf(ss / kHidden + kEps);
+#pragma unroll
+        for (int i = 0; i < kHidden / 256; ++i) {
+          float v[8];
+          unpack8(*reinterpret_cast<const uint4*>(io + r * kLdA + (i * 32 + lane) * 8), v);
+#pragma unroll
+          for (int e = 0; e < 8; ++e) ss += v[e] * v[e];
+        }
+#pragma unroll
+        for (int m = 16; m > 0; m >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, m);
+        if (lane == 0) rowScale[r] = rsqrtf(ss / kHidden + kEps);
       }
       consumersSync();
       const int per = sliceK(t.kind) / 8;
-      bf16* io = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;
+      const bf16* gamma = t.kind == 0 ? a.layers[t.layer].inputNorm : a.layers[t.layer].postNorm;
       for (int i = tid; i < rows * per; i += 32 * kConsumers) {
-        const int r = i / per, c8 = (i % per) * 8;
+        const int r = i / per, c8 = inputK0 + (i % per) * 8;
         float v[8], gw[8];
         unpack8(*reinterpret_cast<const uint4*>(io + r * kLdA + c8), v);
-        unpack8(*reinterpret_cast<const uint4*>(&gammaSlice[buffer][c8]), gw);
+        load8(gamma + c8, gw);
         const float scale = rowScale[r];
 #pragma unroll
         for (int e = 0; e < 8; ++e) v[e] = rnd(gw[e] * rnd(v[e] * scale));
@@ -512,19 +551,27 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     if (tid == 0) ++spent[6];
 
     float acc[4][4] = {};  // k-steps 4i + j in acc[j]: four independent chains
+    const int half = warp & 1, group = warp >> 1;  // narrow tasks: the warp's 8 columns and K group
     for (int j = 0; j < stages; ++j, ++stage) {
       const int slot = stage % kStages;
+      // the warp's 128 K rows of the stage: the whole stage (wide) or its group's quarter (narrow)
+      const int kBase = inputK0 + j * rowsPerStage + (narrow ? group * kStageRows : 0);
       unsigned af[8][4];
 #pragma unroll
       for (int kk = 0; kk < 8; ++kk)
-        loadMatrices(af[kk], sharedAddress(in + ((mat & 1) * 8 + matRow) * kLdA + j * kStageRows + kk * 16 + (mat >> 1) * 8));
+        loadMatrices(af[kk], sharedAddress(in + ((mat & 1) * 8 + matRow) * kLdA + kBase + kk * 16 + (mat >> 1) * 8));
       barrierWait(&full[slot], (stage / kStages) & 1);
       const bf16* st = ring + static_cast<size_t>(slot) * kStageElems;
       unsigned b[4][4];
 #pragma unroll
-      for (int kp = 0; kp < 4; ++kp) {  // k rows 32 kp .. 32 kp + 31: four 8-row matrices
-        const int row = kp * 32 + mat * 8 + matRow;
-        loadMatricesTransposed(b[kp], sharedAddress(st + row * kTileCols + ((warp ^ (row & 7)) * 8)));
+      for (int kp = 0; kp < 4; ++kp) {  // k rows 32 kp .. 32 kp + 31 of the warp's 128: four 8-row matrices
+        if (narrow) {
+          const int row = group * kStageRows + kp * 32 + mat * 8 + matRow;
+          loadMatricesTransposed(b[kp], sharedAddress(st + row * kNarrowCols + ((half ^ ((row >> 2) & 1)) * 8)));
+        } else {
+          const int row = kp * 32 + mat * 8 + matRow;
+          loadMatricesTransposed(b[kp], sharedAddress(st + row * kTileCols + ((warp ^ (row & 7)) * 8)));
+        }
       }
       __syncwarp();
       if (lane == 0) barrierArrive(&empty[slot]);  // the stage is in registers
@@ -539,9 +586,10 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     lap(3);
     if (tid == 0) taskTime[ticket][3] = now();
 
-    // The task's partial to the finisher: rows g and g + 8, columns 2t, 2t + 1 of the warp's 8.
+    // The task's partial to the finishers: rows g and g + 8, columns 2t, 2t + 1 of the warp's 8 (narrow: in
+    // its K group's 16 columns).
     if (q >= 2) barrierWait(&partialEmpty[pb], ((q >> 1) - 1) & 1);
-    const int col = warp * 8 + 2 * t4;
+    const int col = (narrow ? group * kNarrowCols + half * 8 : warp * 8) + 2 * t4;
     partialTile[pb][g][col] = (acc[0][0] + acc[1][0]) + (acc[2][0] + acc[3][0]);
     partialTile[pb][g][col + 1] = (acc[0][1] + acc[1][1]) + (acc[2][1] + acc[3][1]);
     partialTile[pb][g + 8][col] = (acc[0][2] + acc[1][2]) + (acc[2][2] + acc[3][2]);
@@ -553,18 +601,6 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   }
   if (tid == 0)
     for (int i = 0; i < 8; ++i) blockTime[blockIdx.x][i] = spent[i];
-}
-
-// The first layer's input rows' sums of squares by 64-column tile.
-__global__ void inputSquaresKernel(const bf16* x, int rows, float* squares) {
-  const int tile = blockIdx.x, r = threadIdx.x;
-  if (r >= rows) return;
-  float ss = 0.f;
-  for (int col = 0; col < kTileCols; ++col) {
-    const float v = __bfloat162float(x[r * kHidden + tile * kTileCols + col]);
-    ss += v * v;
-  }
-  squares[tile * kMaxRows + r] = ss;
 }
 
 constexpr size_t kSharedBytes = static_cast<size_t>(kStages) * kStageElems * sizeof(bf16) + kInputBuffers * kInputBytes;
@@ -628,6 +664,14 @@ __global__ void streamKernel(const uint4* p, size_t n16, unsigned* sink) {
     acc.y ^= v.y;
   }
   if ((acc.x ^ acc.y) == 0x12345678u) *sink = 1;
+}
+
+// [K, N] -> [N / 16][K][16]: the narrow tiles' weights, each tile contiguous.
+__global__ void tileKernel(const bf16* w, int K, int N, bf16* out) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < size_t(K) * N; i += size_t(gridDim.x) * blockDim.x) {
+    const size_t k = i / N, n = i % N;
+    out[((n / kNarrowCols) * K + k) * kNarrowCols + n % kNarrowCols] = w[i];
+  }
 }
 
 template <class T>
@@ -695,6 +739,12 @@ int main() {
     fillRandom(p + qkvN, oN, s + 4, 0.04f);
     fillRandom(p + qkvN + oN, guN, s + 6, 0.04f);
     fillRandom(p + qkvN + oN + guN, downN, s + 7, 0.02f);
+    bf16* tiled = alloc<bf16>(qkvN + oN);  // the kernel's copies of q/k/v's and o's weights
+    tileKernel<<<1024, 256>>>(w.qkv, kHidden, kQkv, tiled);
+    tileKernel<<<1024, 256>>>(w.o, kHidden, kHidden, tiled + qkvN);
+    CHECK(cudaGetLastError());
+    w.qkvTiled = tiled;
+    w.oTiled = tiled + qkvN;
     w.inputNorm = filled(kHidden, s + 1, 0.2f, 1.f);
     w.qkvBias = filled(kQkv, s + 3, 0.1f);
     w.postNorm = filled(kHidden, s + 5, 0.2f, 1.f);
@@ -712,8 +762,6 @@ int main() {
   float* partialGu = alloc<float>(size_t(kGuSlices) * kMaxRows * 2 * kInner);
   float* partialDown = alloc<float>(size_t(kDownSlices) * kMaxRows * kHidden);
   Counters* counters = alloc<Counters>(layerCount);
-  float* xSquares = alloc<float>(size_t(layerCount + 1) * kHiddenTiles * kMaxRows);
-  float* midSquares = alloc<float>(size_t(layerCount) * kHiddenTiles * kMaxRows);
   unsigned* ticket = alloc<unsigned>(1);
   unsigned* sink = alloc<unsigned>(1);
   // the chain's buffers
@@ -762,12 +810,11 @@ int main() {
                                               x + size_t(kMaxRows) * kHidden, cnorm);
       }
     };
-    StepArgs args{layers, layerCount, rows, xs, xMid, xSquares, midSquares, qkv, h,
+    StepArgs args{layers, layerCount, rows, xs, xMid, qkv, h,
                   {partialQkv, partialO, partialGu, partialDown}, counters, ticket};
     auto fused = [&] {
       CHECK(cudaMemsetAsync(counters, 0, sizeof(Counters) * layerCount, stream));
       CHECK(cudaMemsetAsync(ticket, 0, sizeof(unsigned), stream));
-      inputSquaresKernel<<<kHiddenTiles, kMaxRows, 0, stream>>>(xs, rows, xSquares);  // in the decoders: the embedding's kernel
       decodeLayersKernel<<<sms, kThreads, kSharedBytes, stream>>>(args);
     };
     auto stream1 = [&] {  // every layer's weights in one kernel
