@@ -9,10 +9,13 @@
 // tasks from one count in a fixed global order (layer by layer: q/k/v, o, gate/up, down), each task = 64
 // output columns x a slice of K, so a slow SM simply takes fewer tasks. The block's warps have roles that
 // hand work on through shared-memory mbarriers:
-//  - the weight producer streams each task's weight tile through a ring of 16 KB stages (cp.async), never
-//    waiting for anything but a free stage, so the weights keep coming while the others wait;
+//  - the weight producer streams each task's weight tile through a ring of 16 KB stages (cp.async; with
+//    LL_BULK_WEIGHTS one bulk copy a stage from weights laid out stage by stage), never waiting for anything
+//    but a free stage, so the weights keep coming while the others wait;
 //  - two input producers (alternate tasks) wait for a task's inputs (per-layer ready counts in global memory,
-//    no grid barriers) and copy them: the whole rows for q/k/v, o and gate/up, down's slice of h;
+//    no grid barriers) and copy them: the whole rows for q/k/v, o and gate/up, down's slice of h (with
+//    LL_INPUT_REUSE a buffer that holds a layer's normalised rows serves the block's later tasks of the same
+//    product: no copy, no norm);
 //  - eight consumers normalise (q/k/v, gate/up: each row's rms from the whole row in the chain's order, then
 //    the task's columns), multiply (mma.sync) and hand the partial on;
 //  - four finishers: q/k/v and o are narrow tiles over the whole of K (16 columns, 4 K groups added in order
@@ -53,7 +56,8 @@ namespace {
 constexpr int kHidden = 1536, kQkv = 2048, kInner = 8960, kLayers = 28;
 constexpr float kEps = 1e-6f;
 
-// The variants tools/gpu/decode_layers_probe.sh builds (each measured in docs/benchmarks.md, seventeenth session):
+// The variants tools/gpu/decode_layers_probe.sh builds (each measured in docs/benchmarks.md, seventeenth and
+// eighteenth sessions):
 #ifndef LL_TASK_SCALE        // 2: down slices twice as long (half as many down tasks)
 #define LL_TASK_SCALE 1
 #endif
@@ -71,6 +75,12 @@ constexpr float kEps = 1e-6f;
 #endif
 #ifndef LL_WEIGHT_WARPS      // weight producer warps, each issuing its share of every stage
 #define LL_WEIGHT_WARPS 1
+#endif
+#ifndef LL_INPUT_REUSE       // 1: an input buffer that holds a task's normalised rows serves the block's later tasks
+#define LL_INPUT_REUSE 0     //    of the same layer and product without a copy or a norm; the norm's weights
+#endif                       //    come into shared memory with the rows, and gate/up normalise the whole row
+#ifndef LL_BULK_WEIGHTS      // 1: each stage one bulk copy (cp.async.bulk, the copy engine) from weights laid out
+#define LL_BULK_WEIGHTS 0    //    stage by stage as the ring holds them, instead of 1,024 16-byte cp.async
 #endif
 
 // ---------------------------------------------------------------------------------------------------------
@@ -103,7 +113,8 @@ constexpr int kGuPerDownSlice = kDownK / 32;  // gate/up tiles whose h columns o
 // down's is its slice of h.
 constexpr int kInputCols = kHidden > kDownK ? kHidden : kDownK;
 constexpr int kLdA = kInputCols + 8;  // an input buffer's row stride (bf16): distinct banks for ldmatrix
-constexpr size_t kInputBytes = static_cast<size_t>(kMaxRows) * kLdA * sizeof(bf16);
+constexpr int kBufferRows = kMaxRows + 1;  // the rows, then the norm's weights (LL_INPUT_REUSE)
+constexpr size_t kInputBytes = static_cast<size_t>(kBufferRows) * kLdA * sizeof(bf16);
 constexpr int kInputBuffers = LL_INPUT_BUFFERS;
 constexpr int kTicketLookahead = LL_TICKET_LOOKAHEAD;
 // The ring gets what is left of the 227 KB a block may have (the static part estimated from its arrays).
@@ -114,6 +125,7 @@ static_assert(kStages >= 4, "the ring needs stages");
 struct LayerWeights {
   const bf16 *inputNorm, *qkv, *qkvBias, *o, *postNorm, *gateUp, *down;  // products' weights [K, N] (NN)
   const bf16 *qkvTiled, *oTiled;                                          // [N / 16][K][16]
+  const bf16* staged[4];  // LL_BULK_WEIGHTS: per kind [tiles][slices][stages] x the stage as the ring holds it
 };
 
 struct Counters {  // per layer, zeroed before each launch
@@ -197,6 +209,16 @@ __device__ __forceinline__ void barrierArrive(unsigned long long* b) {
 __device__ __forceinline__ void barrierArriveOnCopies(unsigned long long* b) {
   asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" ::"r"(sharedAddress(b)) : "memory");
 }
+#if LL_BULK_WEIGHTS
+// One stage global -> shared by the copy engine; `full` completes when its bytes have landed.
+__device__ __forceinline__ void bulkCopyStage(bf16* to, const bf16* from, unsigned long long* full) {
+  constexpr unsigned kBytes = kStageElems * sizeof(bf16);
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(sharedAddress(full)), "n"(kBytes) : "memory");
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(sharedAddress(to)),
+               "l"(from), "n"(kBytes), "r"(sharedAddress(full))
+               : "memory");
+}
+#endif
 __device__ __forceinline__ void consumersSync() { asm volatile("bar.sync 2, %0;" ::"n"(32 * kConsumers) : "memory"); }
 __device__ __forceinline__ void finishersSync() { asm volatile("bar.sync 1, %0;" ::"n"(kFinisherThreads) : "memory"); }
 __device__ __forceinline__ void barrierWait(unsigned long long* b, unsigned parity) {
@@ -217,16 +239,19 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
   __shared__ bool lastSlice;
   __shared__ __align__(16) float partialTile[2][kMaxRows][kTileCols];   // a task's partial, for the finisher
   __shared__ float rowScale[kMaxRows];
+  __shared__ int heldInput[kInputBuffers];  // layer * 4 + kind of the rows a buffer holds (-1: none reusable)
+  __shared__ bool reusedInput[kInputBuffers];  // the buffer's rows served the task before: no copy, no norm
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int total = a.layerCount * kTasksPerLayer, rows = a.rows;
   if (tid == 0) {
     for (int s = 0; s < kStages; ++s) {
-      barrierInit(&full[s], 32 * kWeightWarps);  // the weight producers' lanes' copies
+      barrierInit(&full[s], LL_BULK_WEIGHTS ? 1 : 32 * kWeightWarps);  // the producers' lanes' copies / one bulk copy
       barrierInit(&empty[s], kConsumers);
     }
     for (int q = 0; q < 32; ++q) barrierInit(&taskKnown[q], 1);  // task q's ticket in ticketQueue[q % 32]
     for (int b = 0; b < kInputBuffers; ++b) {
+      heldInput[b] = -1;
       barrierInit(&inputFull[b], 32);
       barrierInit(&inputEmpty[b], kConsumers);
     }
@@ -278,6 +303,16 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       else if (t.kind == 2) { base = w.gateUp + t.tile * 32; ld = 2 * kInner; }
       else { base = w.down + t.tile * kTileCols; ld = kHidden; }
       const int rowsPerStage = stageRowsOf(t.kind), k0 = t.slice * sliceK(t.kind), stages = sliceK(t.kind) / rowsPerStage;
+#if LL_BULK_WEIGHTS
+      // The task's stages lie one after another, each exactly as the ring holds it: one bulk copy a stage.
+      const bf16* staged = w.staged[t.kind] + static_cast<size_t>(t.tile * slicesOf(t.kind) + t.slice) * stages * kStageElems;
+      for (int j = 0; j < stages; ++j, ++stage) {
+        const int slot = stage % kStages;
+        if (stage >= kStages) barrierWait(&empty[slot], (stage / kStages - 1) & 1);
+        if (lane == 0) bulkCopyStage(ring + static_cast<size_t>(slot) * kStageElems, staged + static_cast<size_t>(j) * kStageElems, &full[slot]);
+      }
+      continue;
+#endif
       constexpr int kShare = kStageElems / 8 / 32 / kWeightWarps;  // copies a lane of each weight warp issues
       for (int j = 0; j < stages; ++j, ++stage) {
         const int slot = stage % kStages;
@@ -336,6 +371,16 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       }
 #endif
       if (use > 0) barrierWait(&inputEmpty[buffer], (use - 1) & 1);
+      const int key = t.kind <= 2 ? t.layer * 4 + t.kind : -1;
+      if (LL_INPUT_REUSE && key >= 0 && heldInput[buffer] == key) {
+        __syncwarp();
+        if (lane == 0) reusedInput[buffer] = true, taskTime[ticket][1] = now();
+        __syncwarp();
+        barrierArrive(&inputFull[buffer]);
+        continue;
+      }
+      __syncwarp();
+      if (lane == 0) reusedInput[buffer] = false, heldInput[buffer] = key;
       Counters* c = a.counters + t.layer;
       if (lane == 0) {
         if (t.kind == 0 && t.layer > 0) awaitCount(&c->xReady, kDownTiles);
@@ -352,10 +397,14 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
       else if (t.kind == 1) from = a.qkv, ld = kQkv;  // the attention's output stands in as q
       else if (t.kind == 2) from = a.xMid + t.layer * kMaxRows * kHidden, ld = kHidden;
       else from = a.h, ld = kInner;
-      bf16* to = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;
+      bf16* to = inputs + static_cast<size_t>(buffer) * kBufferRows * kLdA;
       for (int i = lane; i < rows * per; i += 32) {
         const int r = i / per, c8 = (i % per) * 8;
         copy16Async(sharedAddress(to + r * kLdA + c8), from + r * ld + k0 + c8, true);
+      }
+      if (LL_INPUT_REUSE && (t.kind == 0 || t.kind == 2)) {  // the norm's weights after the rows
+        const bf16* gamma = t.kind == 0 ? a.layers[t.layer].inputNorm : a.layers[t.layer].postNorm;
+        for (int c8 = lane * 8; c8 < kHidden; c8 += 32 * 8) copy16Async(sharedAddress(to + kMaxRows * kLdA + c8), gamma + c8, true);
       }
       barrierArriveOnCopies(&inputFull[buffer]);
     }
@@ -508,16 +557,16 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
     const Task t = taskOf(ticket);
     const int buffer = q % kInputBuffers, rowsPerStage = stageRowsOf(t.kind), stages = sliceK(t.kind) / rowsPerStage;
     const bool narrow = t.kind <= 1;
-    const bf16* in = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;  // (normalised below where needed)
+    const bf16* in = inputs + static_cast<size_t>(buffer) * kBufferRows * kLdA;  // (normalised below where needed)
     barrierWait(&inputFull[buffer], (q / kInputBuffers) & 1);
     lap(1);
     // The first K column of the task in the input buffer: gate/up's slice of the whole row; 0 otherwise.
     const int inputK0 = t.kind == 2 ? t.slice * sliceK(2) : 0;
-    if (t.kind == 0 || t.kind == 2) {
+    if ((t.kind == 0 || t.kind == 2) && !reusedInput[buffer]) {
       // The RMS norm, as the chain's norm kernel: the rms of each whole row in its order (a warp a row, lane l
       // the elements 8 (32 i + l) .. + 7, then the lanes' sums by halves), then rnd(w * rnd(x / rms)) over the
-      // task's columns.
-      bf16* io = inputs + static_cast<size_t>(buffer) * kMaxRows * kLdA;
+      // task's columns (LL_INPUT_REUSE: over the whole row, with the weights from shared memory).
+      bf16* io = inputs + static_cast<size_t>(buffer) * kBufferRows * kLdA;
       for (int r = warp; r < rows; r += kConsumers) {
         float ss = 0.f;
 #pragma unroll
@@ -532,13 +581,14 @@ __global__ void __launch_bounds__(kThreads, 1) decodeLayersKernel(StepArgs a) {
         if (lane == 0) rowScale[r] = rsqrtf(ss / kHidden + kEps);
       }
       consumersSync();
-      const int per = sliceK(t.kind) / 8;
-      const bf16* gamma = t.kind == 0 ? a.layers[t.layer].inputNorm : a.layers[t.layer].postNorm;
+      const int per = (LL_INPUT_REUSE ? kHidden : sliceK(t.kind)) / 8, normK0 = LL_INPUT_REUSE ? 0 : inputK0;
+      const bf16* gamma = LL_INPUT_REUSE ? io + kMaxRows * kLdA : t.kind == 0 ? a.layers[t.layer].inputNorm : a.layers[t.layer].postNorm;
       for (int i = tid; i < rows * per; i += 32 * kConsumers) {
-        const int r = i / per, c8 = inputK0 + (i % per) * 8;
+        const int r = i / per, c8 = normK0 + (i % per) * 8;
         float v[8], gw[8];
         unpack8(*reinterpret_cast<const uint4*>(io + r * kLdA + c8), v);
-        load8(gamma + c8, gw);
+        if (LL_INPUT_REUSE) unpack8(*reinterpret_cast<const uint4*>(gamma + c8), gw);
+        else load8(gamma + c8, gw);
         const float scale = rowScale[r];
 #pragma unroll
         for (int e = 0; e < 8; ++e) v[e] = rnd(gw[e] * rnd(v[e] * scale));
@@ -674,6 +724,30 @@ __global__ void tileKernel(const bf16* w, int K, int N, bf16* out) {
   }
 }
 
+// [K, N] -> the ring's stages of every task of a kind, in task order ([tiles][slices][stages]), each stage as
+// the weight producer's 16-byte copies would have laid it out (the same swizzles), for LL_BULK_WEIGHTS.
+__global__ void stageKernel(const bf16* w, int kind, bf16* out) {
+  const int N = kind == 0 ? kQkv : kind == 1 ? kHidden : kind == 2 ? 2 * kInner : kHidden;
+  const int tiles = kind == 0 ? kQkvTiles : kind == 1 ? kOTiles : kind == 2 ? kGuTiles : kDownTiles;
+  const size_t total = size_t(tiles) * slicesOf(kind) * sliceK(kind) * (kind <= 1 ? kNarrowCols : kTileCols);
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < total; i += size_t(gridDim.x) * blockDim.x) {
+    const int rowsPerStage = stageRowsOf(kind), stages = sliceK(kind) / rowsPerStage;
+    const size_t stageIndex = i / kStageElems;
+    const int p = static_cast<int>(i % kStageElems), j = static_cast<int>(stageIndex % stages);
+    const int slice = static_cast<int>(stageIndex / stages % slicesOf(kind)), tile = static_cast<int>(stageIndex / stages / slicesOf(kind));
+    int k, col;
+    if (kind <= 1) {
+      const int row = p / kNarrowCols, chunk = (p % kNarrowCols / 8) ^ ((row >> 2) & 1);
+      k = j * rowsPerStage + row, col = tile * kNarrowCols + chunk * 8 + p % 8;
+    } else {
+      const int row = p / kTileCols, chunk = (p % kTileCols / 8) ^ (row & 7);
+      k = slice * sliceK(kind) + j * rowsPerStage + row;
+      col = kind == 2 ? (chunk < 4 ? tile * 32 + chunk * 8 : kInner + tile * 32 + (chunk - 4) * 8) + p % 8 : tile * kTileCols + chunk * 8 + p % 8;
+    }
+    out[i] = w[size_t(k) * N + col];
+  }
+}
+
 template <class T>
 T* alloc(size_t n) {
   T* p = nullptr;
@@ -718,6 +792,8 @@ int main() {
   CHECK(cudaGetDeviceProperties(&prop, device));
   std::printf("device: %s, %d SMs; kernel shared memory %zu bytes (%d stages, %d weight warps, %d input buffers, tasks taken %d ahead), %d tasks a layer (slices: q/k/v %d, o %d, gate/up %d, down %d)\n",
               prop.name, sms, kSharedBytes, kStages, kWeightWarps, kInputBuffers, kTicketLookahead, kTasksPerLayer, kQkvSlices, kOSlices, kGuSlices, kDownSlices);
+  if (LL_BULK_WEIGHTS) std::printf("weights: one bulk copy a stage, from copies laid out stage by stage\n");
+  if (LL_INPUT_REUSE) std::printf("inputs: a buffer's normalised rows serve the block's later tasks of the same layer and product\n");
   if (LL_NO_WAIT) std::printf("NO WAITS for inputs: times only, the results are wrong\n");
   if (LL_PREFETCH_GU_ROWS > 0) std::printf("the first %d rows of each layer's gate/up weights prefetched into the L2\n", LL_PREFETCH_GU_ROWS);
 
@@ -745,6 +821,13 @@ int main() {
     CHECK(cudaGetLastError());
     w.qkvTiled = tiled;
     w.oTiled = tiled + qkvN;
+    for (int kind = 0; kind < 4 && LL_BULK_WEIGHTS; ++kind) {  // the same bytes, laid out stage by stage
+      const size_t n = kind == 0 ? qkvN : kind == 1 ? oN : kind == 2 ? guN : downN;
+      bf16* staged = alloc<bf16>(n);
+      stageKernel<<<1024, 256>>>(kind == 0 ? w.qkv : kind == 1 ? w.o : kind == 2 ? w.gateUp : w.down, kind, staged);
+      CHECK(cudaGetLastError());
+      w.staged[kind] = staged;
+    }
     w.inputNorm = filled(kHidden, s + 1, 0.2f, 1.f);
     w.qkvBias = filled(kQkv, s + 3, 0.1f);
     w.postNorm = filled(kHidden, s + 5, 0.2f, 1.f);
