@@ -7,8 +7,8 @@
 // The kernel (second design; the first, in git history at 22a5e62, issued a stage only as one was consumed, so
 // every wait of the block stopped the stream: 91 us a layer at 8 rows): one block per SM, every block taking
 // tasks from one count in a fixed global order (layer by layer: q/k/v, o, gate/up, down), each task = 64
-// output columns x a slice of K, so a slow SM simply takes fewer tasks. The block's warps have roles that
-// hand work on through shared-memory mbarriers:
+// output columns x a slice of K (q/k/v and o: 16 columns x the whole of K), so a slow SM simply takes fewer
+// tasks. The block's warps have roles that hand work on through shared-memory mbarriers:
 //  - the weight producer streams each task's weight tile through a ring of 16 KB stages (cp.async; with
 //    LL_BULK_WEIGHTS one bulk copy a stage from weights laid out stage by stage), never waiting for anything
 //    but a free stage, so the weights keep coming while the others wait;
