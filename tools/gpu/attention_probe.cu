@@ -16,17 +16,12 @@
 
 #include "tools/gpu/probe_support.cuh"
 
-namespace ll::infer {  // what runtime_options.cpp defines for the product
-bool switchedOffByEnvironment(const char* name) {
-  const char* v = std::getenv(name);
-  return v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0);
-}
-bool switchedOnByEnvironment(const char* name) {
-  const char* v = std::getenv(name);
-  return v && (std::strcmp(v, "1") == 0 || std::strcmp(v, "on") == 0);
-}
-namespace kernels {  // what cuda_kernels.cu defines (this probe is built for sm_90 only)
-bool programmaticLaunchEnabled(const void*) { return !switchedOffByEnvironment("LAYOUTLENS_PROGRAMMATIC_LAUNCH"); }
+// What runtime_options.cpp and cuda_kernels.cu define for the product (with libtorch): here every switch keeps
+// the product's default, so the probe measures what the decoders run.
+namespace ll::infer {
+bool switchedOffByEnvironment(const char*) { return false; }
+namespace kernels {
+bool programmaticLaunchEnabled(const void*) { return true; }  // built for sm_90 only
 }  // namespace kernels
 }  // namespace ll::infer
 
