@@ -39,12 +39,23 @@ __global__ void __launch_bounds__(128, 2) slicedStreamKernel(const bf16* keys, c
   const int64_t len = lengths[s], per = (len + splits - 1) / splits, begin = split * per;
   const int64_t end = begin + per < len ? begin + per : len;
   uint4 acc = make_uint4(0, 0, 0, 0);
-  // 16 lanes a 256-byte row; 8 rows at a time a block
-  for (int64_t r = begin + threadIdx.x / 16; r < end; r += 8) {
-    const int64_t at = ((s * int64_t(kCacheRows) + r) * kKvHeads + h) * kD + (threadIdx.x % 16) * 8;
-    const uint4 k = __ldcs(reinterpret_cast<const uint4*>(keys + at)), v = __ldcs(reinterpret_cast<const uint4*>(values + at));
-    acc.x ^= k.x ^ v.x;
-    acc.y ^= k.y ^ v.y;
+  // 16 lanes a 256-byte row, 8 rows a block at a time; kBatch of those issued before any is used (32 KB of K
+  // and V in flight a block, as many as the attention kernel's two stages), so the loads' latency is hidden.
+  constexpr int kBatch = 8;
+  for (int64_t r0 = begin + threadIdx.x / 16; r0 < end; r0 += 8 * kBatch) {
+    uint4 k[kBatch], v[kBatch];
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i) {
+      const int64_t r = r0 + 8 * i;
+      const int64_t at = ((s * int64_t(kCacheRows) + r) * kKvHeads + h) * kD + (threadIdx.x % 16) * 8;
+      k[i] = v[i] = make_uint4(0, 0, 0, 0);
+      if (r < end) {
+        k[i] = __ldcs(reinterpret_cast<const uint4*>(keys + at));
+        v[i] = __ldcs(reinterpret_cast<const uint4*>(values + at));
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i) acc.x ^= k[i].x ^ v[i].x, acc.y ^= k[i].y ^ v[i].y;
   }
   if ((acc.x ^ acc.y) == 0x12345678u) *sink = unused[0];
 }
