@@ -77,12 +77,6 @@ __global__ void floorStreamKernel(const bf16* keys, const bf16* values, const in
   if ((acc.x ^ acc.y) == 0x12345678u) *sink = 1;
 }
 
-template <class T>
-T* alloc(size_t n) {
-  T* p = nullptr;
-  CHECK(cudaMalloc(&p, n * sizeof(T)));
-  return p;
-}
 }  // namespace
 
 int main() {

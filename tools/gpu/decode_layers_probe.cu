@@ -748,12 +748,6 @@ __global__ void stageKernel(const bf16* w, int kind, bf16* out) {
   }
 }
 
-template <class T>
-T* alloc(size_t n) {
-  T* p = nullptr;
-  CHECK(cudaMalloc(&p, n * sizeof(T)));
-  return p;
-}
 bf16* filled(size_t n, uint32_t seed, float scale, float offset = 0.f) {
   bf16* p = alloc<bf16>(n);
   fillRandom(p, n, seed, scale, offset);
@@ -815,12 +809,14 @@ int main() {
     fillRandom(p + qkvN, oN, s + 4, 0.04f);
     fillRandom(p + qkvN + oN, guN, s + 6, 0.04f);
     fillRandom(p + qkvN + oN + guN, downN, s + 7, 0.02f);
-    bf16* tiled = alloc<bf16>(qkvN + oN);  // the kernel's copies of q/k/v's and o's weights
-    tileKernel<<<1024, 256>>>(w.qkv, kHidden, kQkv, tiled);
-    tileKernel<<<1024, 256>>>(w.o, kHidden, kHidden, tiled + qkvN);
-    CHECK(cudaGetLastError());
-    w.qkvTiled = tiled;
-    w.oTiled = tiled + qkvN;
+    if (!LL_BULK_WEIGHTS) {  // the 16-byte copies' q/k/v and o tiles (the bulk copies read the staged ones)
+      bf16* tiled = alloc<bf16>(qkvN + oN);
+      tileKernel<<<1024, 256>>>(w.qkv, kHidden, kQkv, tiled);
+      tileKernel<<<1024, 256>>>(w.o, kHidden, kHidden, tiled + qkvN);
+      CHECK(cudaGetLastError());
+      w.qkvTiled = tiled;
+      w.oTiled = tiled + qkvN;
+    }
     for (int kind = 0; kind < 4 && LL_BULK_WEIGHTS; ++kind) {  // the same bytes, laid out stage by stage
       const size_t n = kind == 0 ? qkvN : kind == 1 ? oN : kind == 2 ? guN : downN;
       bf16* staged = alloc<bf16>(n);

@@ -1,7 +1,7 @@
 #pragma once
 // What the standalone GPU probes (tools/gpu/*_probe.cu, built by nvcc without libtorch) share: error checks (a
-// failing CUDA or cuBLAS call prints where and why, then ends the probe), seeded random bfloat16 fills and the
-// timing of a graph's replays.
+// failing CUDA or cuBLAS call prints where and why, then ends the probe), checked device allocations, seeded
+// random bfloat16 fills and the timing of a graph's replays.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -27,6 +27,14 @@
       std::exit(1);                                                                   \
     }                                                                                 \
   } while (0)
+
+// n elements of T on the device (the probes free nothing: they end).
+template <class T>
+T* alloc(size_t n) {
+  T* p = nullptr;
+  CHECK(cudaMalloc(&p, n * sizeof(T)));
+  return p;
+}
 
 // Microseconds a replay of `exec` takes on `stream`: three replays to warm up, then `replays` timed back to back.
 inline float replayMicroseconds(cudaGraphExec_t exec, cudaStream_t stream, int replays) {
