@@ -140,7 +140,9 @@ struct StepArgs {
   bf16* xMid;         // [layers][16][H]: after the attention's residual
   bf16* qkv;          // [16][Nqkv]
   bf16* h;            // [16][I]
-  float* partial[4];  // per kind [slices][16][N]: gate/up's last slices may still be added while down's tasks write
+  // Per kind [slices][16][N], apart because gate/up's last slices may still be added while down's tasks write;
+  // q/k/v and o add their K groups in shared memory (nullptr).
+  float* partial[4];
   Counters* counters;
   unsigned* ticket;
 };
@@ -836,8 +838,6 @@ int main() {
   bf16* xMid = alloc<bf16>(size_t(layerCount) * kMaxRows * kHidden);
   bf16* qkv = alloc<bf16>(size_t(kMaxRows) * kQkv);
   bf16* h = alloc<bf16>(size_t(kMaxRows) * kInner);
-  float* partialQkv = alloc<float>(size_t(kQkvSlices) * kMaxRows * kQkv);
-  float* partialO = alloc<float>(size_t(kOSlices) * kMaxRows * kHidden);
   float* partialGu = alloc<float>(size_t(kGuSlices) * kMaxRows * 2 * kInner);
   float* partialDown = alloc<float>(size_t(kDownSlices) * kMaxRows * kHidden);
   Counters* counters = alloc<Counters>(layerCount);
@@ -890,7 +890,7 @@ int main() {
       }
     };
     StepArgs args{layers, layerCount, rows, xs, xMid, qkv, h,
-                  {partialQkv, partialO, partialGu, partialDown}, counters, ticket};
+                  {nullptr, nullptr, partialGu, partialDown}, counters, ticket};
     auto fused = [&] {
       CHECK(cudaMemsetAsync(counters, 0, sizeof(Counters) * layerCount, stream));
       CHECK(cudaMemsetAsync(ticket, 0, sizeof(unsigned), stream));
